@@ -1,0 +1,46 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := society
+
+.PHONY: run test test-sqlite test-postgres install migrate seed bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(BIN)/flask db upgrade
+
+seed: migrate
+	$(BIN)/flask seed-demo --if-empty
+
+## make run: environment, migrations, demo data (first time only), server on http://127.0.0.1:5000
+run: seed
+	@echo
+	@echo "Demo logins: admin@sbs.example / balint-admin-demo   leader@sbs.example / balint-leader-demo   trainee@sbs.example / balint-trainee-demo"
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: the whole suite on SQLite, then again on a real PostgreSQL server started for the run
+test: test-sqlite test-postgres
+
+test-sqlite: $(STAMP)
+	@echo "=== Test suite on SQLite ==="
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	@echo "=== Test suite on PostgreSQL ==="
+	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

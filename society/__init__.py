@@ -1,0 +1,125 @@
+"""The Balint society registry.
+
+``create_app`` only wires things up: configuration, extensions, blueprints, CLI
+commands and error handlers. It runs no queries, migrations or threads, so any
+number of workers can import it; the scheduler is its own process.
+"""
+from flask import Flask, g, request, session
+from flask_login import current_user
+
+from . import access, config, errors
+from .database import declare_write_intent, reset_write_intent
+from .extensions import api, babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(config.load(app.instance_path, overrides))
+    configure_extensions(app)
+    configure_request_hooks(app)
+    configure_blueprints(app)
+    errors.register(app)
+    configure_cli(app)
+    if app.config["SCHEDULER_IN_PROCESS"]:
+        from .jobs import start_in_process_scheduler
+
+        start_in_process_scheduler(app)
+    return app
+
+
+def configure_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers every table on the metadata)
+    from .services import audit  # noqa: F401  (registers the audit flush hooks)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+    api.init_app(app)
+
+
+@login_manager.user_loader
+def load_user(session_token: str):
+    from .services.accounts import load_by_session_token
+
+    return load_by_session_token(session_token)
+
+
+def select_locale() -> str:
+    supported = ["en", "sv"]
+    chosen = session.get("lang") if request else None
+    if chosen in supported:
+        return chosen
+    if current_user and current_user.is_authenticated and current_user.person is not None:
+        if current_user.person.language in supported:
+            return current_user.person.language
+    return request.accept_languages.best_match(supported) or "en"
+
+
+def configure_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def declare_intent_and_actor():
+        from .services import audit
+
+        g.write_token = declare_write_intent(request.method in WRITE_METHODS)
+        if current_user.is_authenticated:
+            actor = audit.Actor(current_user.id, current_user.email, request.remote_addr)
+        else:
+            actor = audit.Actor(None, "anonymous", request.remote_addr)
+        g.actor_token = audit.set_actor(actor)
+
+    # Order matters: the actor must be known before access is checked and views run.
+    app.before_request(access.enforce_access)
+
+    @app.teardown_request
+    def reset_context(_exc):
+        from .services import audit
+
+        if "actor_token" in g:
+            audit.reset_actor(g.pop("actor_token"))
+        if "write_token" in g:
+            reset_write_intent(g.pop("write_token"))
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if not app.debug:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if current_user.is_authenticated and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.context_processor
+    def template_globals():
+        from flask_babel import get_locale
+
+        from .navigation import nav_items
+
+        return {"languages": app.config["LANGUAGES"], "nav_items": nav_items, "get_locale": get_locale}
+
+
+def configure_blueprints(app: Flask) -> None:
+    from .blueprints import register_all
+
+    register_all(app)
+
+
+def configure_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

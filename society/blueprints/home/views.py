@@ -1,0 +1,34 @@
+"""The landing page: each role goes where its work is."""
+from flask import redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ...access import login_required, public
+from . import bp
+
+# Where each role's work starts; later blueprints register their own landing endpoint here.
+LANDING = {}
+
+
+@bp.route("/")
+@login_required
+def index():
+    endpoint = LANDING.get(current_user.role)
+    if endpoint:
+        return redirect(url_for(endpoint))
+    return render_template("home/index.html")
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang")
+    if lang in ("en", "sv"):
+        session["lang"] = lang
+    target = request.form.get("next") or "/"
+    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+
+
+@bp.route("/healthz")
+@public
+def health():
+    return {"status": "ok"}

@@ -1,0 +1,85 @@
+"""Settings read from the environment, with safe development defaults."""
+import os
+import secrets
+from pathlib import Path
+
+WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me"}
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL for DATABASE_URL; PostgreSQL always goes through psycopg 3."""
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'society.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def development_secret(instance_path: str) -> str:
+    """A random key kept in instance/ so development sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(instance_path: str, overrides: dict | None = None) -> dict:
+    env = os.environ
+    production = env.get("SOCIETY_ENV", "development") == "production"
+    settings = {
+        "ENV_NAME": "production" if production else env.get("SOCIETY_ENV", "development"),
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": env.get("SECRET_KEY", ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production or env.get("SESSION_COOKIE_SECURE") == "1",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        "LANGUAGES": ["en", "sv"],
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+        "EVIDENCE_MAX_BYTES": int(env.get("EVIDENCE_MAX_BYTES", 5 * 1024 * 1024)),
+        "STORAGE_DIR": env.get("STORAGE_DIR", str(Path(instance_path) / "storage")),
+        "PAGE_SIZE": 50,
+        # Log-in throttling counts failures in the database so it holds across workers.
+        "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
+        "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", 15 * 60)),
+        "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
+        "API_TITLE": "Balint society registry",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
+        "MAIL_PORT": int(env.get("MAIL_PORT", 25)),
+        "MAIL_USERNAME": env.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env.get("MAIL_PASSWORD"),
+        "MAIL_USE_TLS": env.get("MAIL_USE_TLS") == "1",
+        "MAIL_SENDER": env.get("MAIL_SENDER", "registry@localhost"),
+        "MAIL_ENABLED": env.get("MAIL_ENABLED", "1") == "1",
+        "SCHEDULER_IN_PROCESS": env.get("SCHEDULER_IN_PROCESS") == "1",
+        "SCAN_TIME": env.get("SCAN_TIME", "02:00"),
+        "REMINDER_TIME": env.get("REMINDER_TIME", "07:00"),
+        "TESTING": False,
+    }
+    if overrides:
+        settings.update(overrides)
+    if not settings["SECRET_KEY"]:
+        if production:
+            raise RuntimeError("SECRET_KEY must be set in production (at least 32 random characters).")
+        settings["SECRET_KEY"] = development_secret(instance_path)
+    if production and (settings["SECRET_KEY"] in WEAK_SECRETS or len(settings["SECRET_KEY"]) < 32):
+        raise RuntimeError("SECRET_KEY is too weak for production: use at least 32 random characters.")
+    return settings

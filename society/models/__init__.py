@@ -1,0 +1,18 @@
+"""The domain model, one module per noun. Importing this package registers every table."""
+from .accounts import ROLES, User
+from .accreditation import Accreditation, AccreditationDecision
+from .audit import AuditEvent
+from .certificates import Certificate
+from .flags import Flag
+from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession
+from .jobs import JobRun, SchedulerLease
+from .people import DuesPayment, Membership, Person, Society
+from .rules import Requirement, RuleSet, RuleSetVersion
+from .training import TrainingRecord
+
+__all__ = [
+    "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
+    "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "JobRun",
+    "Membership", "Person", "ROLES", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Society", "TrainingRecord", "User",
+]

@@ -1,0 +1,62 @@
+"""User accounts: who can log in, with which role, linked to which person."""
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import Timestamps, choice, personal
+from .people import Person, Society
+
+ROLES = ("admin", "leader", "member")
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class User(Timestamps, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role != 'admin' OR society_id IS NOT NULL", name="admin_has_society"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, **personal())
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(choice(*ROLES, name="role"), index=True)
+    society_id: Mapped[int | None] = mapped_column(ForeignKey("societies.id", ondelete="RESTRICT"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), unique=True)
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Flask-Login stores this token, not the id, in the session cookie: rotating it
+    # on log-out, password change or disable makes every earlier cookie worthless.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    society: Mapped[Society | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+    # Flask-Login protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role in roles
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

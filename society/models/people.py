@@ -1,0 +1,123 @@
+"""Societies, the people they know, memberships and dues."""
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, Boolean, Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import Timestamps, choice, personal
+
+MEMBER_CATEGORIES = ("full", "associate", "trainee", "student", "retired", "honorary")
+END_REASONS = ("resigned", "lapsed", "deceased", "expelled")
+PROFESSIONS = (
+    "gp", "resident", "psychiatrist", "psychologist", "physiotherapist", "nurse",
+    "psychotherapist", "physician", "social_worker", "other",
+)
+
+
+class Society(Timestamps, db.Model):
+    __tablename__ = "societies"
+    __table_args__ = (
+        CheckConstraint("group_min_size >= 1 AND group_max_size >= group_min_size", name="group_size_range"),
+        CheckConstraint("group_min_leaders >= 1 AND group_max_leaders >= group_min_leaders", name="leader_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2))
+    languages: Mapped[str] = mapped_column(String(40), default="en")  # comma-separated ISO codes
+    default_language: Mapped[str] = mapped_column(String(5), default="en")
+    website: Mapped[str | None] = mapped_column(String(300))
+    group_min_size: Mapped[int] = mapped_column(Integer, default=4)
+    group_max_size: Mapped[int] = mapped_column(Integer, default=12)
+    group_min_leaders: Mapped[int] = mapped_column(Integer, default=1)
+    group_max_leaders: Mapped[int] = mapped_column(Integer, default=2)
+    dues_grace_days: Mapped[int] = mapped_column(Integer, default=90)
+    certificate_signatories: Mapped[str | None] = mapped_column(Text)  # one "Name, Title" per line
+    logo_filename: Mapped[str | None] = mapped_column(String(200))
+
+    @property
+    def language_list(self) -> list[str]:
+        return [code.strip() for code in self.languages.split(",") if code.strip()]
+
+    def __repr__(self) -> str:
+        return f"<Society {self.code}>"
+
+
+class Person(Timestamps, db.Model):
+    __tablename__ = "people"
+    __table_args__ = (Index("ix_people_family_given", "family_name", "given_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_name: Mapped[str] = mapped_column(String(100), **personal())
+    family_name: Mapped[str] = mapped_column(String(100), **personal())
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, **personal())
+    phone: Mapped[str | None] = mapped_column(String(40), **personal())
+    profession: Mapped[str] = mapped_column(choice(*PROFESSIONS, name="profession"), index=True)
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    city: Mapped[str | None] = mapped_column(String(100), **personal())
+    psychodynamically_trained: Mapped[bool] = mapped_column(Boolean, default=False)
+    psychotherapy_qualified_on: Mapped[date | None] = mapped_column(Date)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    memberships: Mapped[list["Membership"]] = relationship(back_populates="person", cascade="all, delete-orphan")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    def __repr__(self) -> str:
+        return f"<Person {self.id} {self.full_name}>"
+
+
+class Membership(Timestamps, db.Model):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("person_id", "society_id"),
+        CheckConstraint("ended_on IS NULL OR ended_on >= joined_on", name="ended_after_joined"),
+        CheckConstraint("(ended_on IS NULL) = (end_reason IS NULL)", name="end_reason_with_end"),
+        Index("ix_memberships_society_category", "society_id", "category"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    society_id: Mapped[int] = mapped_column(ForeignKey("societies.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[str] = mapped_column(choice(*MEMBER_CATEGORIES, name="member_category"))
+    joined_on: Mapped[date] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    end_reason: Mapped[str | None] = mapped_column(choice(*END_REASONS, name="end_reason"))
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    person: Mapped[Person] = relationship(back_populates="memberships")
+    society: Mapped[Society] = relationship()
+    dues: Mapped[list["DuesPayment"]] = relationship(
+        back_populates="membership", cascade="all, delete-orphan", order_by="DuesPayment.period"
+    )
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+
+class DuesPayment(Timestamps, db.Model):
+    """Dues owed for one period (a calendar year); unpaid while ``paid_on`` is empty."""
+
+    __tablename__ = "dues_payments"
+    __table_args__ = (
+        UniqueConstraint("membership_id", "period"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("period BETWEEN 1900 AND 2999", name="period_is_year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    membership_id: Mapped[int] = mapped_column(ForeignKey("memberships.id", ondelete="CASCADE"), index=True)
+    period: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3), default="SEK")
+    due_on: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date, index=True)
+    reference: Mapped[str | None] = mapped_column(String(100))
+
+    membership: Mapped[Membership] = relationship(back_populates="dues")

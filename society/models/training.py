@@ -1,0 +1,58 @@
+"""The training ledger: what a (future) leader did, in units and minutes, and who vouched for it."""
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ._base import Timestamps, choice
+from .people import Person
+
+RECORD_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision", "supervisor_report", "portfolio")
+UNITS = ("session", "double_session", "hour", "case_discussion", "event")
+RECORD_STATUSES = ("pending", "approved", "rejected")
+RECORD_SOURCES = ("self", "attendance", "admin", "import")
+
+
+class TrainingRecord(Timestamps, db.Model):
+    __tablename__ = "training_records"
+    __table_args__ = (
+        CheckConstraint("units >= 0", name="units_not_negative"),
+        CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+        CheckConstraint("status != 'rejected' OR rejection_reason IS NOT NULL", name="rejection_has_reason"),
+        # Attendance produces each participant's record once.
+        UniqueConstraint("session_id", "person_id", "kind"),
+        Index("ix_training_records_person_status_date", "person_id", "status", "occurred_on"),
+        Index("ix_training_records_status_created", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(choice(*RECORD_KINDS, name="record_kind"))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    unit: Mapped[str] = mapped_column(choice(*UNITS, name="record_unit"), default="session")
+    units: Mapped[Decimal] = mapped_column(Numeric(8, 2), default=1)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)
+    in_person: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Whether an accredited leader led the session, as of its date (a rule-set qualifier).
+    with_accredited_leader: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[str | None] = mapped_column(String(200))  # e.g. the seminar's name; never case content
+    source: Mapped[str] = mapped_column(choice(*RECORD_SOURCES, name="record_source"), default="self")
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id", ondelete="SET NULL"), index=True)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("group_sessions.id", ondelete="CASCADE"))
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(choice(*RECORD_STATUSES, name="record_status"), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    countersigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    countersigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    evidence_path: Mapped[str | None] = mapped_column(String(300))
+    evidence_name: Mapped[str | None] = mapped_column(String(200))
+    evidence_type: Mapped[str | None] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    supervisor: Mapped[Person | None] = relationship(foreign_keys=[supervisor_id])
+    countersigned_by: Mapped[Person | None] = relationship(foreign_keys=[countersigned_by_id])

@@ -1,0 +1,30 @@
+"""The navigation bar: each blueprint adds its entries for the roles that use it."""
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: str
+    roles: tuple[str, ...]
+    prefix: str
+    order: int = 50
+
+
+_items: list[NavItem] = []
+
+
+def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50) -> None:
+    prefix = endpoint.split(".")[0] + "."
+    if not any(item.endpoint == endpoint for item in _items):
+        _items.append(NavItem(endpoint, label, roles, prefix, order))
+
+
+def nav_items(user) -> list[NavItem]:
+    from flask_babel import gettext
+
+    return [
+        NavItem(item.endpoint, gettext(item.label), item.roles, item.prefix, item.order)
+        for item in sorted(_items, key=lambda i: i.order)
+        if user.role in item.roles
+    ]

@@ -1,0 +1,231 @@
+"""Fixtures: one app and one schema per test session, a clean database for every test.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set
+(``make test`` does both). The schema is built by the migrations themselves, so every
+test also exercises them.
+"""
+import os
+import shutil
+import threading
+
+import pytest
+from flask import g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from society import create_app
+from society.extensions import db
+
+from . import factories
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
+
+
+def settings_for(url: str, storage, **overrides) -> dict:
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": TEST_SECRET,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "MAIL_ENABLED": False,
+        "STORAGE_DIR": str(storage),
+        "SCHEDULER_IN_PROCESS": False,
+    }
+    settings.update(overrides)
+    return settings
+
+
+class CommittingClient(FlaskClient):
+    """A test client for tests that hold an app context of their own.
+
+    Flask reuses the test's app context for each request, so the request shares the
+    test's ``g`` and database session. Before each request the client commits what the
+    test created and forgets the user Flask-Login cached in ``g`` (each request must
+    load its user from its own cookie); afterwards it expires the session so the test
+    reads what the request wrote."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        g.pop("_login_user", None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            g.pop("_login_user", None)
+            db.session.expire_all()
+
+
+def make_app(url: str, storage, **overrides):
+    app = create_app(settings_for(url, storage, **overrides))
+    app.test_client_class = CommittingClient
+    return app
+
+
+def reset_schema() -> None:
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    else:
+        db.drop_all()
+        with db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def wipe_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory):
+    return database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def storage_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("storage")
+
+
+@pytest.fixture(scope="session")
+def app(db_url, storage_dir):
+    app = make_app(db_url, storage_dir)
+    with app.app_context():
+        reset_schema()
+        upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(request, app):
+    """Each test runs inside an app context and leaves no rows behind."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+    with app.app_context():
+        wipe_all_tables()
+    shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def csrf_app(db_url, storage_dir):
+    """The same database behind an app with CSRF protection on, as in production."""
+    return make_app(db_url, storage_dir, WTF_CSRF_ENABLED=True)
+
+
+# -- people who log in ---------------------------------------------------------
+
+@pytest.fixture
+def society():
+    return factories.society()
+
+
+@pytest.fixture
+def admin(society):
+    user = factories.user(role="admin", society=society, email="admin@example.org")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def leader(society):
+    person = factories.person(given_name="Lena", family_name="Leader", email="lena@example.org")
+    factories.membership(person, society)
+    user = factories.user(role="leader", person=person, email="leader@example.org")
+    db.session.commit()
+    return user
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    client = app.test_client()
+    factories.log_in(client, admin.email)
+    return client
+
+
+@pytest.fixture
+def leader_client(app, leader):
+    client = app.test_client()
+    factories.log_in(client, leader.email)
+    return client
+
+
+# -- a real server and a real browser -------------------------------------------
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(db_url, storage_dir, app):
+    """The app served over HTTP with CSRF on, for the browser tests."""
+    server_app = create_app(settings_for(db_url, storage_dir, WTF_CSRF_ENABLED=True))
+    server = LiveServer(server_app).start()
+    yield server
+    server.stop()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (apt-get install chromium) but missing.")
+        pytest.skip("Chromium is not installed (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(10000)
+    yield page
+    context.close()
