@@ -28,3 +28,11 @@ def nav_items(user) -> list[NavItem]:
         for item in sorted(_items, key=lambda i: i.order)
         if user.role in item.roles
     ]
+
+
+# Where each role's work starts ("admin" -> the dashboard); the home page redirects there.
+landing: dict[str, str] = {}
+
+
+def set_landing(role: str, endpoint: str) -> None:
+    landing[role] = endpoint

@@ -128,3 +128,24 @@ def test_only_one_open_flag_per_cause():
     db.session.execute(text(insert), {"s": society.id})
     db.session.commit()
     refused(insert, {"s": society.id})
+
+
+def test_accreditation_validity_follows_grant_expiry_and_suspension():
+    from datetime import timedelta
+
+    from society.services.standing import accredited_on, accredited_people_on
+
+    society = factories.society()
+    version = factories.rule_set_version(factories.rule_set(society), validity_months=60)
+    alice, bob = factories.person(), factories.person()
+    granted = factories.accreditation(alice, version, status="granted", granted_on=date(2021, 1, 1),
+                                      expires_on=date(2026, 1, 1))
+    factories.accreditation(bob, version, status="suspended", granted_on=date(2022, 1, 1),
+                            invalid_from=date(2024, 6, 1))
+    db.session.commit()
+    assert accredited_on(alice.id, date(2025, 12, 31)) and not accredited_on(alice.id, date(2026, 1, 2))
+    assert not accredited_on(alice.id, date(2020, 12, 31))
+    assert accredited_on(bob.id, date(2024, 5, 31)) and not accredited_on(bob.id, date(2024, 6, 1))
+    assert accredited_people_on([alice.id, bob.id], date(2023, 1, 1)) == {alice.id, bob.id}
+    assert accredited_people_on([alice.id, bob.id], date(2025, 1, 1)) == {alice.id}
+    assert granted.is_valid_on(date(2025, 1, 1)) and not granted.is_valid_on(date(2026, 1, 2))

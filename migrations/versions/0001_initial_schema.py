@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:18:12.405865
+Create Date: 2026-11-23 09:20:37.780815
 
 """
 from alembic import op
@@ -357,6 +357,7 @@ def upgrade():
     sa.Column('applied_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('granted_on', sa.Date(), nullable=True),
     sa.Column('expires_on', sa.Date(), nullable=True),
+    sa.Column('invalid_from', sa.Date(), nullable=True),
     sa.Column('decided_by_id', sa.Integer(), nullable=True),
     sa.Column('decision_reason', sa.Text(), nullable=True),
     sa.Column('public_reason', sa.String(length=300), nullable=True),

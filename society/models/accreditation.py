@@ -14,6 +14,8 @@ from .people import Person
 from .rules import RuleSetVersion
 
 ACCREDITATION_STATUSES = ("in_training", "applied", "granted", "suspended", "revoked", "expired", "rejected")
+# Statuses of an accreditation that was granted at some point, and so was valid for a while.
+VALID_ONCE_STATUSES = ("granted", "expired", "suspended", "revoked")
 DECISION_ACTIONS = (
     "start", "apply", "grant", "reject", "renew", "suspend", "revoke", "reinstate", "expire", "move_version",
 )
@@ -36,6 +38,8 @@ class Accreditation(Timestamps, db.Model):
     applied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     granted_on: Mapped[date | None] = mapped_column(Date)
     expires_on: Mapped[date | None] = mapped_column(Date)
+    # Set when a suspension or revocation ends validity early (cleared on reinstatement).
+    invalid_from: Mapped[date | None] = mapped_column(Date)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     public_reason: Mapped[str | None] = mapped_column(String(300))  # shown on verification, if any
@@ -47,11 +51,13 @@ class Accreditation(Timestamps, db.Model):
     )
 
     def is_valid_on(self, day: date) -> bool:
+        """Whether the credential held on ``day`` (see services/standing.py for the SQL twin)."""
         return (
-            self.status == "granted"
+            self.status in VALID_ONCE_STATUSES
             and self.granted_on is not None
             and self.granted_on <= day
             and (self.expires_on is None or self.expires_on >= day)
+            and (self.invalid_from is None or day < self.invalid_from)
         )
 
 

@@ -3,16 +3,14 @@ from flask import redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...access import login_required, public
+from ...navigation import landing
 from . import bp
-
-# Where each role's work starts; later blueprints register their own landing endpoint here.
-LANDING = {}
 
 
 @bp.route("/")
 @login_required
 def index():
-    endpoint = LANDING.get(current_user.role)
+    endpoint = landing.get(current_user.role)
     if endpoint:
         return redirect(url_for(endpoint))
     return render_template("home/index.html")
