@@ -121,3 +121,13 @@ def log_in(client, email: str, password: str = PASSWORD):
     response = client.post("/auth/login", data={"email": email, "password": password})
     assert response.status_code == 302, f"log-in failed for {email}: {response.status_code}"
     return response
+
+
+def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real form in a Playwright page."""
+    page.goto("/auth/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "/auth/login" not in page.url, f"browser log-in failed for {email}"
