@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export FLASK_APP := society
 
-.PHONY: run test test-sqlite test-postgres install migrate seed bench clean
+.PHONY: run test test-sqlite test-postgres install migrate seed bench clean translations
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+## make translations: extract strings, update the catalogues, compile them (commit the .po and .mo files)
+translations: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o society/translations/messages.pot .
+	$(BIN)/pybabel update -q -i society/translations/messages.pot -d society/translations
+	$(BIN)/pybabel compile -q -d society/translations

@@ -64,10 +64,29 @@ class CommittingClient(FlaskClient):
             db.session.expire_all()
 
 
+_made_apps = []
+
+
 def make_app(url: str, storage, **overrides):
     app = create_app(settings_for(url, storage, **overrides))
     app.test_client_class = CommittingClient
+    _made_apps.append(app)
     return app
+
+
+@pytest.fixture(autouse=True)
+def _dispose_made_apps():
+    """Close the connection pools of apps a test made, so no connection outlives its test."""
+    yield
+    while _made_apps:
+        made = _made_apps.pop()
+        if made is _session_app[0]:
+            continue
+        with made.app_context():
+            db.engine.dispose()
+
+
+_session_app = [None]
 
 
 def reset_schema() -> None:
@@ -103,6 +122,7 @@ def storage_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(db_url, storage_dir):
     app = make_app(db_url, storage_dir)
+    _session_app[0] = app
     with app.app_context():
         reset_schema()
         upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
@@ -199,6 +219,8 @@ def live_server(db_url, storage_dir, app):
     server = LiveServer(server_app).start()
     yield server
     server.stop()
+    with server_app.app_context():
+        db.engine.dispose()
 
 
 CHROMIUM = "/usr/bin/chromium"
