@@ -5,14 +5,30 @@ tries to write while another writer holds the lock, even with a busy timeout.
 Transactions that will write therefore start with BEGIN IMMEDIATE; the request
 method (or a job) declares the intent.
 """
+import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 BUSY_TIMEOUT_MS = 15000
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+# Values bound straight through the driver (bulk inserts) get the storage formats
+# SQLAlchemy's own SQLite types write and read back.
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_adapter(datetime, _sqlite_datetime)
+sqlite3.register_adapter(Decimal, float)
 
 
 def _is_sqlite(dbapi_connection) -> bool:

@@ -282,36 +282,20 @@ class Generator:
         self.rows = {}
 
 
-def _sqlite_value(value):
-    # The storage formats SQLAlchemy's SQLite types read back.
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
 def _bulk_insert(table, rows: list[dict], now: datetime) -> None:
-    """executemany straight through the driver: type processing per value in SQLAlchemy
+    """executemany straight through the driver: SQLAlchemy's type processing per value
     costs more than the insert itself at this volume, and these values are already typed."""
     columns = list(rows[0].keys())
     extra = {name: value for name, value in (("created_at", now), ("updated_at", now), ("version_id", 1))
              if name in table.c and name not in rows[0]}
     columns += list(extra)
     connection = db.session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    placeholder = "?" if sqlite else "%s"
+    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
     sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
            f"VALUES ({', '.join([placeholder] * len(columns))})")
     tail = tuple(extra.values())
-    if sqlite:
-        tail = tuple(_sqlite_value(v) for v in tail)
-        params = [tuple(_sqlite_value(v) for v in row.values()) + tail for row in rows]
-    else:
-        params = [tuple(row.values()) + tail for row in rows]
-    connection.exec_driver_sql(sql, params)
+    # Dates and decimals reach SQLite through the adapters registered in society/database.py.
+    connection.exec_driver_sql(sql, [tuple(row.values()) + tail for row in rows])
 
 
 def _reset_sequences() -> None:
