@@ -184,7 +184,7 @@ def test_admin_sees_a_candidates_progress_on_any_day(admin_client, society, uk):
     factories.training_record(accreditation.person, units=12, occurred_on=date(2024, 5, 1))
     before = text(admin_client.get(f"/admin/accreditations/{accreditation.id}/progress?on=2024-04-30"))
     after = text(admin_client.get(f"/admin/accreditations/{accreditation.id}/progress?on=2024-05-01"))
-    assert "Missing: 20 session" in before and "Missing: 8 session" in after
+    assert "Missing: 20 sessions" in before and "Missing: 8 sessions" in after
     assert admin_client.get(f"/admin/accreditations/{accreditation.id}/progress?on=yesterday").status_code == 422
 
 
@@ -237,9 +237,9 @@ def test_leader_sees_progress_bars_what_is_missing_and_the_alternatives(leader_c
     factories.training_record(leader.person, units=12)
     page = text(leader_client.get("/portal/progress"))
     assert 'aria-valuenow="60"' in page  # 12 of 20 sessions
-    assert "Missing: 8 session" in page
+    assert "Missing: 8 sessions" in page
     assert "any one of 3 alternatives" in page and "only if psychodynamically trained" in page
-    assert "does not apply to you" in page
+    assert "does not apply" in page
     apply_button = re.search(r'<button class="btn btn-primary" type="submit"[^>]*>', page).group(0)
     assert "disabled" in apply_button
 

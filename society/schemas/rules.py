@@ -17,6 +17,10 @@ UNIT_LABELS = {
     "session": _l("session"), "double_session": _l("double session"), "hour": _l("hour"),
     "case_discussion": _l("case discussion"), "event": _l("event"),
 }
+UNIT_PLURALS = {
+    "session": _l("sessions"), "double_session": _l("double sessions"), "hour": _l("hours"),
+    "case_discussion": _l("case discussions"), "event": _l("events"),
+}
 WINDOW_LABELS = {
     "none": _l("any time"), "before_training": _l("before training started"),
     "after_training": _l("since training started"), "rolling_months": _l("in the last N months"),
@@ -110,7 +114,8 @@ class RequirementSchema(FormSchema):
 def label_context() -> dict:
     """What templates need to show rules in words, and the choices of the requirement form."""
     return dict(
-        KIND_LABELS=KIND_LABELS, UNIT_LABELS=UNIT_LABELS, WINDOW_LABELS=WINDOW_LABELS, CONDITION_LABELS=CONDITION_LABELS,
+        KIND_LABELS=KIND_LABELS, UNIT_LABELS=UNIT_LABELS, UNIT_PLURALS=UNIT_PLURALS, WINDOW_LABELS=WINDOW_LABELS,
+        CONDITION_LABELS=CONDITION_LABELS,
         KIND_CHOICES=list(KIND_LABELS.items()), UNIT_CHOICES=list(UNIT_LABELS.items()),
         WINDOW_CHOICES=list(WINDOW_LABELS.items()), CONDITION_CHOICES=list(CONDITION_LABELS.items()),
     )
