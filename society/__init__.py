@@ -60,7 +60,8 @@ def select_locale() -> str:
     if current_user and current_user.is_authenticated and current_user.person is not None:
         if current_user.person.language in supported:
             return current_user.person.language
-    return request.accept_languages.best_match(supported) or "en"
+    # Outside a request (jobs, CLI commands, services called from tests) there is no browser to ask.
+    return (request.accept_languages.best_match(supported) if request else None) or "en"
 
 
 def configure_request_hooks(app: Flask) -> None:

@@ -131,3 +131,32 @@ def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/auth/login" not in page.url, f"browser log-in failed for {email}"
+
+
+# -- rule sets, accreditation (engine) ---------------------------------------------------
+
+def shipped_rule_set(society_: Society, name: str) -> RuleSet:
+    """One of the shipped rule sets (se, uk, us, de, anz), loaded into ``society_``."""
+    from society.services import rulesets
+
+    return rulesets.load_rule_set(rulesets.shipped_rule_set(name), society_)
+
+
+def version_labelled(rule_set_: RuleSet, label: str) -> RuleSetVersion:
+    return next(v for v in rule_set_.versions if v.label == label)
+
+
+def approved_records(person_: Person, *specs: dict) -> list[TrainingRecord]:
+    """Several approved records at once: ``approved_records(p, dict(kind="co_leading", units=20))``."""
+    return [training_record(person_, **spec) for spec in specs]
+
+
+def log_in_with_csrf(client, email: str, password: str = PASSWORD) -> str:
+    """Log in on an app with CSRF protection on; returns the form token for later posts."""
+    import re
+
+    page = client.get("/auth/login")
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', page.data).group(1).decode()
+    response = client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
+    assert response.status_code == 302, f"log-in failed for {email}: {response.status_code}"
+    return token

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:20:37.780815
+Create Date: 2026-11-23 09:34:57.828747
 
 """
 from alembic import op
@@ -456,6 +456,7 @@ def upgrade():
     with op.batch_alter_table('training_records', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_training_records_group_id'), ['group_id'], unique=False)
         batch_op.create_index('ix_training_records_person_status_date', ['person_id', 'status', 'occurred_on'], unique=False)
+        batch_op.create_index('ix_training_records_progress', ['person_id', 'status', 'kind', 'unit', 'in_person', 'with_accredited_leader', 'occurred_on', 'units', 'minutes'], unique=False)
         batch_op.create_index('ix_training_records_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_training_records_updated_at'), ['updated_at'], unique=False)
 
@@ -515,6 +516,7 @@ def downgrade():
     with op.batch_alter_table('training_records', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_records_updated_at'))
         batch_op.drop_index('ix_training_records_status_created')
+        batch_op.drop_index('ix_training_records_progress')
         batch_op.drop_index('ix_training_records_person_status_date')
         batch_op.drop_index(batch_op.f('ix_training_records_group_id'))
 

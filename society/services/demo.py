@@ -338,6 +338,7 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
             progress(min(groups, start + CHUNK))
     _reset_sequences()
     db.session.flush()
+    seed_uk_candidates(shipped["uk"], generator.summary)
     summary = generator.summary
     summary.logins = _demo_accounts(society, generator.special)
     audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,
@@ -347,3 +348,51 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
 
 def database_is_empty() -> bool:
     return db.session.scalar(db.select(func.count(Society.id))) == 0
+
+
+# -- UK candidates: grandfathering on the 2016 and 2023 rules ------------------------------
+
+UK_ADMIN = ("admin@ukbs.example", "balint-admin-demo")
+# name, psychodynamically trained, training started, ledger (kind, unit, units, year), apply?
+UK_CANDIDATES = (
+    # Started in 2022: stays on the 2016 rules, which ask for no portfolio, and has met them.
+    ("Harriet", "Hughes", False, date(2022, 3, 1),
+     [("participation", "session", 20, 2021), ("co_leading", "session", 20, 2023), ("intensive", "event", 2, 2022),
+      ("supervisor_report", "event", 1, 2024)], False),
+    # Started in 2024: on the 2023 rules; the same ledger plus supervision, but no portfolio yet.
+    ("Owen", "Price", False, date(2024, 2, 1),
+     [("participation", "session", 20, 2023), ("co_leading", "session", 20, 2025), ("intensive", "event", 2, 2024),
+      ("supervision", "session", 6, 2025), ("supervisor_report", "event", 1, 2025)], False),
+    # Psychodynamically trained: 8 sessions are enough (the alternative); everything met, applied.
+    ("Priya", "Shah", True, date(2023, 9, 1),
+     [("participation", "session", 8, 2023), ("co_leading", "session", 20, 2024), ("intensive", "event", 2, 2024),
+      ("supervision", "session", 6, 2025), ("supervisor_report", "event", 1, 2025), ("portfolio", "event", 1, 2025)],
+     True),
+)
+
+
+def seed_uk_candidates(rule_set, summary: Summary) -> None:
+    """Three candidates of the UK society showing grandfathering, and its administrator's login."""
+    from . import accreditation as lifecycle
+
+    society = rule_set.society
+    if db.session.scalar(db.select(Person.id).where(Person.email == "harriet.hughes@example.org.uk")):
+        return
+    for given, family, trained, started, ledger, applies in UK_CANDIDATES:
+        person = Person(given_name=given, family_name=family, email=f"{given}.{family}@example.org.uk".lower(),
+                        profession="gp", language="en", city="London", psychodynamically_trained=trained)
+        db.session.add(person)
+        db.session.add(Membership(person=person, society=society, category="full", joined_on=date(started.year - 2, 1, 1)))
+        for kind, unit, units, year in ledger:
+            db.session.add(TrainingRecord(person=person, kind=kind, occurred_on=date(year, 6, 15), unit=unit,
+                                          units=Decimal(units), minutes=90 * units if unit == "session" else 0,
+                                          with_accredited_leader=True, status="approved", source="import"))
+        db.session.flush()
+        accreditation = lifecycle.start_pathway(person, rule_set, started)
+        if applies:
+            lifecycle.apply(accreditation, date(2026, 1, 15))
+        summary.people += 1
+        summary.training_records += len(ledger)
+        summary.accreditations += 1
+    if not db.session.scalar(db.select(User.id).where(User.email == UK_ADMIN[0])):
+        accounts.create_user(UK_ADMIN[0], UK_ADMIN[1], "admin", society_id=society.id)

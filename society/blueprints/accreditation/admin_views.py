@@ -1,0 +1,196 @@
+"""Administrators' pages: applications awaiting a decision, an accreditation with its
+progress, history and actions, a candidate's progress on any day, starting a pathway.
+Every query is scoped to the administrator's society; anything else answers 404."""
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ...access import admin_society_id, roles_required
+from ...extensions import db
+from ...models import Accreditation, Membership, Person, RuleSet, RuleSetVersion, User
+from ...models.accreditation import ACCREDITATION_STATUSES
+from ...schemas.accreditation import (
+    DecisionSchema, MoveVersionSchema, ProgressDaySchema, ReasonedDecisionSchema, StartPathwaySchema,
+)
+from ...schemas.base import load_form
+from ...services import accreditation as lifecycle
+from ...services.errors import DomainError
+from ...services.progress import progress_for
+from . import bp
+from .labels import template_labels
+
+bp.context_processor(template_labels)
+
+
+def scoped():
+    """Accreditations of the administrator's society, with person, version and rule set."""
+    return (db.select(Accreditation)
+            .join(Accreditation.person).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
+            .where(RuleSet.society_id == admin_society_id())
+            .options(contains_eager(Accreditation.person),
+                     contains_eager(Accreditation.rule_set_version).contains_eager(RuleSetVersion.rule_set)))
+
+
+def own_accreditation(accreditation_id: int) -> Accreditation:
+    accreditation = db.session.scalar(scoped().where(Accreditation.id == accreditation_id)
+                                      .options(selectinload(Accreditation.decisions)))
+    if accreditation is None:
+        abort(404)
+    return accreditation
+
+
+def deciders(accreditation: Accreditation) -> dict[int, str]:
+    ids = {d.decided_by_id for d in accreditation.decisions if d.decided_by_id}
+    if not ids:
+        return {}
+    return dict(db.session.execute(db.select(User.id, User.email).where(User.id.in_(ids))).all())
+
+
+@bp.route("/admin/accreditations/")
+@roles_required("admin")
+def applications():
+    status = request.args.get("status", "applied")
+    if status not in (*ACCREDITATION_STATUSES, "all"):
+        status = "applied"
+    search = request.args.get("q", "").strip()
+    statement = scoped()
+    if status != "all":
+        statement = statement.where(Accreditation.status == status)
+    if search:
+        pattern = f"%{search}%"
+        statement = statement.where(or_(Person.given_name.ilike(pattern), Person.family_name.ilike(pattern),
+                                        Person.email.ilike(pattern)))
+    order = (Accreditation.applied_at, Accreditation.id) if status == "applied" else (Person.family_name, Person.given_name, Accreditation.id)
+    page = db.paginate(statement.order_by(*order), per_page=25)
+    counts = dict(db.session.execute(
+        db.select(Accreditation.status, func.count()).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
+        .where(RuleSet.society_id == admin_society_id()).group_by(Accreditation.status)).all())
+    return render_template("accreditation/admin_list.html", page=page, status=status, search=search, counts=counts,
+                           statuses=ACCREDITATION_STATUSES)
+
+
+def render_detail(accreditation: Accreditation, errors=None, failed_action=None, values=None, status=200):
+    on = date.today()
+    return render_template(
+        "accreditation/admin_detail.html", accreditation=accreditation, report=progress_for(accreditation, on),
+        deciders=deciders(accreditation), actions=lifecycle.actions_for(accreditation), today=on,
+        version_choices=[(v.id, f"{v.label} ({v.effective_from} – {v.effective_to or ''})")
+                         for v in accreditation.rule_set_version.rule_set.versions if v.id != accreditation.rule_set_version_id],
+        errors=errors or {}, failed_action=failed_action, values=values or {},
+    ), status
+
+
+@bp.route("/admin/accreditations/<int:accreditation_id>")
+@roles_required("admin")
+def show(accreditation_id: int):
+    return render_detail(own_accreditation(accreditation_id))
+
+
+def _move(accreditation, data, by, on):
+    version = db.session.get(RuleSetVersion, data["version_id"])
+    if version is None or version.rule_set.society_id != admin_society_id():
+        raise DomainError(_("Choose a version of the same rule set."), field="version_id")
+    return lifecycle.move_version(accreditation, version, by, data["reason"], on)
+
+
+# action -> (form schema, what it does)
+ACTIONS = {
+    "apply": (DecisionSchema, lambda a, d, by, on: lifecycle.apply(a, on, by=by, reason=d["reason"])),
+    "grant": (DecisionSchema, lambda a, d, by, on: lifecycle.grant(a, by, d["reason"], on)),
+    "reject": (ReasonedDecisionSchema, lambda a, d, by, on: lifecycle.reject(a, by, d["reason"], on)),
+    "renew": (DecisionSchema, lambda a, d, by, on: lifecycle.renew(a, by, d["reason"], on)),
+    "suspend": (ReasonedDecisionSchema,
+                lambda a, d, by, on: lifecycle.suspend(a, by, d["reason"], on, public_reason=d["public_reason"])),
+    "revoke": (ReasonedDecisionSchema,
+               lambda a, d, by, on: lifecycle.revoke(a, by, d["reason"], on, public_reason=d["public_reason"])),
+    "reinstate": (DecisionSchema, lambda a, d, by, on: lifecycle.reinstate(a, by, d["reason"], on)),
+    "expire": (DecisionSchema, lambda a, d, by, on: lifecycle.expire(a, on, by=by, reason=d["reason"])),
+    "move_version": (MoveVersionSchema, _move),
+}
+
+
+@bp.route("/admin/accreditations/<int:accreditation_id>/<action>", methods=["POST"])
+@roles_required("admin")
+def decide(accreditation_id: int, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    accreditation = own_accreditation(accreditation_id)
+    schema, perform = ACTIONS[action]
+    data, errors = load_form(schema(), request.form)
+    values = request.form.to_dict()
+    if errors:
+        return render_detail(accreditation, errors, action, values, 422)
+    try:
+        perform(accreditation, data, current_user._get_current_object(), data["on"] or date.today())
+    except DomainError as error:
+        db.session.rollback()
+        return render_detail(own_accreditation(accreditation_id), {error.field or "_": [error.message]}, action,
+                             values, error.status)
+    db.session.commit()
+    flash(_("Done: the accreditation is now %(status)s.", status=accreditation.status.replace("_", " ")), "success")
+    return redirect(url_for("accreditation.show", accreditation_id=accreditation.id))
+
+
+@bp.route("/admin/accreditations/<int:accreditation_id>/progress")
+@roles_required("admin")
+def progress(accreditation_id: int):
+    accreditation = own_accreditation(accreditation_id)
+    data, errors = load_form(ProgressDaySchema(), request.args)
+    on = (data or {}).get("on") or date.today()
+    return render_template("accreditation/admin_progress.html", accreditation=accreditation,
+                           report=progress_for(accreditation, on), on=on, errors=errors,
+                           values=request.args.to_dict()), 422 if errors else 200
+
+
+def member_of_society(person_id: int) -> Person | None:
+    return db.session.scalar(db.select(Person).join(Membership).where(
+        Person.id == person_id, Membership.society_id == admin_society_id()))
+
+
+@bp.route("/admin/accreditations/start", methods=["GET", "POST"])
+@roles_required("admin")
+def start():
+    rule_sets = list(db.session.scalars(db.select(RuleSet).where(RuleSet.society_id == admin_society_id())
+                                        .order_by(RuleSet.code)))
+    values, errors = request.values.to_dict(), {}
+    if request.method == "POST":
+        data, errors = load_form(StartPathwaySchema(), request.form)
+        if not errors:
+            person = member_of_society(data["person_id"])
+            rule_set = next((r for r in rule_sets if r.id == data["rule_set_id"]), None)
+            if person is None:
+                errors = {"person_id": [_("Choose a member of your society.")]}
+            elif rule_set is None:
+                errors = {"rule_set_id": [_("Choose one of your society's rule sets.")]}
+            else:
+                try:
+                    accreditation = lifecycle.start_pathway(person, rule_set, data["training_started_on"],
+                                                            by=current_user._get_current_object(), reason=data["reason"])
+                except DomainError as error:
+                    db.session.rollback()
+                    errors = {error.field or "_": [error.message]}
+                else:
+                    db.session.commit()
+                    flash(_("Pathway started on version %(label)s.", label=accreditation.rule_set_version.label), "success")
+                    return redirect(url_for("accreditation.show", accreditation_id=accreditation.id))
+    chosen = None
+    if values.get("person_id", "").isdigit():
+        chosen = member_of_society(int(values["person_id"]))
+        if chosen is None and request.method == "GET":
+            abort(404)
+    search = values.get("q", "").strip()
+    found = []
+    if search and chosen is None:
+        pattern = f"%{search}%"
+        found = list(db.session.scalars(
+            db.select(Person).join(Membership).where(
+                Membership.society_id == admin_society_id(),
+                or_(Person.given_name.ilike(pattern), Person.family_name.ilike(pattern), Person.email.ilike(pattern)))
+            .order_by(Person.family_name, Person.given_name).limit(20)))
+    return render_template("accreditation/admin_start.html", rule_set_choices=[(r.id, r.credential_title) for r in rule_sets],
+                           values=values, errors=errors,
+                           chosen=chosen, found=found, search=search), 422 if errors else 200

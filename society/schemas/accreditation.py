@@ -1,0 +1,56 @@
+"""Decisions on accreditations, starting a pathway, applying; and the labels of statuses."""
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from .base import FormSchema
+
+STATUS_LABELS = {
+    "in_training": _l("in training"), "applied": _l("applied"), "granted": _l("granted"),
+    "suspended": _l("suspended"), "revoked": _l("revoked"), "expired": _l("expired"), "rejected": _l("rejected"),
+}
+STATUS_COLOURS = {
+    "in_training": "secondary", "applied": "info", "granted": "success", "suspended": "warning",
+    "revoked": "danger", "expired": "dark", "rejected": "danger",
+}
+ACTION_LABELS = {
+    "start": _l("Pathway started"), "apply": _l("Applied"), "grant": _l("Granted"), "reject": _l("Rejected"),
+    "renew": _l("Renewed"), "suspend": _l("Suspended"), "revoke": _l("Revoked"), "reinstate": _l("Reinstated"),
+    "expire": _l("Expired"), "move_version": _l("Moved to another version"),
+}
+BUTTON_LABELS = {
+    "apply": _l("Enter an application"), "grant": _l("Grant"), "reject": _l("Reject"), "renew": _l("Renew"),
+    "suspend": _l("Suspend"), "revoke": _l("Revoke"), "reinstate": _l("Reinstate"), "expire": _l("Mark expired"),
+    "move_version": _l("Move to version"),
+}
+
+
+class DecisionSchema(FormSchema):
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+    public_reason = fields.String(load_default=None, validate=validate.Length(max=300))
+    on = fields.Date(load_default=None)
+
+
+class ReasonedDecisionSchema(DecisionSchema):
+    reason = fields.String(required=True, validate=validate.Length(max=2000),
+                           error_messages={"required": "Give a reason; it is kept in the history."})
+
+
+class MoveVersionSchema(ReasonedDecisionSchema):
+    version_id = fields.Integer(required=True, error_messages={"required": "Choose the version."})
+
+
+class StartPathwaySchema(FormSchema):
+    person_id = fields.Integer(required=True, error_messages={"required": "Choose the person."})
+    rule_set_id = fields.Integer(required=True, error_messages={"required": "Choose the rule set."})
+    training_started_on = fields.Date(required=True, error_messages={"required": "Say when training started."})
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+
+
+class ApplySchema(FormSchema):
+    accreditation_id = fields.Integer(required=True)
+
+
+class ProgressDaySchema(FormSchema):
+    """The day a progress report is drawn up for (today when not given)."""
+
+    on = fields.Date(load_default=None)

@@ -1,0 +1,134 @@
+"""Progress from the database: one aggregating query, the same answer as record by record."""
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import event
+
+from society.extensions import db
+from society.models.rules import WINDOWS
+from society.models.training import RECORD_KINDS, UNITS
+from society.services.evaluator import RecordFact, evaluate, person_facts, snapshot
+from society.services.progress import progress_for
+
+from . import factories
+
+ON = date(2025, 6, 1)
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements = []
+
+    def __enter__(self):
+        event.listen(db.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_):
+        event.remove(db.engine, "before_cursor_execute", self._count)
+
+    def _count(self, _conn, _cursor, statement, *_args):
+        self.statements.append(statement)
+
+    @property
+    def count(self):
+        return len(self.statements)
+
+
+def candidate(society, name="uk", label="2016", started=date(2022, 1, 1), **person_kw):
+    rule_set = factories.shipped_rule_set(society, name)
+    person = factories.person(**person_kw)
+    factories.membership(person, society)
+    version = factories.version_labelled(rule_set, label) if label else rule_set.versions[0]
+    return factories.accreditation(person, version, training_started_on=started)
+
+
+def test_only_the_persons_approved_records_count(society):
+    accreditation = candidate(society)
+    other = factories.person()
+    person = accreditation.person
+    factories.training_record(person, units=10, status="approved")
+    factories.training_record(person, units=10, status="pending")
+    factories.training_record(person, units=10, status="rejected", rejection_reason="No such session")
+    factories.training_record(other, units=10, status="approved")
+    report = progress_for(accreditation, ON)
+    assert report.requirements[0].counted == 10
+
+
+def test_uk_candidate_meets_the_2016_rules_with_records_from_the_ledger(society):
+    accreditation = candidate(society)
+    factories.approved_records(
+        accreditation.person, dict(kind="participation", units=20), dict(kind="co_leading", units=12),
+        dict(kind="leading", units=8), dict(kind="intensive", unit="event", units=2),
+        dict(kind="supervisor_report", unit="event", units=1))
+    assert progress_for(accreditation, ON).met
+
+
+def test_psychotherapy_qualification_counts_from_its_date(society):
+    rule_set = factories.rule_set(society)
+    version = factories.rule_set_version(rule_set, requirements=[
+        dict(kind="participation", unit="session", minimum=Decimal(1), option="a", applies_if="psychotherapy_qualified")])
+    person = factories.person(psychotherapy_qualified_on=date(2025, 1, 1))
+    accreditation = factories.accreditation(person, version)
+    factories.training_record(person, occurred_on=date(2024, 1, 1))
+    assert not progress_for(accreditation, date(2024, 12, 31)).met
+    assert progress_for(accreditation, date(2025, 1, 1)).met
+
+
+def every_window_version(society):
+    rule_set = factories.rule_set(society)
+    requirements = []
+    for clause, (window, months) in enumerate([(w, 7 if w == "rolling_months" else None) for w in WINDOWS], start=1):
+        requirements += [
+            dict(clause=clause, option="a", kind="leading", also_counts="co_leading", unit="session",
+                 minimum=Decimal(5), window_kind=window, window_months=months, label=f"sessions {window}"),
+            dict(clause=clause, option="b", kind="supervision", unit="hour", minutes_per_unit=60, minimum=Decimal(3),
+                 window_kind=window, window_months=months, requires_accredited_leader=True, label=f"hours {window}"),
+            dict(clause=clause, option="c", kind="intensive", unit="event", minimum=Decimal(2), window_kind=window,
+                 window_months=months, in_person_only=True, label=f"events {window}"),
+        ]
+    return factories.rule_set_version(rule_set, requirements=requirements)
+
+
+def test_aggregated_progress_equals_counting_record_by_record(society):
+    version = every_window_version(society)
+    person = factories.person(psychodynamically_trained=True)
+    accreditation = factories.accreditation(person, version, training_started_on=date(2023, 3, 15))
+    rng = random.Random(7)
+    facts = []
+    for _ in range(400):
+        values = dict(kind=rng.choice(RECORD_KINDS), occurred_on=date(2021, 1, 1) + timedelta(days=rng.randint(0, 1900)),
+                      unit=rng.choice(UNITS), units=Decimal(rng.randint(0, 300)) / 100, minutes=rng.randint(0, 240),
+                      in_person=rng.random() < 0.7, with_accredited_leader=rng.random() < 0.5)
+        status = rng.choice(["approved", "approved", "pending"])
+        factories.training_record(person, status=status, **values)
+        if status == "approved":
+            facts.append(RecordFact(**values))
+    rules = snapshot(version)
+    for day in (date(2022, 6, 30), date(2023, 3, 14), date(2023, 3, 15), date(2024, 2, 29), ON, date(2027, 1, 1)):
+        expected = evaluate(rules, facts, person_facts(person, accreditation.training_started_on, day), day)
+        assert progress_for(accreditation, day) == expected, day
+
+
+def test_query_count_does_not_grow_with_records_or_requirements(society):
+    version = every_window_version(society)
+    small, large = factories.person(), factories.person()
+    few = factories.accreditation(small, version)
+    many = factories.accreditation(large, version)
+    factories.training_record(small)
+    for k in range(300):
+        factories.training_record(large, kind=RECORD_KINDS[k % 5], occurred_on=date(2021, 1, 1) + timedelta(days=k * 5))
+    db.session.commit()
+
+    def queries(accreditation):
+        accreditation_id = accreditation.id
+        db.session.expire_all()
+        from society.models import Accreditation
+        loaded = db.session.get(Accreditation, accreditation_id)
+        with QueryCounter() as counter:
+            progress_for(loaded, ON)
+        record_queries = [s for s in counter.statements if "training_records" in s]
+        return counter.count, len(record_queries)
+
+    assert queries(few) == queries(many)
+    assert queries(many)[1] == 1
