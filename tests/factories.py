@@ -131,3 +131,10 @@ def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/auth/login" not in page.url, f"browser log-in failed for {email}"
+
+
+def member(society_: Society, *, category: str = "full", joined_on: date = date(2020, 1, 1), ended_on=None,
+           end_reason=None, **person_kw) -> Membership:
+    """A person who is a member of ``society_`` (the membership is returned)."""
+    return membership(person(**person_kw), society_, category=category, joined_on=joined_on, ended_on=ended_on,
+                      end_reason=end_reason)
