@@ -160,3 +160,9 @@ def log_in_with_csrf(client, email: str, password: str = PASSWORD) -> str:
     response = client.post("/auth/login", data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 302, f"log-in failed for {email}: {response.status_code}"
     return token
+
+def member(society_: Society, *, category: str = "full", joined_on: date = date(2020, 1, 1), ended_on=None,
+           end_reason=None, **person_kw) -> Membership:
+    """A person who is a member of ``society_`` (the membership is returned)."""
+    return membership(person(**person_kw), society_, category=category, joined_on=joined_on, ended_on=ended_on,
+                      end_reason=end_reason)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 09:34:57.828747
+Create Date: 2026-11-23 10:47:24.940297
 
 """
 from alembic import op
@@ -99,6 +99,7 @@ def upgrade():
     sa.Column('logo_filename', sa.String(length=200), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('dues_grace_days >= 0', name=op.f('ck_societies_dues_grace_not_negative')),
     sa.CheckConstraint('group_min_leaders >= 1 AND group_max_leaders >= group_min_leaders', name=op.f('ck_societies_leader_range')),
     sa.CheckConstraint('group_min_size >= 1 AND group_max_size >= group_min_size', name=op.f('ck_societies_group_size_range')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_societies')),
@@ -160,7 +161,9 @@ def upgrade():
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_memberships_person_id'), ['person_id'], unique=False)
         batch_op.create_index('ix_memberships_society_category', ['society_id', 'category'], unique=False)
+        batch_op.create_index('ix_memberships_society_filters', ['society_id', 'category', 'ended_on', 'person_id', 'joined_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_society_id'), ['society_id'], unique=False)
+        batch_op.create_index('ix_memberships_society_joined', ['society_id', 'joined_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_memberships_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('rule_sets',
@@ -225,6 +228,7 @@ def upgrade():
     with op.batch_alter_table('dues_payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_dues_payments_membership_id'), ['membership_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_dues_payments_paid_on'), ['paid_on'], unique=False)
+        batch_op.create_index('ix_dues_payments_unpaid', ['paid_on', 'period', 'due_on', 'membership_id'], unique=False, sqlite_where=sa.text('paid_on IS NULL'), postgresql_where=sa.text('paid_on IS NULL'))
         batch_op.create_index(batch_op.f('ix_dues_payments_updated_at'), ['updated_at'], unique=False)
 
     op.create_table('flags',
@@ -325,6 +329,31 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_group_sessions_held_on'), ['held_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_sessions_updated_at'), ['updated_at'], unique=False)
 
+    op.create_table('import_batches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('society_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('members', 'groups', name='import_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('status', sa.Enum('validating', 'valid', 'invalid', 'committed', 'failed', 'discarded', name='import_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('total_rows', sa.Integer(), nullable=False),
+    sa.Column('processed_rows', sa.Integer(), nullable=False),
+    sa.Column('error_count', sa.Integer(), nullable=False),
+    sa.Column('imported_count', sa.Integer(), nullable=False),
+    sa.Column('failure', sa.Text(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('committed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.CheckConstraint('error_count >= 0 AND imported_count >= 0', name=op.f('ck_import_batches_counts_not_negative')),
+    sa.CheckConstraint('processed_rows >= 0 AND processed_rows <= total_rows', name=op.f('ck_import_batches_processed_within_total')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_import_batches_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['society_id'], ['societies.id'], name=op.f('fk_import_batches_society_id_societies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_batches'))
+    )
+    with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.create_index('ix_import_batches_society_created', ['society_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_import_batches_updated_at'), ['updated_at'], unique=False)
+
     op.create_table('rule_set_versions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rule_set_id', sa.Integer(), nullable=False),
@@ -386,6 +415,24 @@ def upgrade():
     )
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.create_index('ix_attendance_person', ['person_id'], unique=False)
+
+    op.create_table('import_files',
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('content', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_import_files_batch_id_import_batches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_import_files'))
+    )
+    op.create_table('import_row_errors',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('row_no', sa.Integer(), nullable=False),
+    sa.Column('field', sa.String(length=60), nullable=False),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.ForeignKeyConstraint(['batch_id'], ['import_batches.id'], name=op.f('fk_import_row_errors_batch_id_import_batches'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_import_row_errors'))
+    )
+    with op.batch_alter_table('import_row_errors', schema=None) as batch_op:
+        batch_op.create_index('ix_import_row_errors_batch_row', ['batch_id', 'row_no'], unique=False)
 
     op.create_table('requirements',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -525,6 +572,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_requirements_version_id'))
 
     op.drop_table('requirements')
+    with op.batch_alter_table('import_row_errors', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_row_errors_batch_row')
+
+    op.drop_table('import_row_errors')
+    op.drop_table('import_files')
     with op.batch_alter_table('attendance', schema=None) as batch_op:
         batch_op.drop_index('ix_attendance_person')
 
@@ -541,6 +593,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_rule_set_versions_rule_set_id'))
 
     op.drop_table('rule_set_versions')
+    with op.batch_alter_table('import_batches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_import_batches_updated_at'))
+        batch_op.drop_index('ix_import_batches_society_created')
+
+    op.drop_table('import_batches')
     with op.batch_alter_table('group_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_group_sessions_updated_at'))
         batch_op.drop_index(batch_op.f('ix_group_sessions_held_on'))
@@ -571,6 +628,7 @@ def downgrade():
     op.drop_table('flags')
     with op.batch_alter_table('dues_payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dues_payments_updated_at'))
+        batch_op.drop_index('ix_dues_payments_unpaid', sqlite_where=sa.text('paid_on IS NULL'), postgresql_where=sa.text('paid_on IS NULL'))
         batch_op.drop_index(batch_op.f('ix_dues_payments_paid_on'))
         batch_op.drop_index(batch_op.f('ix_dues_payments_membership_id'))
 
@@ -588,7 +646,9 @@ def downgrade():
     op.drop_table('rule_sets')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_memberships_updated_at'))
+        batch_op.drop_index('ix_memberships_society_joined')
         batch_op.drop_index(batch_op.f('ix_memberships_society_id'))
+        batch_op.drop_index('ix_memberships_society_filters')
         batch_op.drop_index('ix_memberships_society_category')
         batch_op.drop_index(batch_op.f('ix_memberships_person_id'))
 

@@ -5,6 +5,7 @@ from .audit import AuditEvent
 from .certificates import Certificate
 from .flags import Flag
 from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession
+from .imports import ImportBatch, ImportFile, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
 from .rules import Requirement, RuleSet, RuleSetVersion
@@ -12,7 +13,8 @@ from .training import TrainingRecord
 
 __all__ = [
     "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
-    "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "JobRun",
+    "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
+    "ImportFile", "ImportRowError", "JobRun",
     "Membership", "Person", "ROLES", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

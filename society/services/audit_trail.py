@@ -1,0 +1,74 @@
+"""Reading the audit trail: the society-wide page's query and each event's changes.
+
+Writing it is ``services/audit.py``'s job (the flush hook). A society's trail holds the
+events tagged with its id, and the events of the people who are its members (a person
+belongs to no single society, so their rows carry none).
+"""
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import and_, or_, select
+
+from ..models import AuditEvent, Membership
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: object
+    new: object
+    is_change: bool  # old -> new of a row change; False for the details of other events
+
+
+def changes_of(event: AuditEvent) -> list[Change]:
+    """The fields an event changed (old -> new), or the details a non-row event carries."""
+    if not event.changes:
+        return []
+    try:
+        data = json.loads(event.changes)
+    except ValueError:
+        return [Change("details", None, event.changes, False)]
+    if not isinstance(data, dict):
+        return [Change("details", None, data, False)]
+    result = []
+    for field, value in sorted(data.items()):
+        if isinstance(value, list) and len(value) == 2 and event.action in ("create", "update", "delete"):
+            result.append(Change(field, value[0], value[1], True))
+        else:
+            result.append(Change(field, None, value, False))
+    return result
+
+
+@dataclass(frozen=True)
+class AuditFilters:
+    entity_type: str | None = None
+    action: str | None = None
+    actor: str | None = None  # part of the actor's e-mail or label
+    date_from: date | None = None
+    date_to: date | None = None  # inclusive
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def society_trail(society_id: int, filters: AuditFilters):
+    """SELECT of the society's audit events matching ``filters``, newest first."""
+    members = select(Membership.person_id).where(Membership.society_id == society_id)
+    statement = select(AuditEvent).where(or_(
+        AuditEvent.society_id == society_id,
+        and_(AuditEvent.entity_type == "Person", AuditEvent.society_id.is_(None), AuditEvent.entity_id.in_(members)),
+    ))
+    if filters.entity_type:
+        statement = statement.where(AuditEvent.entity_type == filters.entity_type)
+    if filters.action:
+        statement = statement.where(AuditEvent.action == filters.action)
+    if filters.actor:
+        escaped = filters.actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(AuditEvent.actor_label.ilike(f"%{escaped}%", escape="\\"))
+    if filters.date_from:
+        statement = statement.where(AuditEvent.occurred_at >= _start_of(filters.date_from))
+    if filters.date_to:
+        statement = statement.where(AuditEvent.occurred_at < _start_of(filters.date_to + timedelta(days=1)))
+    return statement.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
