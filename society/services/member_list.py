@@ -2,7 +2,7 @@
 
 One set of conditions serves the page and the CSV export, so an export holds exactly
 what the page shows. Filters are set-based (uncorrelated subqueries); the derived status
-and the dues state of the rows shown come from one query for the page, never one per row.
+and the dues state of the rows shown come from two queries per page, never one per row.
 
 Speed at 100,000 members (bench/members_list.py), on SQLite without statistics too:
 * a search is resolved to the matching people's ids first when they are few (one scan of
