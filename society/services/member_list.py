@@ -2,7 +2,7 @@
 
 One set of conditions serves the page and the CSV export, so an export holds exactly
 what the page shows. Filters are set-based (uncorrelated subqueries); the derived status
-and the dues state of the rows shown come from one query for the page, never one per row.
+and the dues state of the rows shown come from two queries per page, never one per row.
 
 Speed at 100,000 members (bench/members_list.py), on SQLite without statistics too:
 * a search is resolved to the matching people's ids first when they are few (one scan of
@@ -104,18 +104,23 @@ def search_condition(q: str, labels: dict[str, str] | None = None):
 def membership_conditions(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
                           drive: bool = False) -> list:
     """Conditions on Membership for the society and every filter but the search.
-    With ``drive``, the status or dues filter may start the query from the dues rows."""
-    conditions = [Membership.society_id == society_id]
+
+    With ``drive``, a filter on owed dues (status lapsed or dues overdue, dues unpaid) starts
+    the query from those few dues rows: the society condition is then kept off the indexes
+    (``society_id + 0``), or SQLite would rather scan every member of the society."""
+    by_dues = drive and (filters.status in ("lapsed", "dues_overdue") or bool(filters.unpaid))
+    society = (Membership.society_id + 0 == society_id) if by_dues else (Membership.society_id == society_id)
+    conditions = [society]
     if filters.category:
         conditions.append(Membership.category == filters.category)
     if filters.status:
-        conditions.append(status_condition(filters.status, day, grace_days, drive=drive))
-        drive = drive and filters.status not in ("lapsed", "dues_overdue")
+        conditions.append(status_condition(filters.status, day, grace_days, drive=by_dues))
+        by_dues = by_dues and filters.status not in ("lapsed", "dues_overdue")
     if filters.unpaid:
         unpaid = select(DuesPayment.membership_id).where(DuesPayment.paid_on.is_(None))
         if filters.unpaid != "any":
             unpaid = unpaid.where(DuesPayment.period == int(filters.unpaid))
-        conditions.append((Membership.id if drive else unindexed_id()).in_(unpaid))
+        conditions.append((Membership.id if by_dues else unindexed_id()).in_(unpaid))
     return conditions
 
 
