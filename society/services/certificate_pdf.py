@@ -30,6 +30,7 @@ from . import rendering, signing
 TEMPLATE_DIR = "certificates/pdf"
 STYLESHEET = "certificates/certificate.css"
 WORDING_FILE = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE_DIR / "wording.json"
+QR_MASK = 2
 LOGO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(svg|png|jpg)$")
 
 
@@ -49,8 +50,10 @@ def _long_date(value: str | None, language: str) -> str | None:
 
 
 def qr_svg(url: str) -> Markup:
-    """The verification URL as an inline SVG QR code (segno's output holds no input text)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=1, omitsize=True, svgclass="qr", lineclass=None))
+    """The verification URL as an inline SVG QR code (segno's output holds no input text).
+    A fixed mask: every mask is valid QR, and choosing the "best" of eight costs ten times more."""
+    code = segno.make(url, error="m", mask=QR_MASK)
+    return Markup(code.svg_inline(scale=1, omitsize=True, svgclass="qr", lineclass=None))
 
 
 def template_context(frozen: dict) -> dict:
@@ -124,8 +127,8 @@ def _stored_at(relative: str | None, sha256: str | None) -> StoredPdf | None:
     return StoredPdf(path, sha256)
 
 
-def cached(certificate: Certificate) -> StoredPdf | None:
-    """The stored PDF of this certificate, when it has been rendered before."""
+def cached(certificate) -> StoredPdf | None:
+    """The stored PDF of a certificate (anything with ``pdf_path`` and ``pdf_sha256``), if rendered before."""
     return _stored_at(certificate.pdf_path, certificate.pdf_sha256)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import joinedload
 
 from .. import signals
@@ -43,16 +43,19 @@ def normalize_number(raw: str | None) -> str | None:
 
 
 def _random_part() -> str:
-    return "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(NUMBER_LENGTH))
+    bits = secrets.randbits(5 * NUMBER_LENGTH)  # 32 symbols: five random bits each
+    return "".join(NUMBER_ALPHABET[(bits >> (5 * i)) & 31] for i in range(NUMBER_LENGTH))
 
 
 def new_numbers(prefix: str, count: int) -> list[str]:
     """``count`` unused numbers ``PREFIX-YYYY-XXXXXX`` (about 10^9 per society and year)."""
     chosen: set[str] = set()
     while len(chosen) < count:
-        batch = {f"{prefix}-{_random_part()}" for _ in range(count - len(chosen))} - chosen
-        taken = set(db.session.scalars(select(Certificate.number).where(Certificate.number.in_(batch))))
-        chosen |= batch - taken
+        batch = list({f"{prefix}-{_random_part()}" for _ in range(count - len(chosen))} - chosen)
+        for start in range(0, len(batch), 1000):
+            chunk = set(batch[start:start + 1000])
+            taken = set(db.session.scalars(select(Certificate.number).where(Certificate.number.in_(chunk))))
+            chosen |= chunk - taken
     return sorted(chosen)
 
 
@@ -116,24 +119,28 @@ def _has_current_certificate():
     )
 
 
-def _issue_many(accreditations: list[Accreditation], issued_on_for) -> list[Certificate]:
+def _issue_many(accreditations: list[Accreditation], issued_on_for, *, bulk: bool = False) -> list:
+    """Certificates for ``accreditations``. ``bulk`` inserts rows in one statement, bypassing the
+    per-row audit (for loading history such as the demo), and returns the row dicts."""
     by_prefix: dict[str, list[tuple[Accreditation, date]]] = {}
     for accreditation in accreditations:
         issued_on = issued_on_for(accreditation)
         code = accreditation.rule_set_version.rule_set.society.code
         by_prefix.setdefault(f"{code}-{issued_on.year}", []).append((accreditation, issued_on))
-    issued = []
+    rows = []
     for prefix, items in by_prefix.items():
         for number, (accreditation, issued_on) in zip(new_numbers(prefix, len(items)), items):
-            society = accreditation.rule_set_version.rule_set.society
-            language = certificate_language(accreditation.person, society)
-            certificate = Certificate(
-                number=number, accreditation=accreditation, issued_on=issued_on,
-                expires_on=accreditation.expires_on, language=language,
-                rendered_from=json.dumps(snapshot(accreditation, number, issued_on, language), ensure_ascii=False),
-            )
-            db.session.add(certificate)
-            issued.append(certificate)
+            language = certificate_language(accreditation.person, accreditation.rule_set_version.rule_set.society)
+            frozen = snapshot(accreditation, number, issued_on, language)
+            rows.append(dict(number=number, accreditation_id=accreditation.id, issued_on=issued_on,
+                             expires_on=accreditation.expires_on, language=language,
+                             rendered_from=json.dumps(frozen, ensure_ascii=False)))
+    if bulk:
+        if rows:
+            db.session.execute(insert(Certificate), rows)
+        return rows
+    issued = [Certificate(**row) for row in rows]
+    db.session.add_all(issued)
     db.session.flush()
     return issued
 
@@ -187,16 +194,17 @@ def issue_due(society_id: int, on: date) -> list[Certificate]:
     return _issue_many(due, lambda _a: on)
 
 
-def issue_at_grant(society_id: int) -> list[Certificate]:
-    """Certificates for every accreditation ever granted without one, dated on the grant
-    (for loading history, such as the demo)."""
+def issue_at_grant(society_id: int) -> int:
+    """Certificates for every accreditation ever granted without one, dated on the grant, in
+    bulk (for loading history, such as the demo; the caller audits the load). Returns how many."""
     statement = (
         select(Accreditation)
         .join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
         .where(RuleSet.society_id == society_id, Accreditation.status.in_(VALID_ONCE_STATUSES),
                Accreditation.granted_on.is_not(None), ~_has_current_certificate())
     )
-    return _issue_many(list(db.session.scalars(_with_issue_data(statement)).unique()), lambda a: a.granted_on)
+    accreditations = list(db.session.scalars(_with_issue_data(statement)).unique())
+    return len(_issue_many(accreditations, lambda a: a.granted_on, bulk=True))
 
 
 # -- what verification says -------------------------------------------------------
@@ -299,15 +307,34 @@ def society_id_of(certificate: Certificate) -> int:
     return certificate.accreditation.rule_set_version.rule_set.society_id
 
 
-def for_download(number: str, user: User) -> Certificate:
+@dataclass(frozen=True)
+class Downloadable:
+    """What a download needs to know about a certificate, read in one light query."""
+
+    id: int
+    number: str
+    society_id: int
+    pdf_path: str | None
+    pdf_sha256: str | None
+
+
+def for_download(number: str, user: User) -> Downloadable:
     """The certificate if ``user`` holds it or administers its society; NotFound for anyone else,
     so a number's existence is not confirmed to them."""
-    certificate = find(number)
-    holder = user.person_id is not None and user.person_id == certificate.accreditation.person_id
-    administrator = user.role == "admin" and user.society_id == society_id_of(certificate)
+    canonical = normalize_number(number)
+    row = canonical and db.session.execute(
+        select(Certificate.id, Certificate.number, RuleSet.society_id, Accreditation.person_id,
+               Certificate.pdf_path, Certificate.pdf_sha256)
+        .join(Certificate.accreditation).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
+        .where(Certificate.number == canonical)
+    ).first()
+    if not row:
+        raise NotFound("No certificate has this number.")
+    holder = user.person_id is not None and user.person_id == row.person_id
+    administrator = user.role == "admin" and user.society_id == row.society_id
     if not (holder or administrator):
         raise NotFound("No certificate has this number.")
-    return certificate
+    return Downloadable(row.id, row.number, row.society_id, row.pdf_path, row.pdf_sha256)
 
 
 def record_download(certificate_id: int, number: str, society_id: int) -> None:

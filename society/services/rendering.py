@@ -7,15 +7,20 @@ application process, so a render that runs past its time limit is killed (and th
 child started again) without touching the web worker; the child keeps the parsed
 stylesheet and fonts between renders, which keeps a render close to WeasyPrint's own speed.
 """
+import atexit
 import mimetypes
-import multiprocessing
 import os
+import socket
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent  # the folder holding the society package
 STATIC_DIR = (Path(__file__).resolve().parent.parent / "static").resolve()
 BASE_URL = STATIC_DIR.as_uri() + "/"
 MAX_HTML_BYTES = 256 * 1024
@@ -99,31 +104,34 @@ class _Renderer:
 
 
 def _serve(connection, stylesheet: str | None) -> None:
-    """The child's loop: receive HTML, answer ("ok", Rendered) or ("error", message)."""
+    """The child's loop: receive HTML, answer ("ok", pdf, fetched, refused) or ("error", message).
+    Plain tuples only: the child runs this module as ``__main__``."""
     import logging
 
-    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are reported in Rendered
+    logging.getLogger("weasyprint").setLevel(logging.CRITICAL)  # refusals are reported in the answer
     renderer = _Renderer(stylesheet)
-    connection.send(("ready", None))
+    connection.send(("ready",))
     while True:
         try:
             html = connection.recv()
         except EOFError:
             return
         try:
-            connection.send(("ok", renderer.render(html)))
+            rendered = renderer.render(html)
+            connection.send(("ok", rendered.pdf, rendered.fetched, rendered.refused))
         except Exception as error:  # noqa: BLE001 - reported to the parent, which raises
             connection.send(("error", f"{type(error).__name__}: {error}"))
 
 
 class RenderWorker:
-    """A child process that renders one document at a time, restarted after a kill."""
+    """A child process (``python -m society.services.rendering``) that renders one document at
+    a time; killed when a render runs past its time limit, and started again for the next."""
 
     def __init__(self, stylesheet: str | None = None):
         self.stylesheet = stylesheet
         self._lock = threading.Lock()
-        self._process = None
-        self._connection = None
+        self._process: subprocess.Popen | None = None
+        self._connection: Connection | None = None
         self._pid = None
 
     def render(self, html: str, time_limit: float = DEFAULT_TIME_LIMIT) -> Rendered:
@@ -137,29 +145,32 @@ class RenderWorker:
             if not self._connection.poll(time_limit):
                 self.stop()
                 raise RenderTimeout(f"Rendering took longer than {time_limit:g} s and was stopped.")
-            status, payload = self._connection.recv()
-        except (EOFError, OSError, BrokenPipeError) as error:
+            answer = self._connection.recv()
+        except (EOFError, OSError) as error:
             self.stop()
-            raise RenderError(f"The renderer stopped unexpectedly ({error}).") from error
+            raise RenderError(f"The renderer stopped unexpectedly ({type(error).__name__}).") from error
         finally:
             self._lock.release()
-        if status != "ok":
-            raise RenderError(payload)
-        return payload
+        if answer[0] != "ok":
+            raise RenderError(answer[1])
+        return Rendered(*answer[1:])
 
     def _ensure_started(self) -> None:
         # A worker inherited through fork (gunicorn --preload) belongs to the parent: start our own.
-        if self._process is not None and self._pid == os.getpid() and self._process.is_alive():
+        if self._process is not None and self._pid == os.getpid() and self._process.poll() is None:
             return
         self.stop()
-        context = multiprocessing.get_context("spawn")
-        ours, theirs = context.Pipe()
-        process = context.Process(target=_serve, args=(theirs, self.stylesheet), daemon=True,
-                                  name="certificate-renderer")
-        process.start()
-        theirs.close()
-        self._process, self._connection, self._pid = process, ours, os.getpid()
-        if not ours.poll(START_TIME_LIMIT) or ours.recv()[0] != "ready":
+        ours, theirs = socket.socketpair()
+        environment = dict(os.environ)
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), environment.get("PYTHONPATH")]))
+        with theirs:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __spec__.name if __spec__ else "society.services.rendering",
+                 str(theirs.fileno()), self.stylesheet or ""],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=environment,
+            )
+        self._connection, self._pid = Connection(ours.detach()), os.getpid()
+        if not self._connection.poll(START_TIME_LIMIT) or self._connection.recv() != ("ready",):
             self.stop()
             raise RenderError("The renderer did not start.")
 
@@ -168,12 +179,10 @@ class RenderWorker:
         self._process = self._connection = None
         if connection is not None:
             connection.close()
-        if process is not None:
-            if self._pid == os.getpid() and process.is_alive():
+        if process is not None and self._pid == os.getpid():
+            if process.poll() is None:
                 process.kill()
-                process.join(5)
-            if self._pid == os.getpid():
-                process.close()
+            process.wait(10)
 
 
 _workers: dict[str | None, RenderWorker] = {}
@@ -188,6 +197,19 @@ def worker(stylesheet: str | None) -> RenderWorker:
         return _workers[stylesheet]
 
 
+@atexit.register
+def stop_all() -> None:
+    """Stop every renderer this process started (also run at exit)."""
+    with _workers_lock:
+        for each in _workers.values():
+            each.stop()
+
+
 def render_pdf(html: str, *, stylesheet: str | None = None, time_limit: float = DEFAULT_TIME_LIMIT) -> Rendered:
     """Render ``html`` (relative URLs resolve inside static/) to PDF within ``time_limit`` seconds."""
     return worker(stylesheet).render(html, time_limit)
+
+
+if __name__ == "__main__":
+    # The child: ``python -m society.services.rendering FD [STYLESHEET]``.
+    _serve(Connection(int(sys.argv[1])), sys.argv[2] if len(sys.argv) > 2 and sys.argv[2] else None)

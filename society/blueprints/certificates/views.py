@@ -8,6 +8,7 @@ from flask_login import current_user
 from ...access import login_required, public, requires_person, roles_required
 from ...database import writing
 from ...extensions import db, limiter
+from ...models import Certificate
 from ...schemas.base import load_form
 from ...schemas.certificates import VerifyFormSchema
 from ...services import certificate_pdf, certificates
@@ -49,24 +50,22 @@ def verify_number(number: str):
 @bp.route("/certificates/<number>.pdf")
 @login_required
 def download(number: str):
-    certificate = certificates.for_download(number, current_user)
-    certificate_id, society_id, number = certificate.id, certificates.society_id_of(certificate), certificate.number
-    stored = certificate_pdf.cached(certificate)
-    revalidating = stored is not None and stored.sha256 in request.if_none_match
-    rendered = stored is None
-    if rendered:
-        stored = certificate_pdf.render_and_store(certificate)  # no table touched while rendering
-    if revalidating:
+    wanted = certificates.for_download(number, current_user)
+    stored = certificate_pdf.cached(wanted)
+    if stored is not None and stored.sha256 in request.if_none_match:
         return _private(Response(status=304, headers={"ETag": f'"{stored.sha256}"'}))
+    rendered = stored is None
+    if rendered:  # the first download: render with no table touched, so no lock is held meanwhile
+        stored = certificate_pdf.render_and_store(db.session.get(Certificate, wanted.id))
     db.session.commit()  # end the read; the write below starts with the lock it needs
     with writing():
         if rendered:
-            stored = certificate_pdf.remember(certificate_id, stored)
-        certificates.record_download(certificate_id, number, society_id)
+            stored = certificate_pdf.remember(wanted.id, stored)
+        certificates.record_download(wanted.id, wanted.number, wanted.society_id)
         db.session.commit()
     # A certificate is some 50 KB: read it whole, so no open file outlives the response.
     return _private(send_file(io.BytesIO(stored.path.read_bytes()), mimetype="application/pdf", as_attachment=True,
-                              download_name=f"{number}.pdf", etag=stored.sha256, max_age=0))
+                              download_name=f"{wanted.number}.pdf", etag=stored.sha256, max_age=0))
 
 
 def _private(response):
