@@ -369,3 +369,18 @@ def test_demo_accreditations_that_were_granted_have_certificates_without_pdfs_ye
     assert granted and sorted(c.accreditation_id for c in issued) == sorted(a.id for a in granted)
     assert all(c.pdf_sha256 is None for c in issued)
     assert all(c.issued_on == c.accreditation.granted_on for c in issued)
+
+
+def test_the_accreditation_services_grant_and_renewal_issue_certificates(society, admin):
+    """The same, end to end through the accreditation lifecycle rather than a hand-sent signal."""
+    from society.services import accreditation as lifecycle
+
+    person = factories.person(given_name="Gun", family_name="Granted")
+    version = factories.rule_set_version(factories.rule_set(society), validity_months=60)
+    applied = factories.accreditation(person, version, status="applied")
+    lifecycle.grant(applied, admin, "Requirements met.", date(2026, 1, 15))
+    first = db.session.scalars(db.select(Certificate).where(Certificate.accreditation_id == applied.id)).all()
+    assert len(first) == 1 and first[0].expires_on == date(2031, 1, 15)
+    lifecycle.renew(applied, admin, None, date(2030, 12, 1))
+    both = db.session.scalars(db.select(Certificate).where(Certificate.accreditation_id == applied.id)).all()
+    assert len(both) == 2 and max(c.expires_on for c in both) == date(2036, 1, 15)
