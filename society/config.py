@@ -26,6 +26,18 @@ def development_secret(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def signing_settings(env) -> dict:
+    """Certificate signing per society code from CERTIFICATE_SIGNING_<CODE>_<PKCS12|KEY|CERT|PASSPHRASE>."""
+    settings: dict[str, dict] = {}
+    for name, value in env.items():
+        if not name.startswith("CERTIFICATE_SIGNING_") or not value:
+            continue
+        code, _, part = name[len("CERTIFICATE_SIGNING_"):].rpartition("_")
+        if code and part in ("PKCS12", "KEY", "CERT", "PASSPHRASE"):
+            settings.setdefault(code, {})[part.lower()] = value
+    return settings
+
+
 def load(instance_path: str, overrides: dict | None = None) -> dict:
     env = os.environ
     production = env.get("SOCIETY_ENV", "development") == "production"
@@ -72,6 +84,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SCHEDULER_IN_PROCESS": env.get("SCHEDULER_IN_PROCESS") == "1",
         "SCAN_TIME": env.get("SCAN_TIME", "02:00"),
         "REMINDER_TIME": env.get("REMINDER_TIME", "07:00"),
+        "CERTIFICATE_SIGNING": signing_settings(env),
+        "CERTIFICATE_RENDER_SECONDS": float(env.get("CERTIFICATE_RENDER_SECONDS", 20)),
         "TESTING": False,
     }
     if overrides:

@@ -166,3 +166,26 @@ def member(society_: Society, *, category: str = "full", joined_on: date = date(
     """A person who is a member of ``society_`` (the membership is returned)."""
     return membership(person(**person_kw), society_, category=category, joined_on=joined_on, ended_on=ended_on,
                       end_reason=end_reason)
+
+
+# -- certificates --------------------------------------------------------------------------
+
+def granted_accreditation(person_: Person, society_: Society, *, granted_on: date = date(2025, 3, 1),
+                          expires_on: date | None = date(2030, 3, 1), warning_days: str = "90,60,30",
+                          credential_title: str = "Accredited Balint Group Leader", **kw) -> Accreditation:
+    """A granted accreditation on a fresh rule set of ``society_`` (no certificate yet)."""
+    version = rule_set_version(rule_set(society_, credential_title=credential_title),
+                               validity_months=60 if expires_on else None, warning_days=warning_days)
+    return accreditation(person_, version, status="granted", granted_on=granted_on, expires_on=expires_on, **kw)
+
+
+def grant(accreditation_: Accreditation, on: date | None = None, action: str = "grant"):
+    """Send the signal the accreditation service sends on a grant or renewal; returns the newest certificate."""
+    from society import signals
+    from society.models import Certificate
+    from society.services import audit
+
+    signals.accreditation_granted.send(accreditation_, action=action, on=on or accreditation_.granted_on,
+                                       actor=audit.SYSTEM)
+    return db.session.scalar(db.select(Certificate).where(Certificate.accreditation_id == accreditation_.id)
+                             .order_by(Certificate.id.desc()).limit(1))

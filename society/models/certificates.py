@@ -2,16 +2,18 @@
 what verification says follows the accreditation."""
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import Timestamps
+from ._base import Timestamps, personal
 from .accreditation import Accreditation
 
 
 class Certificate(Timestamps, db.Model):
     __tablename__ = "certificates"
+    # The administrators' "issued on a day" batch and zip.
+    __table_args__ = (Index("ix_certificates_issued_on", "issued_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -24,6 +26,6 @@ class Certificate(Timestamps, db.Model):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     # The data the PDF was rendered from, as JSON, so a re-render is reproducible.
-    rendered_from: Mapped[str | None] = mapped_column(Text)
+    rendered_from: Mapped[str | None] = mapped_column(Text, **personal())  # holds the holder's name
 
     accreditation: Mapped[Accreditation] = relationship()

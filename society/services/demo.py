@@ -343,6 +343,11 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     summary.logins = _demo_accounts(society, generator.special)
     audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,
                  details={"groups": summary.groups, "people": summary.people})
+    # Certificates for the accreditations granted in the demo, dated on their grant: numbers
+    # only here, each PDF renders on its first download.
+    from . import certificates
+
+    certificates.issue_at_grant(society.id)
     return summary
 
 

@@ -1,0 +1,53 @@
+"""Certificates: what a typed number, a search and a verification answer look like."""
+from marshmallow import Schema, fields, post_load, validate
+
+from ..services.certificates import STATUSES, normalize_number
+from .base import FormSchema, must
+
+NUMBER_HELP = "A certificate number looks like SBS-2026-7K3Q9P."
+
+
+def _number_format(value: str) -> None:
+    must(normalize_number(value) is not None, NUMBER_HELP)
+
+
+class VerifyFormSchema(FormSchema):
+    number = fields.String(required=True, validate=[validate.Length(max=40), _number_format],
+                           error_messages={"required": "Enter the certificate number."})
+
+    @post_load
+    def canonical(self, data, **_kwargs):
+        data["number"] = normalize_number(data["number"])
+        return data
+
+
+class CertificateSearchSchema(FormSchema):
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class IssuedOnSchema(FormSchema):
+    on = fields.Date(required=True, error_messages={"required": "Give the day the certificates were issued."})
+
+
+class SocietyOut(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class VerificationSchema(Schema):
+    """The public answer about a certificate: its standing and what is printed on it, nothing more."""
+
+    number = fields.String(metadata={"example": "SBS-2026-7K3Q9P"})
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={
+        "description": "valid, expiring (within the rule set's warning lead time), expired, suspended, revoked, "
+                       "or invalid (not in force on the day checked)"})
+    reason = fields.String(allow_none=True, metadata={"description": "The society's public reason, when suspended or revoked."})
+    holder_name = fields.String()
+    credential = fields.String()
+    rule_set_version = fields.String()
+    society = fields.Nested(SocietyOut)
+    issued_on = fields.Date()
+    granted_on = fields.Date(allow_none=True)
+    expires_on = fields.Date(allow_none=True)
+    checked_on = fields.Date(metadata={"description": "The day the status applies to (today)."})

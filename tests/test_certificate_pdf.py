@@ -1,0 +1,226 @@
+"""The certificate PDF: what it shows, what it never fetches or embeds, how long it may take,
+and its optional PAdES signature."""
+import json
+import re
+import subprocess
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from society.services import certificate_pdf, rendering
+
+from . import factories
+
+IMG_FILE = '<img src="file:///etc/passwd">'
+IMG_METADATA = '<img src="http://169.254.169.254/latest/meta-data/">'
+ATTACHMENT = "<link rel=attachment href=file:///etc/passwd>"
+
+
+def pdf_text(data: bytes) -> str:
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+
+
+def embedded_files(data: bytes, tmp_path) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdfdetach", "-list", str(path)], capture_output=True, check=True, text=True).stdout
+
+
+def pdf_info(data: bytes, tmp_path, tool="pdfinfo") -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run([tool, str(path)], capture_output=True, check=True, text=True).stdout
+
+
+def issued_to(given: str, family: str, society=None, **society_kw):
+    society = society or factories.society(**society_kw)
+    person = factories.person(given_name=given, family_name=family)
+    return factories.grant(factories.granted_accreditation(person, society))
+
+
+def render_with_log(certificate):
+    """Render as the download does, keeping the fetcher's log."""
+    frozen = certificate_pdf.snapshot_of(certificate)
+    return rendering.render_pdf(certificate_pdf.html_for(frozen), stylesheet=certificate_pdf.STYLESHEET)
+
+
+def test_a_certificate_is_a4_landscape_with_its_fonts_embedded(tmp_path):
+    certificate = issued_to("Maja", "Åström")
+    data = certificate_pdf.render(certificate)
+    info = pdf_info(data, tmp_path)
+    assert re.search(r"Pages:\s+1\n", info) and re.search(r"Page size:\s+841.89 x 595.2\d* pts \(A4\)", info), info
+    fonts = pdf_info(data, tmp_path, "pdffonts").splitlines()[2:]
+    assert fonts and all(" yes yes " in line for line in fonts), fonts  # embedded and subset
+    assert {line.split("+")[1].split()[0] for line in fonts} <= {
+        "Certificate-Sans", "Certificate-Sans-Bold", "Certificate-Serif-Bold"}, "bundled fonts, not the system's"
+    text = pdf_text(data)
+    assert "Maja Åström" in text and certificate.number in text and "Accredited Balint Group Leader" in text
+
+
+def test_the_certificate_shows_everything_the_society_prints(tmp_path):
+    society = factories.society(name="Svenska Balintsällskapet", languages="sv,en", default_language="sv",
+                                certificate_signatories="Karin Lind, Ordförande\nPer Holm, Utbildningsansvarig")
+    person = factories.person(given_name="Erik", family_name="Berg", language="sv", profession="physiotherapist")
+    accreditation = factories.granted_accreditation(person, society, granted_on=date(2026, 2, 3),
+                                                    expires_on=date(2031, 2, 3), credential_title="Godkänd Balintgruppledare")
+    text = pdf_text(certificate_pdf.render(factories.grant(accreditation)))
+    for shown in ("Svenska Balintsällskapet", "Certifikat", "Erik Berg", "Fysioterapeut", "Godkänd Balintgruppledare",
+                  "3 februari 2026", "3 februari 2031", "Karin Lind", "Ordförande", "Per Holm", "/verify/"):
+        assert shown in text, shown
+    version = accreditation.rule_set_version.label
+    assert f"version {version}" in text
+
+
+def test_german_where_the_society_offers_it():
+    society = factories.society(languages="de,en", default_language="de")
+    person = factories.person(given_name="Jörg", family_name="Weiß", language="de", profession="psychiatrist")
+    accreditation = factories.granted_accreditation(person, society, granted_on=date(2026, 3, 1),
+                                                    expires_on=date(2031, 3, 1))
+    text = pdf_text(certificate_pdf.render(factories.grant(accreditation)))
+    assert "Zertifikat" in text and "Hiermit wird bescheinigt" in text and "1. März 2026" in text
+    assert "Psychiaterin/Psychiater" in text
+
+
+def test_the_qr_code_is_an_svg_linking_to_the_verification_page():
+    certificate = issued_to("Qr", "Code")
+    context = certificate_pdf.template_context(certificate_pdf.snapshot_of(certificate))
+    assert str(context["qr"]).startswith("<svg") and "<path" in str(context["qr"])
+    assert json.loads(certificate.rendered_from)["verify_url"] == f"http://127.0.0.1:5000/verify/{certificate.number}"
+
+
+@pytest.mark.parametrize("hostile", [IMG_FILE, IMG_METADATA, ATTACHMENT])
+def test_hostile_names_render_as_text_and_fetch_or_embed_nothing(hostile, tmp_path):
+    society = factories.society(name=f"Society {hostile}")
+    certificate = issued_to("Mallory", hostile[:90], society=society)
+    rendered = render_with_log(certificate)
+    text = pdf_text(rendered.pdf)
+    assert hostile[:40] in text.replace("\n", " "), "shown as the literal text"
+    assert "0 embedded files" in embedded_files(rendered.pdf, tmp_path)
+    assert rendered.refused == [], "no fetch of anything outside the package was even attempted"
+    assert rendered.fetched and all(url.startswith(rendering.BASE_URL) for url in rendered.fetched)
+    assert b"root:x:0:0" not in rendered.pdf
+
+
+def test_the_fetcher_refuses_everything_but_the_packages_static_files(tmp_path):
+    """Even unescaped markup cannot reach a file, the network or an attachment."""
+    html = (f"<p>x</p>{IMG_FILE}{IMG_METADATA}{ATTACHMENT}"
+            '<link rel=stylesheet href="../services/rendering.py"><img src="fonts/../../__init__.py">'
+            '<img src="data:image/svg+xml;base64,PHN2Zy8+"><img src="logos/emblem.svg">')
+    rendered = rendering.render_pdf(html)
+    assert "0 embedded files" in embedded_files(rendered.pdf, tmp_path)
+    assert rendered.fetched == [rendering.BASE_URL + "logos/emblem.svg"]
+    assert "file:///etc/passwd" in rendered.refused and any("169.254.169.254" in url for url in rendered.refused)
+    assert len(rendered.refused) == 6
+    fetcher = rendering.make_fetcher()
+    for url in ("file:///etc/passwd", "http://example.org/x.css", "ftp://example.org/f",
+                rendering.BASE_URL + "../config.py", rendering.BASE_URL + "fonts/missing.ttf",
+                "file://evil.example/" + str(rendering.STATIC_DIR / "app.css")):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+    assert fetcher.fetch(rendering.BASE_URL + "fonts/DejaVuSans.ttf").read()[:4] == b"\x00\x01\x00\x00"
+
+
+def test_a_huge_document_is_refused_and_a_slow_one_is_stopped_in_time():
+    with pytest.raises(rendering.RenderRefused):
+        rendering.render_pdf("<p>" + "A" * (rendering.MAX_HTML_BYTES + 1))
+    slow = "<table>" + "<tr><td>cell</td><td>cell</td><td>cell</td></tr>" * 5000 + "</table>"
+    assert len(slow) < rendering.MAX_HTML_BYTES
+    with pytest.raises(rendering.RenderTimeout):
+        rendering.render_pdf(slow, time_limit=0.2)
+    # The renderer is started again for the next document.
+    assert rendering.render_pdf("<p>after</p>", time_limit=30).pdf.startswith(b"%PDF")
+
+
+def test_overlong_signatory_lists_are_cut_to_what_a_certificate_can_hold():
+    society = factories.society(certificate_signatories="\n".join(f"Name {i}, {'Title ' * 80}" for i in range(50)))
+    frozen = certificate_pdf.snapshot_of(issued_to("Sam", "Signer", society=society))
+    assert len(frozen["signatories"]) == 4 and all(len(s["title"]) <= 160 for s in frozen["signatories"])
+
+
+# -- digital signature -----------------------------------------------------------------
+
+def self_signed(tmp_path, common_name="Test Balint Society"):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.now(timezone.utc)
+    cert = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
+                                     data_encipherment=False, key_agreement=False, key_cert_sign=True,
+                                     crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    p12 = tmp_path / "society.p12"
+    p12.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"society", key, cert, None, serialization.BestAvailableEncryption(b"s3cret-passphrase")))
+    key_path, cert_path = tmp_path / "society.key", tmp_path / "society.crt"
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return p12, key_path, cert_path, cert.public_bytes(serialization.Encoding.DER)
+
+
+def validate(pdf: bytes, trusted_der: bytes):
+    from io import BytesIO
+
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    reader = PdfFileReader(BytesIO(pdf))
+    assert len(reader.embedded_signatures) == 1
+    context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(trusted_der)])
+    return validate_pdf_signature(reader.embedded_signatures[0], context)
+
+
+@pytest.mark.parametrize("form", ["pkcs12", "key_and_cert"])
+def test_a_society_with_a_signing_key_gets_signed_certificates(app, tmp_path, monkeypatch, form):
+    p12, key_path, cert_path, der = self_signed(tmp_path)
+    society = factories.society()
+    settings = ({"pkcs12": str(p12), "passphrase": "s3cret-passphrase"} if form == "pkcs12"
+                else {"key": str(key_path), "cert": str(cert_path)})
+    monkeypatch.setitem(app.config, "CERTIFICATE_SIGNING", {society.code: settings})
+    certificate = issued_to("Signe", "Signed", society=society)
+    pdf = certificate_pdf.render(certificate)
+    status = validate(pdf, der)
+    assert status.intact and status.valid and status.trusted and status.bottom_line, status.pretty_print_details()
+    assert status.signer_reported_dt is not None
+    assert "Signe Signed" in pdf_text(pdf)
+
+    unsigned = certificate_pdf.render(issued_to("Una", "Unsigned"))  # another society: not configured
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    assert PdfFileReader(BytesIO(unsigned)).embedded_signatures == []
+
+
+def test_signing_settings_come_from_the_environment():
+    from society.config import signing_settings
+
+    env = {"CERTIFICATE_SIGNING_SBS_PKCS12": "/keys/sbs.p12", "CERTIFICATE_SIGNING_SBS_PASSPHRASE": "pw",
+           "CERTIFICATE_SIGNING_UK_BS_KEY": "/keys/uk.key", "CERTIFICATE_SIGNING_UK_BS_CERT": "/keys/uk.crt",
+           "CERTIFICATE_SIGNING_DBG_OTHER": "ignored", "UNRELATED": "x"}
+    assert signing_settings(env) == {"SBS": {"pkcs12": "/keys/sbs.p12", "passphrase": "pw"},
+                                     "UK_BS": {"key": "/keys/uk.key", "cert": "/keys/uk.crt"}}
+
+
+def test_a_tampered_signed_certificate_fails_validation(app, tmp_path, monkeypatch):
+    p12, _key, _cert, der = self_signed(tmp_path)
+    society = factories.society()
+    monkeypatch.setitem(app.config, "CERTIFICATE_SIGNING", {society.code: {"pkcs12": str(p12), "passphrase": "s3cret-passphrase"}})
+    pdf = certificate_pdf.render(issued_to("Tina", "Tamper", society=society))
+    assert pdf.count(b"WeasyPrint") >= 1  # the producer, inside the signed byte range
+    tampered = pdf.replace(b"WeasyPrint", b"WeasyPrinT", 1)
+    status = validate(tampered, der)
+    assert not status.intact and not status.bottom_line
