@@ -131,3 +131,22 @@ def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/auth/login" not in page.url, f"browser log-in failed for {email}"
+
+
+# -- lapse scan, flags and jobs ---------------------------------------------------------------
+
+def flag(society_: Society, **kw):
+    from society.models import Flag
+
+    values = dict(society_id=society_.id, kind="group_norms", subject_type="group", subject_id=1, cause="size-below-min",
+                  severity="info", message="2 participants; the norm is at least 4.", raised_on=date(2026, 1, 1))
+    values.update(kw)
+    return _save(Flag(**values))
+
+
+def job_run(**kw):
+    from society.models import JobRun
+
+    values = dict(job="lapse-scan", trigger="schedule", outcome="succeeded")
+    values.update(kw)
+    return _save(JobRun(**values))

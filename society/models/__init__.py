@@ -7,12 +7,13 @@ from .flags import Flag
 from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
+from .reminders import ReminderSent
 from .rules import Requirement, RuleSet, RuleSetVersion
 from .training import TrainingRecord
 
 __all__ = [
     "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
     "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "JobRun",
-    "Membership", "Person", "ROLES", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]
