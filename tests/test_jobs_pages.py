@@ -1,6 +1,6 @@
 """The jobs dashboard: recent runs, the active scheduler, and "run now" for one's own society."""
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -66,3 +66,10 @@ def test_run_now_needs_the_csrf_token(csrf_app, admin):
     assert client.post("/admin/jobs/lapse-scan/run").status_code == 400
     db.session.rollback()
     assert db.session.scalar(select(JobRun.id)) is None
+
+
+def test_the_dashboard_says_when_no_scheduler_renews_its_lease(admin_client):
+    db.session.add(SchedulerLease(name="scheduler", holder="gone:1:dead",
+                                  expires_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+    page = admin_client.get("/admin/jobs/").get_data(as_text=True)
+    assert "No scheduler is active" in page and "gone:1:dead" in page

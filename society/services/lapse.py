@@ -105,7 +105,7 @@ class Rules:
         return max((max(days) for days in self.leads.values() if days), default=0)
 
     def horizon_of(self, society_id: int) -> int:
-        return self.horizon.get(society_id) or self.largest_lead
+        return self.horizon.get(society_id, self.largest_lead)
 
 
 def lead_days(text_value: str | None) -> list[int]:
@@ -409,7 +409,7 @@ def _raise(flags: list[Wanted], day: date, job_run_id: int | None) -> None:
     if not flags:
         return
     now = datetime.now(timezone.utc)
-    db.session.execute(insert(Flag), [
+    db.session.execute(insert(Flag.__table__), [
         dict(society_id=f.society_id, kind=f.kind, subject_type=f.subject_type, subject_id=f.subject_id, cause=f.cause,
              severity=f.severity, message=f.message[:500], details=json.dumps(f.details, sort_keys=True),
              due_on=f.due_on, raised_on=day, raised_at=now, job_run_id=job_run_id)

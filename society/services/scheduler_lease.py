@@ -56,3 +56,10 @@ def release(name: str, holder: str) -> None:
 
 def current(name: str) -> SchedulerLease | None:
     return db.session.get(SchedulerLease, name)
+
+
+def is_current(lease: SchedulerLease, now: datetime | None = None) -> bool:
+    expires_at = lease.expires_at
+    if expires_at.tzinfo is None:  # SQLite hands back naive UTC
+        expires_at = expires_at.replace(tzinfo=timezone.utc)
+    return expires_at >= (now or _now())

@@ -24,8 +24,10 @@ def dashboard():
     page = job_runs.recent_runs(society_id, page=max(page_number, 1))
     counts = {run.id: job_runs.counts_for(run, society_id) for run in page.items}
     schedule = [(job, JOB_LABELS[job], current_app.config[SETTINGS[job]]) for job in job_runs.JOBS]
+    lease = scheduler_lease.current("scheduler")
     return render_template("jobs/dashboard.html", page=page, counts=counts, schedule=schedule,
-                           job_labels=JOB_LABELS, count_labels=COUNT_LABELS, lease=scheduler_lease.current("scheduler"))
+                           job_labels=JOB_LABELS, count_labels=COUNT_LABELS, lease=lease,
+                           lease_active=lease is not None and scheduler_lease.is_current(lease))
 
 
 @bp.route("/<job>/run", methods=["POST"])
