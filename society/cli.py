@@ -11,6 +11,7 @@ from .extensions import db
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
+    app.cli.add_command(scheduler)
 
 
 @click.command("create-admin")
@@ -66,3 +67,18 @@ def seed_demo(scale: int | None, if_empty: bool) -> None:
     click.echo("Demo logins (http://127.0.0.1:5000/auth/login):")
     for role, (email, password) in summary.logins.items():
         click.echo(f"  {role:<8} {email}  password: {password}")
+
+
+@click.command("scheduler")
+@click.option("--fire-now", is_flag=True, help="Also run each daily job once, two seconds after start (for tests and drills).")
+def scheduler(fire_now: bool) -> None:
+    """Run the scheduler (lapse scan, reminders) until stopped; start it beside gunicorn.
+    Several may run on several hosts: one is active, the others stand by."""
+    import logging
+
+    from flask import current_app
+
+    from .jobs import run_scheduler
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_scheduler(current_app._get_current_object(), fire_now=fire_now)

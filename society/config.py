@@ -86,6 +86,14 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "REMINDER_TIME": env.get("REMINDER_TIME", "07:00"),
         "CERTIFICATE_SIGNING": signing_settings(env),
         "CERTIFICATE_RENDER_SECONDS": float(env.get("CERTIFICATE_RENDER_SECONDS", 20)),
+
+        # A scheduler holds its lease this long unless renewed; a standing-by one takes over after it.
+        "SCHEDULER_LEASE_SECONDS": int(env.get("SCHEDULER_LEASE_SECONDS", 60)),
+        # How late a daily job may still start (after a stall, a restart or a take-over).
+        "JOB_MISFIRE_GRACE_SECONDS": int(env.get("JOB_MISFIRE_GRACE_SECONDS", 6 * 3600)),
+        # A run still "running" after this long died with its process.
+        "JOB_STALE_MINUTES": int(env.get("JOB_STALE_MINUTES", 180)),
+        "MAIL_TIMEOUT": int(env.get("MAIL_TIMEOUT", 30)),
         "TESTING": False,
     }
     if overrides:

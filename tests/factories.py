@@ -189,3 +189,21 @@ def grant(accreditation_: Accreditation, on: date | None = None, action: str = "
                                        actor=audit.SYSTEM)
     return db.session.scalar(db.select(Certificate).where(Certificate.accreditation_id == accreditation_.id)
                              .order_by(Certificate.id.desc()).limit(1))
+
+# -- lapse scan, flags and jobs ---------------------------------------------------------------
+
+def flag(society_: Society, **kw):
+    from society.models import Flag
+
+    values = dict(society_id=society_.id, kind="group_norms", subject_type="group", subject_id=1, cause="size-below-min",
+                  severity="info", message="2 participants; the norm is at least 4.", raised_on=date(2026, 1, 1))
+    values.update(kw)
+    return _save(Flag(**values))
+
+
+def job_run(**kw):
+    from society.models import JobRun
+
+    values = dict(job="lapse-scan", trigger="schedule", outcome="succeeded")
+    values.update(kw)
+    return _save(JobRun(**values))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 10:47:24.940297
+Create Date: 2026-11-23 10:58:03.119968
 
 """
 from alembic import op
@@ -36,23 +36,6 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_events_actor_user_id'), ['actor_user_id'], unique=False)
         batch_op.create_index('ix_audit_events_entity', ['entity_type', 'entity_id', 'occurred_at'], unique=False)
         batch_op.create_index('ix_audit_events_society_time', ['society_id', 'occurred_at'], unique=False)
-
-    op.create_table('job_runs',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('job', sa.String(length=60), nullable=False),
-    sa.Column('run_key', sa.String(length=100), nullable=True),
-    sa.Column('trigger', sa.Enum('schedule', 'manual', 'cli', name='job_trigger', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('outcome', sa.Enum('running', 'succeeded', 'failed', name='job_outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
-    sa.Column('counts', sa.Text(), nullable=True),
-    sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('host', sa.String(length=200), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs'))
-    )
-    with op.batch_alter_table('job_runs', schema=None) as batch_op:
-        batch_op.create_index('ix_job_runs_started', ['started_at'], unique=False)
-        batch_op.create_index('uq_job_runs_run_key', ['job', 'run_key'], unique=True, sqlite_where=sa.text('run_key IS NOT NULL'), postgresql_where=sa.text('run_key IS NOT NULL'))
 
     op.create_table('people',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -139,6 +122,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_groups_society_id'), ['society_id'], unique=False)
         batch_op.create_index('ix_groups_society_status', ['society_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_groups_updated_at'), ['updated_at'], unique=False)
+
+    op.create_table('job_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job', sa.String(length=60), nullable=False),
+    sa.Column('run_key', sa.String(length=100), nullable=True),
+    sa.Column('trigger', sa.Enum('schedule', 'manual', 'cli', name='job_trigger', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('outcome', sa.Enum('running', 'succeeded', 'failed', name='job_outcome', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('counts', sa.Text(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('host', sa.String(length=200), nullable=True),
+    sa.Column('society_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['society_id'], ['societies.id'], name=op.f('fk_job_runs_society_id_societies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_job_runs'))
+    )
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_job_runs_society_id'), ['society_id'], unique=False)
+        batch_op.create_index('ix_job_runs_started', ['started_at'], unique=False)
+        batch_op.create_index('uq_job_runs_run_key', ['job', 'run_key'], unique=True, sqlite_where=sa.text('run_key IS NOT NULL'), postgresql_where=sa.text('run_key IS NOT NULL'))
 
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -547,11 +550,34 @@ def upgrade():
         batch_op.create_index('ix_certificates_issued_on', ['issued_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_certificates_updated_at'), ['updated_at'], unique=False)
 
+    op.create_table('reminders_sent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('accreditation_id', sa.Integer(), nullable=False),
+    sa.Column('lead_days', sa.Integer(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('mailed', sa.Boolean(), nullable=False),
+    sa.Column('recipients', sa.Integer(), nullable=False),
+    sa.Column('job_run_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint('lead_days > 0', name=op.f('ck_reminders_sent_lead_days_positive')),
+    sa.ForeignKeyConstraint(['accreditation_id'], ['accreditations.id'], name=op.f('fk_reminders_sent_accreditation_id_accreditations'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['job_run_id'], ['job_runs.id'], name=op.f('fk_reminders_sent_job_run_id_job_runs'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders_sent')),
+    sa.UniqueConstraint('accreditation_id', 'lead_days', 'expires_on', name=op.f('uq_reminders_sent_accreditation_id_lead_days_expires_on'))
+    )
+    with op.batch_alter_table('reminders_sent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_reminders_sent_job_run_id'), ['job_run_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('reminders_sent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminders_sent_job_run_id'))
+
+    op.drop_table('reminders_sent')
     with op.batch_alter_table('certificates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_certificates_updated_at'))
         batch_op.drop_index('ix_certificates_issued_on')
@@ -655,6 +681,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_memberships_person_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.drop_index('uq_job_runs_run_key', sqlite_where=sa.text('run_key IS NOT NULL'), postgresql_where=sa.text('run_key IS NOT NULL'))
+        batch_op.drop_index('ix_job_runs_started')
+        batch_op.drop_index(batch_op.f('ix_job_runs_society_id'))
+
+    op.drop_table('job_runs')
     with op.batch_alter_table('groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_groups_updated_at'))
         batch_op.drop_index('ix_groups_society_status')
@@ -676,11 +708,6 @@ def downgrade():
         batch_op.drop_index('ix_people_family_given')
 
     op.drop_table('people')
-    with op.batch_alter_table('job_runs', schema=None) as batch_op:
-        batch_op.drop_index('uq_job_runs_run_key', sqlite_where=sa.text('run_key IS NOT NULL'), postgresql_where=sa.text('run_key IS NOT NULL'))
-        batch_op.drop_index('ix_job_runs_started')
-
-    op.drop_table('job_runs')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_events_society_time')
         batch_op.drop_index('ix_audit_events_entity')

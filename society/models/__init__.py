@@ -8,6 +8,7 @@ from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticip
 from .imports import ImportBatch, ImportFile, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
+from .reminders import ReminderSent
 from .rules import Requirement, RuleSet, RuleSetVersion
 from .training import TrainingRecord
 
@@ -15,6 +16,6 @@ __all__ = [
     "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
     "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
     "ImportFile", "ImportRowError", "JobRun",
-    "Membership", "Person", "ROLES", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

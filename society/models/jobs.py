@@ -1,7 +1,7 @@
 """Job runs and the scheduler lease that keeps one scheduler active among many processes."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, String, Text, text
+from sqlalchemy import DateTime, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -29,6 +29,8 @@ class JobRun(db.Model):
     counts: Mapped[str | None] = mapped_column(Text)  # JSON
     error: Mapped[str | None] = mapped_column(Text)
     host: Mapped[str | None] = mapped_column(String(200))
+    # Set for a run an administrator started for their own society; scheduled runs cover all.
+    society_id: Mapped[int | None] = mapped_column(ForeignKey("societies.id", ondelete="CASCADE"), index=True)
 
 
 class SchedulerLease(db.Model):

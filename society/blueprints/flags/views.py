@@ -1,0 +1,119 @@
+"""The flags inbox: the lapse scan's flags for the administrator's society, filtered, acknowledged."""
+from urllib.parse import parse_qsl, urlencode
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from werkzeug.datastructures import MultiDict
+
+from ...access import admin_society_id, roles_required
+from ...extensions import db
+from ...models.flags import FLAG_KINDS, SUBJECT_TYPES
+from ...schemas.base import load_form
+from ...schemas.flags import AcknowledgeSchema, FlagFilterSchema
+from ...services import flags as flag_service
+from . import bp
+
+KIND_LABELS = {
+    "accreditation_expiring": _l("Accreditation expiring"),
+    "accreditation_expired": _l("Accreditation expired"),
+    "membership_lapsed": _l("Membership lapsed"),
+    "dues_lapsed": _l("Dues unpaid"),
+    "trainee_behind_pace": _l("Trainee behind pace"),
+    "group_losing_accreditation": _l("Group losing its accredited leader"),
+    "group_unaccredited": _l("Group without accredited leader"),
+    "trainee_unsupervised": _l("Trainee leading unsupervised"),
+    "group_norms": _l("Group norms"),
+}
+STATE_LABELS = {"open": _l("Open"), "acknowledged": _l("Acknowledged"), "resolved": _l("Resolved"), "all": _l("All")}
+SUBJECT_LABELS = {"group": _l("Group"), "person": _l("Person"), "accreditation": _l("Accreditation"),
+                  "membership": _l("Membership")}
+SEVERITY_CLASSES = {"info": "text-bg-secondary", "warning": "text-bg-warning", "critical": "text-bg-danger"}
+
+
+def _date(value) -> str:
+    return format_date(value, "medium") if value else ""
+
+
+def describe(flag, labels: dict) -> str:
+    """The flag's cause in the reader's language, from its kind, cause and details."""
+    d = flag_service.details_of(flag)
+    kind, cause = flag.kind, flag.cause
+    if kind == "accreditation_expiring":
+        return _("Expires on %(date)s, in %(days)s days (the %(lead)s-day warning).",
+                 date=_date(flag.due_on), days=d.get("days_left", "?"), lead=d.get("lead_days", "?"))
+    if kind == "accreditation_expired":
+        return _("Expired on %(date)s and not renewed.", date=_date(flag.due_on) or cause)
+    if kind == "membership_lapsed":
+        if flag.subject_type == "person":
+            return _("Leads a group but is not a member of the society.")
+        return _("Leads a group but the membership ended on %(date)s.", date=d.get("ended_on", ""))
+    if kind == "dues_lapsed":
+        return _("Leads a group; dues for %(period)s, due on %(date)s, are unpaid after %(grace)s days' grace.",
+                 period=d.get("period", ""), date=d.get("due_on", ""), grace=d.get("grace_days", ""))
+    if kind == "trainee_behind_pace":
+        what = _("supervision") if cause == "supervision" else _("leading and co-leading")
+        return _("Behind the %(what)s pace: %(done)s of %(expected)s units after %(years)s year(s) of training.",
+                 what=what, done=d.get("done", "?"), expected=d.get("expected", "?"), years=d.get("years", "?"))
+    if kind == "group_unaccredited":
+        return _("No leader of the group holds a valid accreditation.")
+    if kind == "group_losing_accreditation":
+        return _("No accredited leader from %(date)s, unless an accreditation is renewed.", date=_date(flag.due_on))
+    if kind == "trainee_unsupervised":
+        name = labels.get(("person", d.get("person_id")), _("a trainee"))
+        return _("%(name)s, a trainee, leads with no accredited co-leader.", name=name)
+    if kind == "group_norms":
+        texts = {
+            "size-below-min": _("%(actual)s participants; the society's norm is at least %(norm)s."),
+            "size-above-max": _("%(actual)s participants; the society's norm is at most %(norm)s."),
+            "leaders-below-min": _("%(actual)s leaders; the society's norm is at least %(norm)s."),
+            "leaders-above-max": _("%(actual)s leaders; the society's norm is at most %(norm)s."),
+        }
+        text = texts.get(cause)
+        return text % {"actual": d.get("actual", "?"), "norm": d.get("norm", "?")} if text else flag.message
+    return flag.message
+
+
+def _filters_from(args) -> tuple[dict, dict]:
+    data, errors = load_form(FlagFilterSchema(), args)
+    if errors:
+        return FlagFilterSchema().load({}), errors
+    return data, {}
+
+
+def _render_inbox(filters: dict, errors: dict, *, status: int = 200, ack_errors=None, ack_values=None):
+    society_id = admin_society_id()
+    page = flag_service.inbox(society_id, page=filters["page"], per_page=50,
+                              **{k: v for k, v in filters.items() if k != "page"})
+    labels = flag_service.subject_labels(page.items)
+    args = {k: v for k, v in filters.items() if v is not None and k != "page"}
+    return render_template(
+        "flags/inbox.html", page=page, filters=filters, filter_errors=errors, args=args, labels=labels,
+        describe=describe, kinds=[(k, KIND_LABELS[k]) for k in FLAG_KINDS], kind_labels=KIND_LABELS,
+        states=list(STATE_LABELS.items()), subjects=[(s, SUBJECT_LABELS[s]) for s in SUBJECT_TYPES],
+        subject_labels=SUBJECT_LABELS, severity_classes=SEVERITY_CLASSES,
+        counts=flag_service.counts_by_state(society_id), back=urlencode({**args, "page": filters["page"]}),
+        ack_errors=ack_errors or {}, ack_values=ack_values or {},
+    ), status
+
+
+@bp.route("/")
+@roles_required("admin")
+def inbox():
+    filters, errors = _filters_from(request.args)
+    return _render_inbox(filters, errors, status=422 if errors else 200)
+
+
+@bp.route("/<int:flag_id>/acknowledge", methods=["POST"])
+@roles_required("admin")
+def acknowledge(flag_id: int):
+    data, errors = load_form(AcknowledgeSchema(), request.form)
+    back = (data or {}).get("back") or request.form.get("back") or ""
+    filters, _errors = _filters_from(MultiDict(parse_qsl(back)))
+    if errors:
+        return _render_inbox(filters, {}, status=422, ack_errors={flag_id: errors},
+                             ack_values={flag_id: request.form.get("note", "")})
+    flag_service.acknowledge(admin_society_id(), flag_id, current_user.id, data["note"])
+    db.session.commit()
+    flash(_("Flag acknowledged."), "success")
+    return redirect(url_for("flags.inbox", **{k: v for k, v in filters.items() if v is not None and not (k == "page" and v == 1)}))

@@ -1,0 +1,6 @@
+"""What "run now" accepts: nothing but the CSRF token."""
+from .base import FormSchema
+
+
+class RunNowSchema(FormSchema):
+    pass

@@ -1,0 +1,99 @@
+"""The flags inbox: what an administrator sees of the lapse scan's flags, and acknowledging one.
+
+Open flags need attention; an acknowledged flag stays open (its cause still holds) but
+is marked as seen, with a note; the scan resolves a flag when its cause goes away.
+"""
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Accreditation, Flag, Group, Membership, Person, RuleSet, RuleSetVersion
+from .errors import NotFound
+
+STATES = ("open", "acknowledged", "resolved", "all")
+
+
+def inbox_query(society_id: int, *, kind: str | None = None, state: str = "open", subject_type: str | None = None,
+                subject_id: int | None = None):
+    query = select(Flag).where(Flag.society_id == society_id)
+    if kind:
+        query = query.where(Flag.kind == kind)
+    if state == "open":
+        query = query.where(Flag.resolved_at.is_(None), Flag.acknowledged_at.is_(None))
+    elif state == "acknowledged":
+        query = query.where(Flag.resolved_at.is_(None), Flag.acknowledged_at.is_not(None))
+    elif state == "resolved":
+        query = query.where(Flag.resolved_at.is_not(None))
+    if subject_type:
+        query = query.where(Flag.subject_type == subject_type)
+    if subject_id:
+        query = query.where(Flag.subject_id == subject_id)
+    return query.order_by(Flag.raised_on.desc(), Flag.id.desc())
+
+
+def inbox(society_id: int, *, page: int = 1, per_page: int = 50, **filters):
+    """One page of the society's flags matching the filters, newest first."""
+    return db.paginate(inbox_query(society_id, **filters), page=page, per_page=per_page, error_out=False)
+
+
+def counts_by_state(society_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Flag.resolved_at.is_(None), Flag.acknowledged_at.is_(None), func.count())
+        .where(Flag.society_id == society_id).group_by(Flag.resolved_at.is_(None), Flag.acknowledged_at.is_(None)))
+    counts = dict.fromkeys(STATES, 0)
+    for unresolved, unacknowledged, n in rows:
+        counts["all"] += n
+        counts["resolved" if not unresolved else "open" if unacknowledged else "acknowledged"] += n
+    return counts
+
+
+def acknowledge(society_id: int, flag_id: int, user_id: int, note: str) -> Flag:
+    """Mark a flag of the society as seen, with a note (again: the note is replaced). Flushes."""
+    flag = db.session.get(Flag, flag_id)
+    if flag is None or flag.society_id != society_id:
+        raise NotFound("No such flag.")
+    flag.acknowledged_at = datetime.now(timezone.utc)
+    flag.acknowledged_by_id = user_id
+    flag.acknowledgement_note = note
+    db.session.flush()
+    return flag
+
+
+def details_of(flag: Flag) -> dict:
+    try:
+        return json.loads(flag.details) if flag.details else {}
+    except ValueError:
+        return {}
+
+
+def subject_labels(flags) -> dict[tuple[str, int], str]:
+    """Names for the flags' subjects and the people their details mention, in one query per kind of subject."""
+    wanted: dict[str, set[int]] = {"group": set(), "person": set(), "accreditation": set(), "membership": set()}
+    for flag in flags:
+        wanted[flag.subject_type].add(flag.subject_id)
+        person_id = details_of(flag).get("person_id")
+        if person_id:
+            wanted["person"].add(person_id)
+    labels = {}
+    if wanted["group"]:
+        for gid, name in db.session.execute(select(Group.id, Group.name).where(Group.id.in_(wanted["group"]))):
+            labels[("group", gid)] = name
+    if wanted["person"]:
+        for pid, given, family in db.session.execute(
+                select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(wanted["person"]))):
+            labels[("person", pid)] = f"{given} {family}"
+    if wanted["accreditation"]:
+        for aid, given, family, title in db.session.execute(
+                select(Accreditation.id, Person.given_name, Person.family_name, RuleSet.credential_title)
+                .join(Person, Person.id == Accreditation.person_id)
+                .join(RuleSetVersion, RuleSetVersion.id == Accreditation.rule_set_version_id).join(RuleSet)
+                .where(Accreditation.id.in_(wanted["accreditation"]))):
+            labels[("accreditation", aid)] = f"{given} {family} ({title})"
+    if wanted["membership"]:
+        for mid, given, family in db.session.execute(
+                select(Membership.id, Person.given_name, Person.family_name).join(Person)
+                .where(Membership.id.in_(wanted["membership"]))):
+            labels[("membership", mid)] = f"{given} {family}"
+    return labels

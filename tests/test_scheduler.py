@@ -1,0 +1,265 @@
+"""Scheduling: one active scheduler among many (a lease in the database), each scheduled run
+executed once (its key claimed first), and a run killed half-way leaves nothing behind."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from society import jobs
+from society.database import writing
+from society.extensions import db
+from society.models import Flag, JobRun, ReminderSent, SchedulerLease
+from society.services import demo, job_runs, scheduler_lease
+
+from . import factories
+from .conftest import TEST_SECRET
+from .mailbox import smtp_server  # noqa: F401 - fixture
+
+ROOT = Path(__file__).resolve().parent.parent
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+
+# -- the lease ----------------------------------------------------------------------------------
+
+def test_one_holder_at_a_time_and_a_standby_takes_over_when_the_lease_runs_out():
+    now = datetime.now(timezone.utc)
+    assert scheduler_lease.hold("scheduler", "host-a", 60, now=now)
+    assert not scheduler_lease.hold("scheduler", "host-b", 60, now=now + timedelta(seconds=10))
+    assert scheduler_lease.hold("scheduler", "host-a", 60, now=now + timedelta(seconds=20))  # renewed
+    assert not scheduler_lease.hold("scheduler", "host-b", 60, now=now + timedelta(seconds=70))
+    assert scheduler_lease.hold("scheduler", "host-b", 60, now=now + timedelta(seconds=81))  # a's lease ran out
+    assert not scheduler_lease.hold("scheduler", "host-a", 60, now=now + timedelta(seconds=82))
+
+
+def test_a_released_lease_is_taken_at_once():
+    assert scheduler_lease.hold("scheduler", "host-a", 60)
+    scheduler_lease.release("scheduler", "host-a")
+    assert scheduler_lease.hold("scheduler", "host-b", 60)
+    db.session.expire_all()
+    assert scheduler_lease.current("scheduler").holder == "host-b"
+
+
+def test_schedulers_racing_for_the_lease_get_one_holder(app):
+    winners, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def compete(name):
+        try:
+            with app.app_context():
+                barrier.wait()
+                if scheduler_lease.hold("scheduler", name, 60):
+                    winners.append(name)
+        except Exception as error:  # noqa: BLE001 - the test reports every failure
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=compete, args=(f"host-{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and len(winners) == 1
+    db.session.rollback()
+    assert db.session.scalar(select(SchedulerLease.holder)) == winners[0]
+
+
+def test_runs_racing_for_one_key_execute_once(app):
+    demo.seed(8, today=date(2026, 11, 23))
+    db.session.commit()
+    outcomes, errors = [], []
+    barrier = threading.Barrier(4)
+
+    def fire():
+        try:
+            with app.app_context():
+                barrier.wait()
+                outcomes.append(job_runs.run("lapse-scan", date(2026, 11, 23), trigger="schedule", run_key="2026-11-23"))
+        except Exception as error:  # noqa: BLE001
+            errors.append(repr(error))
+
+    threads = [threading.Thread(target=fire) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    db.session.rollback()
+    assert errors == []
+    assert sum(1 for outcome in outcomes if outcome is not None) == 1
+    (run,) = db.session.scalars(select(JobRun)).all()
+    assert run.outcome == "succeeded"
+    assert json.loads(run.counts)["raised"] == db.session.scalar(select(func.count(Flag.id))) > 0
+
+
+# -- the wiring -----------------------------------------------------------------------------------
+
+def test_daily_jobs_have_explicit_ids_coalesce_and_a_generous_misfire_grace(app):
+    process = jobs.SchedulerProcess(app)
+    process.add_jobs()
+    process.scheduler.start(paused=True)
+    daily = {job.id: job for job in process.scheduler.get_jobs()}
+    assert {"lapse-scan", "reminders", "scheduler-lease"} <= set(daily)
+    scan = daily["lapse-scan"]
+    assert scan.coalesce is True and scan.max_instances == 1 and scan.misfire_grace_time >= 3600
+    assert str(scan.trigger.fields[5]) == "2" and str(scan.trigger.fields[6]) == "0"  # hour, minute of SCAN_TIME
+    process.add_jobs()  # replace_existing: adding again does not duplicate
+    assert len(process.scheduler.get_jobs()) == len(daily)
+    process.scheduler.shutdown(wait=False)
+
+
+def test_a_bad_time_setting_is_refused():
+    with pytest.raises(ValueError, match="HH:MM"):
+        jobs.parse_time("2 am")
+
+
+def test_the_reloader_watcher_does_not_start_a_second_scheduler(app, monkeypatch):
+    monkeypatch.setattr(app, "debug", True)
+    monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
+    assert jobs.start_in_process_scheduler(app) is None  # the watcher process
+    monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
+    monkeypatch.setattr(jobs.SchedulerProcess, "start", lambda self: None)
+    assert jobs.start_in_process_scheduler(app) is not None  # the child that serves
+
+
+def test_a_cli_command_other_than_run_does_not_start_the_in_process_scheduler(app, monkeypatch):
+    import click
+
+    monkeypatch.setattr(jobs.SchedulerProcess, "start", lambda self: None)
+    with click.Context(click.Command("upgrade")):
+        assert jobs.start_in_process_scheduler(app) is None
+    with click.Context(click.Command("run")):
+        assert jobs.start_in_process_scheduler(app) is not None
+
+
+def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_claimed(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SCAN_TIME", "00:00")
+    monkeypatch.setitem(app.config, "REMINDER_TIME", "00:00")
+    monkeypatch.setitem(app.config, "JOB_MISFIRE_GRACE_SECONDS", 24 * 3600)
+    factories.job_run(job="reminders", run_key=date.today().isoformat())
+    db.session.commit()
+    process = jobs.SchedulerProcess(app)
+    process.keep_lease()
+    catch_up = {job.id for job in process.scheduler.get_jobs()}
+    assert process.active and catch_up == {"lapse-scan-catch-up"}
+
+
+def test_a_standing_by_scheduler_does_not_run_jobs(app):
+    assert scheduler_lease.hold("scheduler", "someone-else", 600)
+    process = jobs.SchedulerProcess(app)
+    process.run_daily("lapse-scan")
+    assert not process.active
+    assert db.session.scalar(select(func.count(JobRun.id))) == 0
+
+
+# -- real processes -------------------------------------------------------------------------------
+
+def _env(db_url: str, **extra) -> dict:
+    env = {**os.environ, "DATABASE_URL": db_url, "SECRET_KEY": TEST_SECRET, "SCHEDULER_IN_PROCESS": "0",
+           "PYTHONUNBUFFERED": "1"}
+    env.update({key: str(value) for key, value in extra.items()})
+    return env
+
+
+def _wait_for(condition, timeout: float, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        db.session.rollback()  # see what the other processes committed
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    return None
+
+
+@pytest.mark.slow
+def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smtp_server, tmp_path):
+    mailbox, port = smtp_server
+    demo.seed(40)
+    db.session.commit()
+    env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=6,
+               SCAN_TIME="03:33", REMINDER_TIME="03:34", JOB_MISFIRE_GRACE_SECONDS=60)
+    logs = [open(tmp_path / f"scheduler-{n}.log", "w+") for n in range(3)]
+    processes = [subprocess.Popen([FLASK, "--app", "society", "scheduler", "--fire-now"], cwd=ROOT, env=env,
+                                  stdout=log, stderr=subprocess.STDOUT) for log in logs]
+    try:
+        finished = _wait_for(lambda: db.session.scalar(
+            select(func.count(JobRun.id)).where(JobRun.outcome != "running")) >= 2, timeout=90)
+        time.sleep(8)  # time enough for a second or third process to (wrongly) run the jobs too
+        db.session.rollback()
+        assert finished, _logs(logs)
+        runs = db.session.scalars(select(JobRun).order_by(JobRun.job)).all()
+        assert [(r.job, r.trigger, r.outcome, r.run_key) for r in runs] == [
+            ("lapse-scan", "schedule", "succeeded", date.today().isoformat()),
+            ("reminders", "schedule", "succeeded", date.today().isoformat())], _logs(logs)
+        assert len({r.host for r in runs}) == 1  # the active scheduler ran both
+        scan_counts, reminder_counts = (json.loads(r.counts) for r in runs)
+        assert db.session.scalar(select(func.count(Flag.id))) == scan_counts["raised"] > 0
+        sent = db.session.scalar(select(func.count(ReminderSent.id)))
+        assert sent == reminder_counts["sent"] > 0
+        assert len(mailbox.messages) == 2 * sent  # the leader and the administrators, once per reminder
+        recipients = mailbox.recipients()
+        assert recipients.count("admin@sbs.example") == sent
+        leaders = [address for address in recipients if address != "admin@sbs.example"]
+        assert len(leaders) == len(set(leaders)) == sent
+
+        # The active one dies without a word: a standing-by process takes the lease over and runs nothing again.
+        holder = db.session.scalar(select(SchedulerLease.holder))
+        active = next(p for p in processes if f":{p.pid}:" in holder)
+        active.kill()
+        active.wait(10)
+        new_holder = _wait_for(lambda: (h := db.session.scalar(select(SchedulerLease.holder))) != holder and h, 30)
+        assert new_holder and any(f":{p.pid}:" in new_holder for p in processes if p is not active), _logs(logs)
+        time.sleep(3)
+        db.session.rollback()
+        assert db.session.scalar(select(func.count(JobRun.id))) == 2
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()
+    assert all(p.returncode == 0 for p in processes if p is not active), _logs(logs)
+
+
+def _logs(logs) -> str:
+    text = []
+    for log in logs:
+        log.flush()
+        log.seek(0)
+        text.append(log.read()[-3000:])
+    return "\n---\n".join(text)
+
+
+@pytest.mark.slow
+def test_a_scan_killed_half_way_leaves_no_flag_and_the_next_run_completes_it(app, db_url, monkeypatch):
+    demo.seed(12, today=date(2026, 11, 23))
+    db.session.commit()
+    # The process kills itself after inserting the new flags, before resolving the old and committing.
+    killer = ("import os, signal, sys; import society.services.lapse as lapse; "
+              "lapse._resolve = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL); "
+              "from flask.cli import main; sys.argv = ['flask'] + sys.argv[1:]; main()")
+    result = subprocess.run([sys.executable, "-c", killer, "--app", "society", "jobs", "run", "lapse-scan",
+                             "--today", "2026-11-23"], cwd=ROOT, env=_env(db_url), capture_output=True, timeout=120)
+    assert result.returncode == -signal.SIGKILL, result.stderr.decode()[-2000:]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Flag.id))) == 0
+    (dead,) = db.session.scalars(select(JobRun)).all()
+    assert dead.outcome == "running"
+
+    monkeypatch.setitem(app.config, "JOB_STALE_MINUTES", 0)
+    with writing():
+        rerun = job_runs.run("lapse-scan", date(2026, 11, 23), trigger="cli")
+    assert rerun.outcome == "succeeded" and json.loads(rerun.counts)["raised"] > 0
+    db.session.refresh(dead)
+    assert dead.outcome == "failed" and "Abandoned" in dead.error
