@@ -170,6 +170,7 @@ def self_signed(tmp_path, common_name="Test Balint Society"):
 
 
 def validate(pdf: bytes, trusted_der: bytes):
+    from concurrent.futures import ThreadPoolExecutor
     from io import BytesIO
 
     from asn1crypto import x509 as asn1_x509
@@ -180,7 +181,9 @@ def validate(pdf: bytes, trusted_der: bytes):
     reader = PdfFileReader(BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(trusted_der)])
-    return validate_pdf_signature(reader.embedded_signatures[0], context)
+    # Like signing, validation runs asyncio.run(): keep it off a thread with a browser's loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(validate_pdf_signature, reader.embedded_signatures[0], context).result()
 
 
 @pytest.mark.parametrize("form", ["pkcs12", "key_and_cert"])

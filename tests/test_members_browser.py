@@ -40,7 +40,7 @@ def _day_with_members(page, admin, tmp_path):
     factories.browser_log_in(page, admin.email)
 
     # Add a member.
-    page.click("text=Members")
+    page.click("nav >> text='Members'")
     page.click("text=New member")
     page.fill("input[name=given_name]", "Astrid")
     page.fill("input[name=family_name]", "Nyström")
@@ -78,7 +78,7 @@ def _day_with_members(page, admin, tmp_path):
     # Read a member's history: the edit shows old -> new.
     page.goto("/admin/members/?q=astrid")
     page.click("text=Nyström, Astrid")
-    page.click("text=Edit")
+    page.click("text='Edit'")
     page.fill("input[name=family_name]", "Nyström-Berg")
     page.click("#member-form button[type=submit]")
     page.wait_for_selector("#member-status")
