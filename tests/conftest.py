@@ -64,10 +64,21 @@ class CommittingClient(FlaskClient):
             db.session.expire_all()
 
 
+_made_apps = []  # apps built by tests: their connection pools are closed after each test
+
+
 def make_app(url: str, storage, **overrides):
     app = create_app(settings_for(url, storage, **overrides))
     app.test_client_class = CommittingClient
+    _made_apps.append(app)
     return app
+
+
+def dispose_engine(app) -> None:
+    # An engine left to the garbage collector closes its PostgreSQL connections with a
+    # ResourceWarning, which fails whichever test happens to be running at that moment.
+    with app.app_context():
+        db.engine.dispose()
 
 
 def reset_schema() -> None:
@@ -118,6 +129,10 @@ def _app_context(request, app):
         yield
         db.session.rollback()
         db.session.remove()
+    while _made_apps:
+        made = _made_apps.pop()
+        if made is not app:
+            dispose_engine(made)
     with app.app_context():
         wipe_all_tables()
     shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
@@ -199,6 +214,7 @@ def live_server(db_url, storage_dir, app):
     server = LiveServer(server_app).start()
     yield server
     server.stop()
+    dispose_engine(server_app)
 
 
 CHROMIUM = "/usr/bin/chromium"
