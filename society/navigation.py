@@ -14,8 +14,9 @@ class NavItem:
 _items: list[NavItem] = []
 
 
-def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50) -> None:
-    prefix = endpoint.split(".")[0] + "."
+def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50, prefix: str | None = None) -> None:
+    """``prefix``: the endpoints that mark the entry active (default: the whole blueprint)."""
+    prefix = prefix or endpoint.split(".")[0] + "."
     if not any(item.endpoint == endpoint for item in _items):
         _items.append(NavItem(endpoint, label, roles, prefix, order))
 

@@ -64,7 +64,7 @@ class CommittingClient(FlaskClient):
             db.session.expire_all()
 
 
-_made_apps = []
+_made_apps = []  # apps built by tests: their connection pools are closed after each test
 
 
 def make_app(url: str, storage, **overrides):
@@ -74,19 +74,11 @@ def make_app(url: str, storage, **overrides):
     return app
 
 
-@pytest.fixture(autouse=True)
-def _dispose_made_apps():
-    """Close the connection pools of apps a test made, so no connection outlives its test."""
-    yield
-    while _made_apps:
-        made = _made_apps.pop()
-        if made is _session_app[0]:
-            continue
-        with made.app_context():
-            db.engine.dispose()
-
-
-_session_app = [None]
+def dispose_engine(app) -> None:
+    # An engine left to the garbage collector closes its PostgreSQL connections with a
+    # ResourceWarning, which fails whichever test happens to be running at that moment.
+    with app.app_context():
+        db.engine.dispose()
 
 
 def reset_schema() -> None:
@@ -122,7 +114,6 @@ def storage_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(db_url, storage_dir):
     app = make_app(db_url, storage_dir)
-    _session_app[0] = app
     with app.app_context():
         reset_schema()
         upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
@@ -138,6 +129,10 @@ def _app_context(request, app):
         yield
         db.session.rollback()
         db.session.remove()
+    while _made_apps:
+        made = _made_apps.pop()
+        if made is not app:
+            dispose_engine(made)
     with app.app_context():
         wipe_all_tables()
     shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
@@ -219,8 +214,7 @@ def live_server(db_url, storage_dir, app):
     server = LiveServer(server_app).start()
     yield server
     server.stop()
-    with server_app.app_context():
-        db.engine.dispose()
+    dispose_engine(server_app)
 
 
 CHROMIUM = "/usr/bin/chromium"

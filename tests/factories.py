@@ -207,3 +207,25 @@ def job_run(**kw):
     values = dict(job="lapse-scan", trigger="schedule", outcome="succeeded")
     values.update(kw)
     return _save(JobRun(**values))
+
+# -- the training ledger -----------------------------------------------------------------
+
+# The smallest files that carry each accepted type's content signature.
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 16 + b"\xff\xd9"
+
+
+def accredited_person(society_: Society, *, granted_on: date = date(2020, 1, 1), expires_on: date | None = None,
+                      invalid_from: date | None = None, status: str = "granted", **kw) -> Person:
+    """A member of the society holding an accreditation with the given dates."""
+    person_ = person(**kw)
+    membership(person_, society_)
+    version = rule_set_version(rule_set(society_))
+    accreditation(person_, version, status=status, granted_on=granted_on, expires_on=expires_on,
+                  invalid_from=invalid_from, training_started_on=date(2018, 1, 1))
+    return person_
+
+
+def leader_user(person_: Person, **kw) -> User:
+    return user(role="leader", person=person_, **kw)

@@ -1,0 +1,168 @@
+"""Administrators' pages: pending records to review in bulk, a leader's ledger, a record's detail.
+
+Every query is scoped to the administrator's society: a record belongs to it when its
+person is (or was) a member; anything else answers 404."""
+import json
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from ...access import admin_society_id, roles_required
+from ...database import writing
+from ...extensions import db
+from ...models import Group, Person, TrainingRecord, User
+from ...models.training import RECORD_KINDS, RECORD_STATUSES
+from ...schemas.base import load_form
+from ...schemas.training import DecisionSchema, ReviewFilterSchema
+from ...services import audit, evidence, ledger
+from ...services.errors import DomainError, InvalidInput
+from . import bp
+
+
+def _scoped(stmt):
+    return stmt.where(ledger.in_society(admin_society_id()))
+
+
+def _record_or_404(record_id: int) -> TrainingRecord:
+    record = db.session.scalar(_scoped(select(TrainingRecord).where(TrainingRecord.id == record_id)))
+    if record is None:
+        abort(404)
+    return record
+
+
+def _names(records) -> tuple[dict, dict]:
+    """Group names and deciders' e-mails for a page of records: two queries, whatever its length."""
+    group_ids = {r.group_id for r in records if r.group_id}
+    user_ids = {r.decided_by_id for r in records if r.decided_by_id}
+    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids))).all()) if group_ids else {}
+    users = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    return groups, users
+
+
+def _with_people(stmt):
+    return stmt.options(selectinload(TrainingRecord.person), selectinload(TrainingRecord.supervisor),
+                        selectinload(TrainingRecord.countersigned_by))
+
+
+def _filtered(filters: dict):
+    stmt = _with_people(_scoped(select(TrainingRecord)))
+    if filters.get("status", "pending") != "all":
+        stmt = stmt.where(TrainingRecord.status == filters.get("status", "pending"))
+    if filters.get("kind"):
+        stmt = stmt.where(TrainingRecord.kind == filters["kind"])
+    if filters.get("person_id"):
+        stmt = stmt.where(TrainingRecord.person_id == filters["person_id"])
+    if filters.get("date_from"):
+        stmt = stmt.where(TrainingRecord.occurred_on >= filters["date_from"])
+    if filters.get("date_to"):
+        stmt = stmt.where(TrainingRecord.occurred_on <= filters["date_to"])
+    for word in (filters.get("q") or "").split():
+        pattern = f"%{word}%"
+        stmt = stmt.where(TrainingRecord.person_id.in_(select(Person.id).where(or_(
+            Person.given_name.ilike(pattern), Person.family_name.ilike(pattern), Person.email.ilike(pattern)))))
+    return stmt.order_by(TrainingRecord.created_at, TrainingRecord.id)
+
+
+def _render_review(errors: dict | None = None, decision: dict | None = None, status: int = 200):
+    filters, filter_errors = load_form(ReviewFilterSchema(), request.args)
+    filters = filters or {"status": "pending", "page": 1}
+    page = db.paginate(_filtered(filters), page=filters.get("page", 1),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    groups, users = _names(page.items)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "ledger/review.html", page=page, group_names=groups, deciders=users, values=request.args,
+        errors=filter_errors, decision_errors=errors or {}, decision=decision or {}, args=args,
+        kinds=RECORD_KINDS, statuses=RECORD_STATUSES,
+    ), (422 if filter_errors else status)
+
+
+@bp.route("/")
+@roles_required("admin")
+def review():
+    return _render_review()
+
+
+@bp.route("/decide", methods=["POST"])
+@roles_required("admin")
+def decide():
+    """Approve or reject the selected records, all or none."""
+    data, errors = load_form(DecisionSchema(), request.form)
+    selected = request.form.getlist("record_ids")
+    if errors:
+        if request.form.get("next"):  # from a record's page: say what is missing there
+            flash(" ".join(str(m) for messages in errors.values() for m in messages), "danger")
+            return redirect(_back(request.form.get("next")))
+        return _render_review(errors, {"reason": request.form.get("reason", ""), "selected": selected}, 422)
+    ids = set(data["record_ids"])
+    records = list(db.session.scalars(_scoped(select(TrainingRecord).where(TrainingRecord.id.in_(ids)))))
+    if len(records) != len(ids):
+        abort(404)
+    admin = current_user._get_current_object()
+    try:
+        if data["action"] == "approve":
+            count = ledger.approve(records, admin)
+            message = _("%(n)s record(s) approved.", n=count)
+        else:
+            count = ledger.reject(records, admin, data["reason"])
+            message = _("%(n)s record(s) rejected.", n=count)
+    except InvalidInput as error:
+        db.session.rollback()
+        return _render_review({error.field or "record_ids": [str(error.message)]},
+                              {"reason": request.form.get("reason", ""), "selected": selected}, 422)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "danger")
+        return redirect(_back(data.get("next")))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(_back(data.get("next")))
+
+
+def _back(target: str | None) -> str:
+    prefix = url_for("ledger.review")
+    if target and target.startswith(prefix) and not target.startswith("//"):
+        return target
+    return url_for("ledger.review", **request.args)
+
+
+@bp.route("/people/<int:person_id>")
+@roles_required("admin")
+def person_ledger(person_id: int):
+    """A leader's full ledger: every record, its status and who decided it."""
+    person = db.session.get(Person, person_id)
+    if person is None or not ledger.person_in_society(person_id, admin_society_id()):
+        abort(404)
+    stmt = _with_people(select(TrainingRecord).where(TrainingRecord.person_id == person_id)).order_by(
+        TrainingRecord.occurred_on.desc(), TrainingRecord.id.desc())
+    page = db.paginate(stmt, page=max(request.args.get("page", 1, type=int), 1),
+                       per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    groups, users = _names(page.items)
+    return render_template("ledger/person.html", person=person, page=page, group_names=groups, deciders=users, args={})
+
+
+@bp.route("/<int:record_id>")
+@roles_required("admin")
+def detail(record_id: int):
+    record = _record_or_404(record_id)
+    groups, users = _names([record])
+    history = [(event, json.loads(event.changes) if event.changes else {})
+               for event in audit.history_of("TrainingRecord", record.id)]
+    return render_template("ledger/detail.html", record=record, group_name=groups.get(record.group_id),
+                           decider=users.get(record.decided_by_id), history=history)
+
+
+@bp.route("/<int:record_id>/evidence")
+@roles_required("admin")
+def record_evidence(record_id: int):
+    record = _record_or_404(record_id)
+    path = evidence.path_of(record.evidence_path)
+    name, content_type = record.evidence_name, record.evidence_type
+    db.session.commit()  # end the read transaction: the download is recorded in a writing one
+    with writing():
+        evidence.note_download(record, admin_society_id())
+        db.session.commit()
+    return send_file(path, mimetype=content_type, as_attachment=True, download_name=name, max_age=0)

@@ -1,0 +1,16 @@
+"""The leaders' portal: their own training records, records to countersign, their groups."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ... import navigation
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+navigation.add("portal.records", _l("My records"), ("leader",), 30, prefix="portal.record")
+navigation.add("portal.new_record", _l("Log a record"), ("leader",), 31, prefix="portal.new_record")
+navigation.add("portal.countersign", _l("To countersign"), ("leader",), 32, prefix="portal.countersign")
+navigation.add("portal.groups", _l("My groups"), ("leader",), 33, prefix="portal.groups")
+if "leader" not in navigation.landing:  # another portal page may claim the landing first
+    navigation.set_landing("leader", "portal.records")
+
+from . import views  # noqa: E402,F401

@@ -1,0 +1,217 @@
+"""The training ledger: leaders log what they did, colleagues countersign, administrators decide.
+
+A record a leader logs is pending until an administrator approves or rejects it, or
+until a supervisor or co-leader who was accredited on the record's date countersigns
+it. Records produced from attendance arrive approved and are the society's, not the
+leader's, to change. Only a pending record the leader logged can be edited or withdrawn.
+"""
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, exists, func, or_, select
+
+from ..extensions import db
+from ..models import Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
+from ..models._base import utcnow
+from . import evidence, standing
+from .errors import Conflict, Forbidden, InvalidInput
+
+# What a leader may log about themselves; reports and portfolios come through the society.
+LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision")
+RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title")
+
+
+# -- conditions, for queries and for checks --------------------------------------------
+
+def in_society(society_id: int):
+    """SQL condition on TrainingRecord: its person is or was a member of the society."""
+    return exists().where(Membership.person_id == TrainingRecord.person_id, Membership.society_id == society_id)
+
+
+def person_in_society(person_id: int, society_id: int) -> bool:
+    return db.session.scalar(select(Membership.id).where(
+        Membership.person_id == person_id, Membership.society_id == society_id).limit(1)) is not None
+
+
+def led_group_on_record_date(person_id: int):
+    """SQL condition on TrainingRecord: the person led or co-led the record's group on its date."""
+    return exists().where(
+        GroupLeader.group_id == TrainingRecord.group_id,
+        GroupLeader.person_id == person_id,
+        GroupLeader.starts_on <= TrainingRecord.occurred_on,
+        or_(GroupLeader.ends_on.is_(None), GroupLeader.ends_on >= TrainingRecord.occurred_on),
+    )
+
+
+def asked_to_countersign(person_id: int):
+    """SQL condition on TrainingRecord: a pending record of someone else that names the person
+    as supervisor or co-leader, or belongs to a group the person led on the record's date."""
+    return and_(
+        TrainingRecord.status == "pending",
+        TrainingRecord.person_id != person_id,
+        or_(TrainingRecord.supervisor_id == person_id, led_group_on_record_date(person_id)),
+    )
+
+
+def is_asked_to_countersign(record: TrainingRecord, person_id: int) -> bool:
+    return db.session.scalar(select(TrainingRecord.id).where(
+        TrainingRecord.id == record.id, asked_to_countersign(person_id))) is not None
+
+
+def may_see_evidence(record: TrainingRecord, person_id: int) -> bool:
+    """The owner, and whoever is asked to countersign the record."""
+    return record.person_id == person_id or is_asked_to_countersign(record, person_id)
+
+
+# -- a leader's own records --------------------------------------------------------------
+
+def log_record(person: Person, data: dict, by_user: User, *, today: date | None = None) -> TrainingRecord:
+    """A leader logs a record of their own; it is pending until approved or countersigned."""
+    record = TrainingRecord(person_id=person.id, source="self", status="pending", created_by_id=by_user.id)
+    _apply(record, person, data, today or date.today())
+    db.session.add(record)
+    db.session.flush()
+    return record
+
+
+def update_record(record: TrainingRecord, person: Person, data: dict, *, today: date | None = None) -> TrainingRecord:
+    """Change a pending record the leader logged; evidence is replaced when a new file comes."""
+    ensure_editable(record, person)
+    if data.get("remove_evidence") and not data.get("evidence"):
+        evidence.discard(record.evidence_path)
+        record.evidence_path = record.evidence_name = record.evidence_type = None
+    _apply(record, person, data, today or date.today())
+    db.session.flush()
+    return record
+
+
+def withdraw_record(record: TrainingRecord, person: Person) -> None:
+    """Withdraw (delete) a pending record the leader logged, with its evidence file."""
+    ensure_editable(record, person)
+    evidence.discard(record.evidence_path)
+    db.session.delete(record)
+    db.session.flush()
+
+
+def ensure_editable(record: TrainingRecord, person: Person) -> None:
+    if record.person_id != person.id:
+        raise Forbidden(_l("This is not your record."))
+    if record.source != "self" or record.status != "pending":
+        raise Forbidden(_l("Only pending records you logged yourself can be changed or withdrawn."))
+
+
+def _apply(record: TrainingRecord, person: Person, data: dict, today: date) -> None:
+    if data["kind"] not in LOGGABLE_KINDS:
+        raise InvalidInput(_l("Choose what kind of training this was."), field="kind")
+    if data["occurred_on"] > today:
+        raise InvalidInput(_l("The date cannot be in the future."), field="occurred_on")
+    for name in RECORD_FIELDS:
+        if name in data:
+            setattr(record, name, data[name])
+    record.group_id = _own_group(person, data.get("group_id"))
+    supervisor = _colleague(person, data.get("supervisor_email"))
+    record.supervisor_id = supervisor.id if supervisor else None
+    # A registry fact, not the leader's claim: was the named colleague accredited that day?
+    record.with_accredited_leader = bool(supervisor and standing.accredited_on(supervisor.id, record.occurred_on))
+    upload = data.get("evidence")
+    if upload is not None:
+        stored = evidence.store(upload)
+        evidence.discard(record.evidence_path)
+        record.evidence_path, record.evidence_name, record.evidence_type = stored.path, stored.name, stored.content_type
+
+
+def _own_group(person: Person, group_id: int | None) -> int | None:
+    if group_id is None:
+        return None
+    led = select(GroupLeader.group_id).where(GroupLeader.person_id == person.id, GroupLeader.group_id == group_id)
+    joined = select(GroupParticipant.group_id).where(
+        GroupParticipant.person_id == person.id, GroupParticipant.group_id == group_id)
+    if db.session.scalar(led.union(joined).limit(1)) is None:
+        raise InvalidInput(_l("Choose one of your own groups."), field="group_id")
+    return group_id
+
+
+def _colleague(person: Person, email: str | None) -> Person | None:
+    """The supervisor or co-leader named by e-mail: a member of one of the leader's societies."""
+    if not email:
+        return None
+    my_societies = select(Membership.society_id).where(Membership.person_id == person.id)
+    colleague = db.session.scalar(
+        select(Person)
+        .where(func.lower(Person.email) == email.strip().lower())
+        .where(exists().where(Membership.person_id == Person.id, Membership.society_id.in_(my_societies)))
+    )
+    if colleague is None:
+        raise InvalidInput(_l("No member of your society is registered with this e-mail address."),
+                           field="supervisor_email")
+    if colleague.id == person.id:
+        raise InvalidInput(_l("Name someone else: you cannot countersign your own record."), field="supervisor_email")
+    return colleague
+
+
+def groups_for_form(person: Person) -> list:
+    """The groups a leader may attach a record to: those they lead or take part in."""
+    ids = select(GroupLeader.group_id).where(GroupLeader.person_id == person.id).union(
+        select(GroupParticipant.group_id).where(GroupParticipant.person_id == person.id))
+    return list(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(ids)).order_by(Group.name)))
+
+
+# -- decisions --------------------------------------------------------------------------
+
+def approve(records: list[TrainingRecord], by: User) -> int:
+    """Approve pending records (in bulk); a record decided meanwhile refuses the whole batch."""
+    _ensure_pending(records)
+    now = utcnow()
+    for record in records:
+        record.status, record.decided_by_id, record.decided_at = "approved", by.id, now
+        record.rejection_reason = None
+    db.session.flush()
+    return len(records)
+
+
+def reject(records: list[TrainingRecord], by: User, reason: str | None) -> int:
+    """Reject pending records (in bulk) with a reason the leader will read."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_l("Give a reason for the rejection; the leader will read it."), field="reason")
+    _ensure_pending(records)
+    now = utcnow()
+    for record in records:
+        record.status, record.decided_by_id, record.decided_at = "rejected", by.id, now
+        record.rejection_reason = reason
+    db.session.flush()
+    return len(records)
+
+
+def _ensure_pending(records: list[TrainingRecord]) -> None:
+    if not records:
+        raise InvalidInput(_l("Select at least one record."), field="record_ids")
+    decided = [record.id for record in records if record.status != "pending"]
+    if decided:
+        raise Conflict(_l("Some selected records were decided meanwhile (%(ids)s); reload the page.",
+                          ids=", ".join(f"#{i}" for i in decided)))
+
+
+def countersign(record: TrainingRecord, by_person: Person, on: date, *, by_user: User | None = None) -> TrainingRecord:
+    """A supervisor or co-leader vouches for a pending record, which approves it.
+
+    Refused unless they are not its owner, are named on it or led its group on its date,
+    and held a valid accreditation on the record's date (not on the day they sign)."""
+    if record.person_id == by_person.id:
+        raise Forbidden(_l("You cannot countersign your own record."))
+    if record.status != "pending":
+        raise Conflict(_l("This record has already been decided."))
+    if record.occurred_on > on:
+        raise Forbidden(_l("A record dated in the future cannot be countersigned."))
+    if not is_asked_to_countersign(record, by_person.id):
+        raise Forbidden(_l("Only the named supervisor or co-leader, or a leader of the record's group, may countersign it."))
+    if not standing.accredited_on(by_person.id, record.occurred_on):
+        raise Forbidden(_l("You were not an accredited leader on %(day)s, the record's date, so you cannot countersign it.",
+                           day=record.occurred_on.isoformat()))
+    now = utcnow()
+    record.status = "approved"
+    record.countersigned_by_id, record.countersigned_at = by_person.id, now
+    record.decided_by_id, record.decided_at = (by_user.id if by_user else None), now
+    record.with_accredited_leader = True
+    db.session.flush()
+    return record
