@@ -64,10 +64,24 @@ class CommittingClient(FlaskClient):
             db.session.expire_all()
 
 
+_apps_made = []
+
+
 def make_app(url: str, storage, **overrides):
     app = create_app(settings_for(url, storage, **overrides))
     app.test_client_class = CommittingClient
+    # Kept alive and their pools closed at the end: a psycopg connection left to the
+    # garbage collector raises a ResourceWarning (an error here) in whichever test runs then.
+    _apps_made.append(app)
     return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools():
+    yield
+    for made in _apps_made:
+        with made.app_context():
+            db.engine.dispose()
 
 
 def reset_schema() -> None:
@@ -199,6 +213,8 @@ def live_server(db_url, storage_dir, app):
     server = LiveServer(server_app).start()
     yield server
     server.stop()
+    with server_app.app_context():
+        db.engine.dispose()  # an open psycopg connection left to the garbage collector is a ResourceWarning
 
 
 CHROMIUM = "/usr/bin/chromium"
