@@ -131,3 +131,22 @@ def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/auth/login" not in page.url, f"browser log-in failed for {email}"
+
+
+# -- groups, sessions, accreditation standing (feature/groups) ----------------------
+
+def granted_accreditation(person_: Person, society_: Society, granted_on: date = date(2020, 1, 1), **kw) -> Accreditation:
+    """A granted accreditation of the person on a fresh rule set of the society."""
+    version = rule_set_version(rule_set(society_))
+    values = dict(status="granted", granted_on=granted_on, training_started_on=date(2018, 1, 1))
+    values.update(kw)
+    return accreditation(person_, version, **values)
+
+
+def member(society_: Society, **kw) -> Person:
+    """A person with a membership of the society."""
+    joined_on = kw.pop("joined_on", date(2020, 1, 1))
+    category = kw.pop("category", "full")
+    obj = person(**kw)
+    membership(obj, society_, joined_on=joined_on, category=category)
+    return obj
