@@ -4,7 +4,7 @@
 commands and error handlers. It runs no queries, migrations or threads, so any
 number of workers can import it; the scheduler is its own process.
 """
-from flask import Flask, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from . import access, config, errors
@@ -54,6 +54,8 @@ def load_user(session_token: str):
 
 def select_locale() -> str:
     supported = ["en", "sv"]
+    if not has_request_context():
+        return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")  # jobs and CLI commands (a flag's message)
     chosen = session.get("lang") if request else None
     if chosen in supported:
         return chosen

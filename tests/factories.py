@@ -229,3 +229,21 @@ def accredited_person(society_: Society, *, granted_on: date = date(2020, 1, 1),
 
 def leader_user(person_: Person, **kw) -> User:
     return user(role="leader", person=person_, **kw)
+
+# -- groups, sessions, accreditation standing (feature/groups) ----------------------
+
+def group_leader_accreditation(person_: Person, society_: Society, granted_on: date = date(2020, 1, 1), **kw) -> Accreditation:
+    """A granted accreditation of the person on a fresh rule set of the society."""
+    version = rule_set_version(rule_set(society_))
+    values = dict(status="granted", granted_on=granted_on, training_started_on=date(2018, 1, 1))
+    values.update(kw)
+    return accreditation(person_, version, **values)
+
+
+def member_person(society_: Society, **kw) -> Person:
+    """A person with a membership of the society."""
+    joined_on = kw.pop("joined_on", date(2020, 1, 1))
+    category = kw.pop("category", "full")
+    obj = person(**kw)
+    membership(obj, society_, joined_on=joined_on, category=category)
+    return obj
