@@ -167,3 +167,9 @@ def test_stacked_bars_are_as_tall_as_their_totals():
     heights = {bar.label: bar.height for bar in chart.bars}
     assert heights["a · x: 2"] + heights["a · y: 2"] == heights["b · y: 4"]
     assert chart.totals == [4, 4] and not any(bar.label.startswith("b · x") for bar in chart.bars)
+
+
+def test_every_attention_card_links_to_its_page(admin_client):
+    page = admin_client.get("/admin/").data.decode()
+    for target in ("/admin/flags", "/admin/records", "/admin/accreditations", "/admin/members/?status=dues_overdue"):
+        assert f'href="{target}' in page, target

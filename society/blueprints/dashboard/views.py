@@ -14,11 +14,10 @@ from .charts import bar_chart
 
 # Where each count leads: the first endpoint that exists (other blueprints own these pages).
 ATTENTION_LINKS = {
-    "open_flags": (("flags.index", {}),),
-    "pending_records": (("training.pending", {}), ("training.index", {"status": "pending"}),
-                        ("ledger.index", {"status": "pending"})),
-    "applications": (("accreditation.index", {"status": "applied"}), ("accreditations.index", {"status": "applied"})),
-    "dues_overdue": (("members.index", {"dues": "overdue"}),),
+    "open_flags": (("flags.inbox", {}),),
+    "pending_records": (("ledger.review", {}),),
+    "applications": (("accreditation.applications", {}),),
+    "dues_overdue": (("members.index", {"status": "dues_overdue"}),),
 }
 
 
