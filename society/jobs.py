@@ -99,9 +99,16 @@ class SchedulerProcess:
         return held
 
     def keep_lease(self) -> None:
+        from .extensions import db
+
         with self.app.app_context():
-            if self.holds_lease():
-                self.catch_up()
+            try:
+                if self.holds_lease():
+                    self.catch_up()
+            except Exception:  # noqa: BLE001 - the database may be away for a moment; try again next tick
+                db.session.rollback()
+                self.active = False
+                log.exception("Scheduler %s could not renew its lease; standing by.", self.holder)
 
     def run_daily(self, job: str) -> None:
         from .services import job_runs
