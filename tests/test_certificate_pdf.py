@@ -180,7 +180,10 @@ def validate(pdf: bytes, trusted_der: bytes):
     reader = PdfFileReader(BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(trusted_der)])
-    return validate_pdf_signature(reader.embedded_signatures[0], context)
+    from society.services.signing import outside_event_loop
+
+    # Playwright's session-wide browser runs an event loop in this thread; pyHanko starts its own.
+    return outside_event_loop(lambda: validate_pdf_signature(reader.embedded_signatures[0], context))
 
 
 @pytest.mark.parametrize("form", ["pkcs12", "key_and_cert"])
