@@ -170,7 +170,6 @@ def self_signed(tmp_path, common_name="Test Balint Society"):
 
 
 def validate(pdf: bytes, trusted_der: bytes):
-    from concurrent.futures import ThreadPoolExecutor
     from io import BytesIO
 
     from asn1crypto import x509 as asn1_x509
@@ -181,9 +180,10 @@ def validate(pdf: bytes, trusted_der: bytes):
     reader = PdfFileReader(BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(trusted_der)])
-    # Like signing, validation runs asyncio.run(): keep it off a thread with a browser's loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(validate_pdf_signature, reader.embedded_signatures[0], context).result()
+    from society.services.signing import outside_event_loop
+
+    # Playwright's session-wide browser runs an event loop in this thread; pyHanko starts its own.
+    return outside_event_loop(lambda: validate_pdf_signature(reader.embedded_signatures[0], context))
 
 
 @pytest.mark.parametrize("form", ["pkcs12", "key_and_cert"])

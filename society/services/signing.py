@@ -3,6 +3,7 @@
 A society that configures a PKCS#12 file, or a key and certificate, gets its
 certificates signed; the others get them unsigned. See ``config.signing_settings``.
 """
+import asyncio
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from io import BytesIO
@@ -57,8 +58,14 @@ def sign(pdf: bytes, signer, *, reason: str, location: str) -> bytes:
         field_name="Signature", reason=reason[:200], location=location[:200],
         subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256",
     )
-    # pyHanko's synchronous API calls asyncio.run(), which refuses to run inside a thread
-    # that already has an event loop (an async server, a test driving a browser): sign in
-    # a thread of our own so the caller's loop never matters.
+    return outside_event_loop(lambda: signers.sign_pdf(writer, metadata, signer=signer).getvalue())
+
+
+def outside_event_loop(work):
+    """Run ``work`` (pyHanko's sync API calls ``asyncio.run``) on a thread with no running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: signers.sign_pdf(writer, metadata, signer=signer).getvalue()).result()
+        return pool.submit(work).result()
