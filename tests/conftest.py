@@ -64,10 +64,24 @@ class CommittingClient(FlaskClient):
             db.session.expire_all()
 
 
+_made_apps = []
+
+
 def make_app(url: str, storage, **overrides):
     app = create_app(settings_for(url, storage, **overrides))
     app.test_client_class = CommittingClient
+    # Kept until the session ends and then disposed: an engine collected mid-run leaves
+    # psycopg connections unclosed, and their ResourceWarning fails whichever test is running.
+    _made_apps.append(app)
     return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _dispose_made_apps():
+    yield
+    for made in _made_apps:
+        with made.app_context():
+            db.engine.dispose()
 
 
 def reset_schema() -> None:
