@@ -26,7 +26,7 @@ from ..models.people import PROFESSIONS
 from .membership_status import membership_status, status_condition, unindexed_id
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")
-SMALL_RESULT = 2000
+SMALL_RESULT = 5000
 FEW_PEOPLE = 5000
 
 
