@@ -26,7 +26,7 @@ run: seed
 	@echo
 	@echo "Demo logins: admin@sbs.example / balint-admin-demo   leader@sbs.example / balint-leader-demo   trainee@sbs.example / balint-trainee-demo"
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	SCHEDULER_IN_PROCESS=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	SCHEDULER_IN_PROCESS=1 MAIL_ENABLED=$${MAIL_ENABLED:-0} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: the whole suite on SQLite, then again on a real PostgreSQL server started for the run
 test: test-sqlite test-postgres

@@ -149,6 +149,23 @@ def test_pagination(app, admin_client, society):
     assert names(beyond) == []
 
 
+def test_large_results_count_the_same_as_small_ones(admin_client, society, monkeypatch):
+    """Past SMALL_RESULT matches the totals come from other queries; they must agree."""
+    from society.services import member_list
+
+    make_people(society)
+    factories.member(society, family_name="Extra")
+    queries = ["", "?status=active", "?status=active&category=full", f"?status=active&unpaid={TODAY.year}",
+               "?status=lapsed", "?status=dues_overdue", "?status=resigned", "?unpaid=any", "?q=e"]
+    small = [names(admin_client.get("/admin/members/" + q)) for q in queries]
+    monkeypatch.setattr(member_list, "SMALL_RESULT", 0)
+    large = [names(admin_client.get("/admin/members/" + q)) for q in queries]
+    totals = [admin_client.get("/admin/members/" + q).get_data(as_text=True).split(" found<", 1)[0].rsplit(">", 1)[1]
+              for q in queries]
+    assert large == small
+    assert totals == [str(len(n)) for n in small]
+
+
 def test_large_results_page_in_index_order(app, admin_client, society, monkeypatch):
     """Past SMALL_RESULT matches the list walks an index instead of sorting; same answer."""
     from society.services import member_list

@@ -7,15 +7,15 @@ and the dues state of the rows shown come from two queries per page, never one p
 Speed at 100,000 members (bench/members_list.py), on SQLite without statistics too:
 * a search is resolved to the matching people's ids first when they are few (one scan of
   people); only a broad search stays a subquery;
-* the matches are first read from a covering index of ``memberships``, at most
-  ``SMALL_RESULT`` + 1 of them: a small result is then complete (its size is the total) and
-  only its rows are joined to people and sorted, so a selective filter never walks a whole
-  index looking for rare matches; a large one is counted on that index alone;
+* the matches are first counted on a covering index of ``memberships``, no further than
+  ``SMALL_RESULT`` + 1: a small result is then collected whole and only its rows are joined
+  to people and sorted, so a selective filter never walks a whole index looking for rare
+  matches; a large one is counted in full on that index alone;
 * a page of a large result is read in the order of an index (people by name, memberships
   by join date or category) and stops after one page;
 * at most one IN condition of a query may drive index lookups (see ``unindexed_id``).
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import and_, exists, func, or_, select
@@ -23,10 +23,10 @@ from sqlalchemy import and_, exists, func, or_, select
 from ..extensions import db
 from ..models import DuesPayment, Membership, Person
 from ..models.people import PROFESSIONS
-from .membership_status import membership_status, status_condition, unindexed_id
+from .membership_status import in_force, membership_status, overdue_dues, status_condition, unindexed_id
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")
-SMALL_RESULT = 2000
+SMALL_RESULT = 5000
 FEW_PEOPLE = 5000
 
 
@@ -135,7 +135,8 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
     search = search_condition(filters.q, labels)
     if search is None:
         return _Plan(membership_conditions(society_id, filters, day, grace_days, drive=True), None)
-    few = list(db.session.scalars(select(Person.id).where(search).limit(FEW_PEOPLE + 1)))
+    # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
+    few = db.session.connection().execute(select(Person.id).where(search).limit(FEW_PEOPLE + 1)).scalars().all()
     if len(few) <= FEW_PEOPLE:
         # Few people match: start from them (the only IN that drives an index).
         conditions = membership_conditions(society_id, filters, day, grace_days)
@@ -170,15 +171,28 @@ def count(conditions: list) -> int:
     return db.session.scalar(select(func.count()).select_from(Membership).where(*conditions))
 
 
-def _matches(conditions: list, limit: int) -> list[int]:
-    """Membership ids of up to ``limit`` matches, in no order (read from a covering index)."""
-    return list(db.session.scalars(select(Membership.id).where(*conditions).limit(limit)))
+def _count_active(society_id: int, filters: MemberFilters, day: date) -> int:
+    """Active members counted as (in force) - (in force and owing): two counts that read an
+    index each, cheaper than testing each of 100,000 members against the owed dues."""
+    others = membership_conditions(society_id, replace(filters, status=None), day, 0)
+    in_force_count = count([*others, in_force(day)])
+    owing = [Membership.society_id + 0 == society_id, *others[1:], in_force(day), Membership.id.in_(overdue_dues(day))]
+    return in_force_count - count(owing)
 
 
-def _page_of_small_result(membership_ids: list[int], sort: str, offset: int, limit: int) -> list[int]:
-    """Only the matches are joined to people and sorted."""
+def _bounded_count(conditions: list, bound: int) -> int:
+    """How many match, counting no further than ``bound`` (read from a covering index)."""
+    matches = select(Membership.id).where(*conditions).limit(bound).subquery()
+    return db.session.scalar(select(func.count()).select_from(matches))
+
+
+def _page_of_small_result(conditions: list, sort: str, offset: int, limit: int) -> list[int]:
+    # The LIMIT keeps the matches a subquery of their own (SQLite does not flatten it), so
+    # they are found first and only they are joined to people and sorted.
+    matches = select(Membership.id.label("mid")).where(*conditions).limit(SMALL_RESULT + 1).subquery()
     statement = (select(Person.id).join(Membership, Membership.person_id == Person.id)
-                 .where(Membership.id.in_(membership_ids)).order_by(*_order(sort)).offset(offset).limit(limit))
+                 .join(matches, matches.c.mid == Membership.id)
+                 .order_by(*_order(sort)).offset(offset).limit(limit))
     return list(db.session.scalars(statement))
 
 
@@ -204,13 +218,18 @@ def page(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
     page_number = max(1, page_number)
     offset = (page_number - 1) * per_page
     plan = _plan(society_id, filters, day, grace_days, labels)
-    matches = [] if plan.nothing else _matches(plan.conditions, SMALL_RESULT + 1)
-    small = len(matches) <= SMALL_RESULT
-    total = len(matches) if small else count(plan.conditions)
+    bounded = 0 if plan.nothing else _bounded_count(plan.conditions, SMALL_RESULT + 1)
+    small = bounded <= SMALL_RESULT
+    if small:
+        total = bounded
+    elif filters.status == "active" and plan.search is None:
+        total = _count_active(society_id, filters, day)
+    else:
+        total = count(plan.conditions)
     if offset >= total:
         return Page(page_number, per_page, total)
     if small:
-        person_ids = _page_of_small_result(matches, sort, offset, per_page)
+        person_ids = _page_of_small_result(plan.conditions, sort, offset, per_page)
     else:
         person_ids = _page_of_large_result(society_id, filters, plan, sort, offset, per_page, day, grace_days)
     return Page(page_number, per_page, total, rows_for(society_id, person_ids, day, grace_days))

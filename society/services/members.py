@@ -7,7 +7,7 @@ audit event of its own.
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import and_, insert, literal, or_, select
+from sqlalchemy import and_, func, insert, literal, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -125,9 +125,10 @@ def raise_period_dues(society_id: int, period: int, amount: Decimal, currency: s
     source = select(Membership.id, literal(period), literal(amount), literal(currency), literal(due_on),
                     literal(now), literal(now)).where(
         Membership.society_id == society_id, in_force(today), ~has_row)
-    result = db.session.execute(insert(DuesPayment).from_select(
+    # Counted first: drivers do not all report an INSERT ... SELECT's row count.
+    created = db.session.scalar(select(func.count()).select_from(source.subquery()))
+    db.session.execute(insert(DuesPayment.__table__).from_select(
         ["membership_id", "period", "amount", "currency", "due_on", "created_at", "updated_at"], source))
-    created = result.rowcount or 0
     audit.record("raise_dues", entity_type="DuesPayment", society_id=society_id,
                  details={"period": period, "amount": str(amount), "currency": currency,
                           "due_on": due_on.isoformat(), "memberships": created})

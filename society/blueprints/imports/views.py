@@ -48,13 +48,13 @@ def index():
 @roles_required("admin")
 def upload():
     data, errors = load_form(UploadSchema(), request.form)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
+    file = request.files.get("file")
+    if file is None or not file.filename:
         errors = {**errors, "file": [_("Choose a CSV file.")]}
     if errors:
         return _index_page(request.form.to_dict(), errors, 422)
     try:
-        batch = imports.start(admin_society_id(), data["kind"], upload.filename, upload.read(), current_user.id)
+        batch = imports.start(admin_society_id(), data["kind"], file.filename, file.read(), current_user.id)
         imports.validate_chunk(batch, current_app.config.get("IMPORT_CHUNK_ROWS", CHUNK_ROWS))
     except InvalidInput as error:
         db.session.rollback()

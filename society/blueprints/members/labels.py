@@ -25,6 +25,12 @@ SORT_LABELS = {
 }
 
 
+def _plain(labels: dict) -> dict:
+    # Translated once per request, not once per row.
+    return {code: str(text) for code, text in labels.items()}
+
+
 def all_labels() -> dict:
-    return dict(profession_labels=PROFESSION_LABELS, category_labels=CATEGORY_LABELS, status_labels=STATUS_LABELS,
-                status_badges=STATUS_BADGES, end_reason_labels=END_REASON_LABELS, sort_labels=SORT_LABELS)
+    return dict(profession_labels=_plain(PROFESSION_LABELS), category_labels=_plain(CATEGORY_LABELS),
+                status_labels=_plain(STATUS_LABELS), status_badges=STATUS_BADGES,
+                end_reason_labels=_plain(END_REASON_LABELS), sort_labels=_plain(SORT_LABELS))
