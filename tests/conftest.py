@@ -64,9 +64,15 @@ class CommittingClient(FlaskClient):
             db.session.expire_all()
 
 
+# Apps a test builds for itself; their pooled connections are closed after the test, or
+# PostgreSQL connections are garbage-collected open later (a ResourceWarning in another test).
+_extra_apps: list = []
+
+
 def make_app(url: str, storage, **overrides):
     app = create_app(settings_for(url, storage, **overrides))
     app.test_client_class = CommittingClient
+    _extra_apps.append(app)
     return app
 
 
@@ -103,6 +109,7 @@ def storage_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(db_url, storage_dir):
     app = make_app(db_url, storage_dir)
+    _extra_apps.remove(app)
     with app.app_context():
         reset_schema()
         upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
@@ -121,6 +128,9 @@ def _app_context(request, app):
     with app.app_context():
         wipe_all_tables()
     shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
+    while _extra_apps:
+        with _extra_apps.pop().app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture
