@@ -131,3 +131,11 @@ def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
     page.click("button[type=submit]")
     page.wait_for_load_state()
     assert "/auth/login" not in page.url, f"browser log-in failed for {email}"
+
+
+def certificate(accreditation_, **kw):
+    from society.models import Certificate
+
+    values = dict(accreditation=accreditation_, number=f"CERT-{_n():05d}", issued_on=accreditation_.granted_on or date(2024, 1, 1))
+    values.update(kw)
+    return _save(Certificate(**values))
