@@ -8,8 +8,10 @@ from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
 from . import access, config, errors
+from . import api as public_api
 from .database import declare_write_intent, reset_write_intent
-from .extensions import api, babel, bootstrap, csrf, db, limiter, login_manager, migrate
+from .extensions import api as openapi
+from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -42,7 +44,8 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"
-    api.init_app(app)
+    openapi.init_app(app)
+    public_api.init_app(app)
 
 
 @login_manager.user_loader

@@ -65,7 +65,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", 15 * 60)),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Per process; "memory-inline" is limits' memory storage without its timer thread (society/api.py).
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory-inline://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
         "API_TITLE": "Balint society registry",
@@ -73,6 +74,13 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # The API reference, served from the package (society/static/vendor/swagger-ui, no CDN).
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+        "API_CACHE_MAX_AGE": int(env.get("API_CACHE_MAX_AGE", 300)),
+        "API_ANSWER_CACHE_SIZE": int(env.get("API_ANSWER_CACHE_SIZE", 512)),
+        "API_DATA_VERSION_REUSE_SECONDS": float(env.get("API_DATA_VERSION_REUSE_SECONDS", 1.0)),
+        "API_FRONT_CACHE": env.get("API_FRONT_CACHE", "1") == "1",
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MAIL_SERVER": env.get("MAIL_SERVER", "localhost"),
         "MAIL_PORT": int(env.get("MAIL_PORT", 25)),

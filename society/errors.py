@@ -5,6 +5,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from .access import wants_json
+from .api import field_errors
 from .extensions import db
 from .services.errors import DomainError
 
@@ -30,7 +31,7 @@ def handle_http_exception(error: HTTPException):
         # webargs/flask-smorest put field errors here.
         data = getattr(error, "data", None) or {}
         if isinstance(data, dict) and data.get("messages"):
-            extra["errors"] = data["messages"]
+            extra["errors"] = field_errors(data["messages"])
         response = problem(error.code or 500, error.name, error.description, **extra)
         if error.code == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)

@@ -247,3 +247,10 @@ def member_person(society_: Society, **kw) -> Person:
     obj = person(**kw)
     membership(obj, society_, joined_on=joined_on, category=category)
     return obj
+
+def certificate(accreditation_, **kw):
+    from society.models import Certificate
+
+    values = dict(accreditation=accreditation_, number=f"CERT-{_n():05d}", issued_on=accreditation_.granted_on or date(2024, 1, 1))
+    values.update(kw)
+    return _save(Certificate(**values))

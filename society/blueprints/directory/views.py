@@ -1,0 +1,90 @@
+"""Thin views: parse the query through its schema, ask the directory service, answer
+through the shared cached, conditional machinery of ``society/api.py``."""
+from datetime import date
+
+from flask import abort
+from flask.views import MethodView
+
+from ... import api
+from ...access import PUBLIC
+from ...schemas.directory import GroupPageSchema, GroupQuerySchema, GroupSchema, SocietyPageSchema, SocietyQuerySchema
+from ...services import directory
+from . import api_bp
+
+# Instances, not classes: webargs would build (and deep-copy) a schema on every request.
+_group_query, _society_query = GroupQuerySchema(), SocietyQuerySchema()
+_group_page, _group, _society_page = GroupPageSchema(), GroupSchema(), SocietyPageSchema()
+
+
+def today() -> date:
+    """The day answers are about: accreditation is judged on it, and validators include it."""
+    return date.today()
+
+
+@api_bp.route("/groups", parameters=api.CONDITIONAL_PARAMETERS)
+class Groups(MethodView):
+    _access = (PUBLIC,)
+
+    @api_bp.arguments(_group_query, location="query")
+    @api_bp.response(200, GroupPageSchema, headers=api.PAGE_HEADERS)
+    @api_bp.alt_response(304, description="Not modified since the validators you sent.", success=True)
+    @api_bp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def get(self, args):
+        """List groups
+
+        Filter, page (`page`, `per_page` up to 100) and revalidate (ETag / If-None-Match).
+        Ordered by name, then id. Closed groups are listed only when `status=closed` is asked for."""
+        day = today()
+
+        def build():
+            page, per_page = args["page"], args["per_page"]
+            groups, total = directory.find_groups(args, day, page, per_page)
+            pagination, headers = api.paged("directory.Groups", args, total)
+            return _group_page.dump({"items": groups, "pagination": pagination}), headers
+
+        return api.answer("groups", args, directory.groups_version(day, api.version_reuse()), build)
+
+
+@api_bp.route("/groups/<int(min=1, max=2147483647):group_id>", parameters=api.CONDITIONAL_PARAMETERS)
+class GroupById(MethodView):
+    _access = (PUBLIC,)
+
+    @api_bp.response(200, GroupSchema, headers=api.CACHE_HEADERS)
+    @api_bp.alt_response(304, description="Not modified since the validators you sent.", success=True)
+    @api_bp.alt_response(404, response="NOT_FOUND")
+    @api_bp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def get(self, group_id):
+        """One group
+
+        Any status, closed included."""
+        day = today()
+
+        def build():
+            group = directory.get_group(group_id, day)
+            if group is None:
+                abort(404, description="There is no group with this id.")
+            return _group.dump(group), {}
+
+        return api.answer("group", {"id": group_id}, directory.groups_version(day, api.version_reuse()), build)
+
+
+@api_bp.route("/societies", parameters=api.CONDITIONAL_PARAMETERS)
+class Societies(MethodView):
+    _access = (PUBLIC,)
+
+    @api_bp.arguments(_society_query, location="query")
+    @api_bp.response(200, SocietyPageSchema, headers=api.PAGE_HEADERS)
+    @api_bp.alt_response(304, description="Not modified since the validators you sent.", success=True)
+    @api_bp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def get(self, args):
+        """List societies
+
+        The national societies whose groups the directory lists, ordered by code."""
+        day = today()
+
+        def build():
+            societies, total = directory.find_societies(args["page"], args["per_page"])
+            pagination, headers = api.paged("directory.Societies", args, total)
+            return _society_page.dump({"items": societies, "pagination": pagination}), headers
+
+        return api.answer("societies", args, directory.societies_version(day, api.version_reuse()), build)
