@@ -114,7 +114,6 @@ def storage_dir(tmp_path_factory):
 @pytest.fixture(scope="session")
 def app(db_url, storage_dir):
     app = make_app(db_url, storage_dir)
-    _extra_apps.remove(app)
     with app.app_context():
         reset_schema()
         upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
@@ -137,9 +136,6 @@ def _app_context(request, app):
     with app.app_context():
         wipe_all_tables()
     shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
-    while _extra_apps:
-        with _extra_apps.pop().app_context():
-            db.engine.dispose()
 
 
 @pytest.fixture
