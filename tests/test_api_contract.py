@@ -7,6 +7,7 @@ does not run under pytest 9."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
 
 from society.extensions import db
 
@@ -32,6 +33,7 @@ def test_every_operation_honours_the_openapi_document(api_schema, mode):
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert {op.label for op in operations} >= {"GET /api/v1/groups", "GET /api/v1/groups/{group_id}",
                                               "GET /api/v1/societies"}
+    nothing_invalid_to_send = []
     for operation in operations:
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=EXAMPLES_PER_OPERATION_AND_MODE, deadline=None, derandomize=True, database=None,
@@ -39,4 +41,12 @@ def test_every_operation_honours_the_openapi_document(api_schema, mode):
         def honours_the_document(case):
             case.call_and_validate()
 
-        honours_the_document()
+        try:
+            honours_the_document()
+        except Unsatisfiable:
+            # An operation whose only parameter is any string (a certificate number) has no
+            # invalid request to generate; every other operation must be exercised.
+            if mode is schemathesis.GenerationMode.POSITIVE:
+                raise
+            nothing_invalid_to_send.append(operation.label)
+    assert not {"GET /api/v1/groups", "GET /api/v1/groups/{group_id}"} & set(nothing_invalid_to_send)

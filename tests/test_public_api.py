@@ -209,7 +209,7 @@ def test_an_unexpected_error_is_a_500_problem_without_internals(fresh_app, monke
 # -- rate limiting ------------------------------------------------------------------------------
 
 def test_rate_limit_per_client_address_answers_429_problem_with_retry_after(fresh_app):
-    # Also proves the answer front steps aside: the third request repeats the first.
+    # The third request repeats the first: the answer front hands it to Flask for the 429.
     app = fresh_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute")
     client = app.test_client()
     first = client.get(URL)
@@ -310,6 +310,33 @@ def test_a_repeated_plain_get_is_answered_before_flask_with_the_same_bytes_and_h
     db.session.commit()
     assert client.get(URL).get_json()["items"][0]["name"] == "After"
     assert len(front) == 2
+
+
+def test_answers_repeated_before_flask_still_count_against_the_rate_limit(fresh_app, society):
+    from flask.testing import FlaskClient
+
+    from society.api import AnswerFront
+
+    led_group(society)
+    db.session.commit()
+    app = fresh_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT="3 per minute", API_DATA_VERSION_REUSE_SECONDS=60)
+    layer = app.wsgi_app
+    assert isinstance(layer, AnswerFront)
+    to_flask = []
+    inner = layer.wsgi_app
+    layer.wsgi_app = lambda environ, start: to_flask.append(environ["PATH_INFO"]) or inner(environ, start)
+    client = FlaskClient(app)
+    answers = [client.get(URL) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert len(to_flask) == 1  # the second and third came from the front...
+    # ... yet each was counted, with fresh headers rather than the first answer's.
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0"]
+    assert all(a.headers.getlist("X-RateLimit-Limit") == ["3"] for a in answers)
+    assert answers[2].data == answers[0].data
+    limited = client.get(URL)
+    assert limited.status_code == 429 and limited.content_type == "application/problem+json"
+    assert int(limited.headers["Retry-After"]) > 0
+    assert client.get(URL, environ_base={"REMOTE_ADDR": "10.9.8.7"}).status_code == 200
 
 
 def test_conditional_cookie_and_failed_requests_go_through_flask(app, society, front):
