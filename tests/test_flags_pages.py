@@ -103,3 +103,20 @@ def test_acknowledging_needs_the_csrf_token(csrf_app, admin, society):
 def test_administrators_have_flags_and_jobs_in_the_menu(admin_client, leader_client):
     page = admin_client.get("/admin/flags/").get_data(as_text=True)
     assert 'href="/admin/flags/"' in page and 'href="/admin/jobs/"' in page
+
+
+def test_each_flag_links_to_the_record_of_its_group_or_person(admin_client, society):
+    group = factories.group(society, name="Balintgrupp Lund")
+    membership = factories.member(society)
+    accreditation = factories.granted_accreditation(factories.member(society).person, society)
+    factories.flag(society, subject_id=group.id)
+    factories.flag(society, kind="dues_lapsed", subject_type="membership", subject_id=membership.id,
+                   cause="dues-2026", message="Dues unpaid.")
+    factories.flag(society, kind="accreditation_expiring", subject_type="accreditation", subject_id=accreditation.id,
+                   cause="expiring-90", message="Expires soon.")
+
+    page = admin_client.get("/admin/flags/").get_data(as_text=True)
+    assert f'href="/admin/groups/{group.id}"' in page
+    assert f'href="/admin/members/{membership.person_id}"' in page
+    assert f'href="/admin/members/{accreditation.person_id}"' in page
+    assert admin_client.get(f"/admin/members/{accreditation.person_id}").status_code == 200

@@ -85,10 +85,10 @@ def _render_inbox(filters: dict, errors: dict, *, status: int = 200, ack_errors=
     society_id = admin_society_id()
     page = flag_service.inbox(society_id, page=filters["page"], per_page=50,
                               **{k: v for k, v in filters.items() if k != "page"})
-    labels = flag_service.subject_labels(page.items)
+    labels, people = flag_service.describe_subjects(page.items)
     args = {k: v for k, v in filters.items() if v is not None and k != "page"}
     return render_template(
-        "flags/inbox.html", page=page, filters=filters, filter_errors=errors, args=args, labels=labels,
+        "flags/inbox.html", page=page, filters=filters, filter_errors=errors, args=args, labels=labels, people=people,
         describe=describe, kinds=[(k, KIND_LABELS[k]) for k in FLAG_KINDS], kind_labels=KIND_LABELS,
         states=list(STATE_LABELS.items()), subjects=[(s, SUBJECT_LABELS[s]) for s in SUBJECT_TYPES],
         subject_labels=SUBJECT_LABELS, severity_classes=SEVERITY_CLASSES,
