@@ -40,7 +40,7 @@ from ..models import (
     Society, TrainingRecord,
 )
 from ..models.flags import FLAG_KINDS
-from .group_standing import leader_serving_on
+from .group_standing import counts_as_accredited, leader_serving_on
 from .standing import valid_on
 
 # Groups whose leadership matters (a paused group still needs an accredited leader to resume).
@@ -318,7 +318,7 @@ def group_flags(day: date, society_id: int | None, rules: Rules) -> list[Wanted]
 
 def _leadership_flags(group, crew: dict[int, _Leader], day: date, rules: Rules) -> list[Wanted]:
     wanted = []
-    accredited = [leader for leader in crew.values() if leader.accredited]
+    accredited = [leader for leader in crew.values() if counts_as_accredited(leader.trainee, leader.accredited)]
     if not accredited:
         wanted.append(Wanted(
             group.society_id, "group_unaccredited", "group", group.id, "no-accredited-leader", "critical",
