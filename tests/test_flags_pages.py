@@ -17,11 +17,11 @@ def test_the_inbox_lists_the_societys_open_flags_with_names_not_other_societies(
     factories.flag(society, kind="membership_lapsed", subject_type="person", subject_id=person.id,
                    cause=f"no-membership:{society.id}", severity="critical", message="Not a member.")
     other = factories.society()
-    factories.flag(other, subject_id=group.id, cause="leaders-above-max", message="Secret of the other society.")
+    factories.flag(other, subject_id=group.id, cause="too_many_leaders", message="Secret of the other society.")
 
     page = admin_client.get("/admin/flags/").get_data(as_text=True)
     assert "Balintgrupp Uppsala" in page and "Maria Holm" in page
-    assert "participants; the society&#39;s norm is at least" in page
+    assert "participants, fewer than the society&#39;s minimum of" in page
     assert "Leads a group but is not a member of the society." in page
     assert "leaders; the society" not in page  # the other society's flag
 

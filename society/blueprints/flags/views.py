@@ -12,6 +12,7 @@ from ...models.flags import FLAG_KINDS, SUBJECT_TYPES
 from ...schemas.base import load_form
 from ...schemas.flags import AcknowledgeSchema, FlagFilterSchema
 from ...services import flags as flag_service
+from ...services import norms
 from . import bp
 
 KIND_LABELS = {
@@ -63,14 +64,7 @@ def describe(flag, labels: dict) -> str:
         name = labels.get(("person", d.get("person_id")), _("a trainee"))
         return _("%(name)s, a trainee, leads with no accredited co-leader.", name=name)
     if kind == "group_norms":
-        texts = {
-            "size-below-min": _("%(actual)s participants; the society's norm is at least %(norm)s."),
-            "size-above-max": _("%(actual)s participants; the society's norm is at most %(norm)s."),
-            "leaders-below-min": _("%(actual)s leaders; the society's norm is at least %(norm)s."),
-            "leaders-above-max": _("%(actual)s leaders; the society's norm is at most %(norm)s."),
-        }
-        text = texts.get(cause)
-        return text % {"actual": d.get("actual", "?"), "norm": d.get("norm", "?")} if text else flag.message
+        return norms.describe(cause, d.get("actual", "?"), d.get("norm", "?")) or flag.message
     return flag.message
 
 
