@@ -195,8 +195,8 @@ def grant(accreditation_: Accreditation, on: date | None = None, action: str = "
 def flag(society_: Society, **kw):
     from society.models import Flag
 
-    values = dict(society_id=society_.id, kind="group_norms", subject_type="group", subject_id=1, cause="size-below-min",
-                  severity="info", message="2 participants; the norm is at least 4.", raised_on=date(2026, 1, 1))
+    values = dict(society_id=society_.id, kind="group_norms", subject_type="group", subject_id=1, cause="too_few_participants",
+                  severity="info", message="2 participants, fewer than the minimum of 4.", raised_on=date(2026, 1, 1))
     values.update(kw)
     return _save(Flag(**values))
 

@@ -17,11 +17,11 @@ def test_the_inbox_lists_the_societys_open_flags_with_names_not_other_societies(
     factories.flag(society, kind="membership_lapsed", subject_type="person", subject_id=person.id,
                    cause=f"no-membership:{society.id}", severity="critical", message="Not a member.")
     other = factories.society()
-    factories.flag(other, subject_id=group.id, cause="leaders-above-max", message="Secret of the other society.")
+    factories.flag(other, subject_id=group.id, cause="too_many_leaders", message="Secret of the other society.")
 
     page = admin_client.get("/admin/flags/").get_data(as_text=True)
     assert "Balintgrupp Uppsala" in page and "Maria Holm" in page
-    assert "participants; the society&#39;s norm is at least" in page
+    assert "participants, fewer than the society&#39;s minimum of" in page
     assert "Leads a group but is not a member of the society." in page
     assert "leaders; the society" not in page  # the other society's flag
 
@@ -103,3 +103,20 @@ def test_acknowledging_needs_the_csrf_token(csrf_app, admin, society):
 def test_administrators_have_flags_and_jobs_in_the_menu(admin_client, leader_client):
     page = admin_client.get("/admin/flags/").get_data(as_text=True)
     assert 'href="/admin/flags/"' in page and 'href="/admin/jobs/"' in page
+
+
+def test_each_flag_links_to_the_record_of_its_group_or_person(admin_client, society):
+    group = factories.group(society, name="Balintgrupp Lund")
+    membership = factories.member(society)
+    accreditation = factories.granted_accreditation(factories.member(society).person, society)
+    factories.flag(society, subject_id=group.id)
+    factories.flag(society, kind="dues_lapsed", subject_type="membership", subject_id=membership.id,
+                   cause="dues-2026", message="Dues unpaid.")
+    factories.flag(society, kind="accreditation_expiring", subject_type="accreditation", subject_id=accreditation.id,
+                   cause="expiring-90", message="Expires soon.")
+
+    page = admin_client.get("/admin/flags/").get_data(as_text=True)
+    assert f'href="/admin/groups/{group.id}"' in page
+    assert f'href="/admin/members/{membership.person_id}"' in page
+    assert f'href="/admin/members/{accreditation.person_id}"' in page
+    assert admin_client.get(f"/admin/members/{accreditation.person_id}").status_code == 200

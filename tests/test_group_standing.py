@@ -1,22 +1,29 @@
-"""A group's accredited state is derived from its leaders on the day asked, between scans too."""
+"""A group's accredited state is derived from its leaders on the day asked, between scans too,
+and the lapse scan and the public directory apply the same rule."""
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from society.extensions import db
-from society.models import Group
-from society.services.group_standing import accredited_group, group_accredited_on
+from society.models import Flag, Group
+from society.services import directory, lapse
+from society.services.group_standing import accredited_group
 
 from . import factories
 
 DAY = date(2026, 6, 1)
 
 
-def group_led_by(society, version, **accreditation):
+def accredited_among(groups, day: date) -> set[int]:
+    ids = [g.id for g in groups]
+    return set(db.session.scalars(select(Group.id).where(Group.id.in_(ids), accredited_group(day))))
+
+
+def group_led_by(society, version, *, trainee: bool = False, **accreditation):
     group = factories.group(society)
     person = factories.person()
     factories.accreditation(person, version, **{"status": "granted", "granted_on": date(2022, 1, 1), **accreditation})
-    factories.group_leader(group, person)
+    factories.group_leader(group, person, is_trainee=trainee)
     return group
 
 
@@ -28,11 +35,10 @@ def test_a_group_is_accredited_while_one_of_its_leaders_is(society):
     training = group_led_by(society, version, status="in_training", granted_on=None)
     leaderless = factories.group(society)
 
-    ids = [lapsing.id, forever.id, suspended.id, training.id, leaderless.id]
-    assert group_accredited_on(ids, DAY) == {
-        lapsing.id: True, forever.id: True, suspended.id: False, training.id: False, leaderless.id: False}
+    groups = [lapsing, forever, suspended, training, leaderless]
+    assert accredited_among(groups, DAY) == {lapsing.id, forever.id}
     # The day after the expiry, without any scan in between:
-    assert group_accredited_on(ids, DAY + timedelta(days=2))[lapsing.id] is False
+    assert accredited_among(groups, DAY + timedelta(days=2)) == {forever.id}
 
 
 def test_a_leader_who_left_the_group_no_longer_counts(society):
@@ -41,17 +47,26 @@ def test_a_leader_who_left_the_group_no_longer_counts(society):
     person = factories.person()
     factories.accreditation(person, version, status="granted", granted_on=date(2022, 1, 1))
     factories.group_leader(group, person, ends_on=DAY - timedelta(days=1))
-    assert group_accredited_on([group.id], DAY) == {group.id: False}
-    assert group_accredited_on([group.id], DAY - timedelta(days=1)) == {group.id: True}
+    assert accredited_among([group], DAY) == set()
+    assert accredited_among([group], DAY - timedelta(days=1)) == {group.id}
 
 
-def test_the_condition_filters_a_directory_query(society):
+def test_a_leader_serving_as_a_trainee_does_not_make_the_group_accredited(society):
     version = factories.rule_set_version(factories.rule_set(society))
-    accredited = group_led_by(society, version)
-    factories.group(society)
+    trainee_led = group_led_by(society, version, trainee=True)
+    assert accredited_among([trainee_led], DAY) == set()
+
+
+def test_the_scan_flags_exactly_the_groups_the_directory_shows_as_not_accredited(society):
+    version = factories.rule_set_version(factories.rule_set(society), validity_months=60)
+    groups = [group_led_by(society, version), group_led_by(society, version, trainee=True),
+              group_led_by(society, version, status="suspended", invalid_from=DAY - timedelta(days=1)),
+              factories.group(society)]
     db.session.commit()
-    assert db.session.scalars(select(Group.id).where(accredited_group(DAY))).all() == [accredited.id]
-
-
-def test_many_groups_are_answered_in_chunks(society):
-    assert group_accredited_on(range(1, 12001), DAY) == dict.fromkeys(range(1, 12001), False)
+    lapse.scan(DAY)
+    db.session.commit()
+    flagged = set(db.session.scalars(select(Flag.subject_id).where(Flag.kind == "group_unaccredited",
+                                                                   Flag.resolved_at.is_(None))))
+    listed, _total = directory.find_groups({"status": ["active"]}, DAY, page=1, per_page=100)
+    shown_unaccredited = {g["id"] for g in listed if not g["accredited"]}
+    assert flagged == shown_unaccredited == {g.id for g in groups[1:]}

@@ -300,13 +300,14 @@ def test_group_norms_are_a_soft_warning_per_broken_norm(world):
 
     scan()
     norms = flags("group_norms")
-    assert sorted(f.cause for f in norms) == ["leaders-above-max", "size-below-min"]
-    assert {f.severity for f in norms} == {"info"}
+    assert sorted(f.cause for f in norms) == ["too_few_participants", "too_many_leaders"]
+    assert {f.severity for f in norms} == {"warning"}  # soft: a warning, never a refusal
+    assert "2 participants, fewer than the society's minimum of 4." in {f.message for f in norms}
 
     for _ in range(3):
         factories.participant(group, factories.person(), starts_on=DAY)
     scan(DAY + timedelta(days=1))
-    assert [f.cause for f in flags("group_norms")] == ["leaders-above-max"]
+    assert [f.cause for f in flags("group_norms")] == ["too_many_leaders"]
 
 
 # -- the scan as a whole -------------------------------------------------------------------------

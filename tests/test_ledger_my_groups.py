@@ -29,7 +29,7 @@ def test_current_and_past_groups_with_their_next_steps(leader_client, leader, so
     now, before = section(html, "current-groups"), section(html, "past-groups")
     assert "Uppsala Tuesday" in now and "Gävle group" in before and "Not mine" not in html
     assert "2 participants today" in now
-    assert "2 participant(s); the society&#39;s norm is at least 4." in now  # Society default norm
+    assert "2 participants, fewer than the society&#39;s minimum of 4." in now  # Society default norm
     assert "as a trainee you need an accredited supervisor" in now
     assert "No session has been recorded yet" in now
     assert "Next steps" not in before

@@ -2,8 +2,8 @@
 
 A group is *accredited* on a day when at least one of its leaders on that day (the
 assignment's dates cover it) who is not a trainee holds an accreditation valid on
-that day (``standing.valid_on``). ``accredited_on`` is that rule as SQL, for filtering;
-``_describe`` applies the same rule to the rows of a page.
+that day (``standing.valid_on``): ``group_standing.accredited_group``, the rule the lapse
+scan flags by; ``_describe`` applies it to the rows of a page.
 
 A page costs a fixed number of queries whatever its size: count, the groups (with
 their society), their audiences, their current leaders, and the leaders' valid
@@ -11,11 +11,12 @@ accreditations with their latest certificate.
 """
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import exists, func, not_, or_, select
 
 from ..extensions import db
 from ..models import Accreditation, Certificate, Group, GroupAudience, GroupLeader, Person, RuleSet, RuleSetVersion, Society
 from . import http_cache
+from .group_standing import accredited_group, counts_as_accredited, leader_serving_on
 from .standing import valid_on
 
 # The tables a directory answer reads; their latest change versions the answer.
@@ -29,20 +30,6 @@ def groups_version(day: date, reuse_for: float = 0) -> http_cache.DataVersion:
 
 def societies_version(day: date, reuse_for: float = 0) -> http_cache.DataVersion:
     return http_cache.data_version(SOCIETY_TABLES, day, reuse_for=reuse_for)
-
-
-def leading_on(day: date):
-    """SQL condition on GroupLeader: the assignment covers ``day``."""
-    return and_(GroupLeader.starts_on <= day, or_(GroupLeader.ends_on.is_(None), GroupLeader.ends_on >= day))
-
-
-def accredited_on(day: date):
-    """SQL condition on Group: led on ``day`` by a non-trainee holding a valid accreditation."""
-    return exists(
-        select(GroupLeader.id)
-        .join(Accreditation, Accreditation.person_id == GroupLeader.person_id)
-        .where(GroupLeader.group_id == Group.id, GroupLeader.is_trainee.is_(False), leading_on(day), valid_on(day))
-    )
 
 
 def _escape_like(text: str) -> str:
@@ -68,7 +55,7 @@ def _conditions(filters: dict, day: date) -> list:
         conditions.append(exists().where(GroupAudience.group_id == Group.id,
                                          GroupAudience.profession == filters["audience"]))
     if "accredited" in filters:
-        conditions.append(accredited_on(day) if filters["accredited"] else not_(accredited_on(day)))
+        conditions.append(accredited_group(day) if filters["accredited"] else not_(accredited_group(day)))
     if "q" in filters:
         conditions.append(Group.name.ilike(f"%{_escape_like(filters['q'])}%", escape="\\"))
     if "updated_since" in filters:
@@ -124,7 +111,7 @@ def _describe(rows, day: date) -> list[dict]:
         select(GroupLeader.group_id, GroupLeader.person_id, GroupLeader.role, GroupLeader.is_trainee,
                Person.given_name, Person.family_name)
         .join(Person, Person.id == GroupLeader.person_id)
-        .where(GroupLeader.group_id.in_(ids), leading_on(day))
+        .where(GroupLeader.group_id.in_(ids), leader_serving_on(day))
         .order_by(GroupLeader.group_id, GroupLeader.starts_on, GroupLeader.id)
     ).all()
     for leader in leader_rows:
@@ -146,7 +133,8 @@ def _describe(rows, day: date) -> list[dict]:
             "dates": {"starts_on": row.starts_on, "ends_on": row.ends_on},
             "status": row.status,
             "leaders": people,
-            "accredited": any(p["accreditation"]["status"] == "accredited" and not p["trainee"] for p in people),
+            "accredited": any(counts_as_accredited(p["trainee"], p["accreditation"]["status"] == "accredited")
+                              for p in people),
             "updated_at": max(changed),
         })
     return described

@@ -68,15 +68,17 @@ def details_of(flag: Flag) -> dict:
         return {}
 
 
-def subject_labels(flags) -> dict[tuple[str, int], str]:
-    """Names for the flags' subjects and the people their details mention, in one query per kind of subject."""
+def describe_subjects(flags) -> tuple[dict[tuple[str, int], str], dict[tuple[str, int], int]]:
+    """Names for the flags' subjects and the people their details mention, and the person each
+    subject belongs to (a person, an accreditation's holder, a membership's member), so a flag
+    can link to its record; one query per kind of subject."""
     wanted: dict[str, set[int]] = {"group": set(), "person": set(), "accreditation": set(), "membership": set()}
     for flag in flags:
         wanted[flag.subject_type].add(flag.subject_id)
         person_id = details_of(flag).get("person_id")
         if person_id:
             wanted["person"].add(person_id)
-    labels = {}
+    labels, people = {}, {}
     if wanted["group"]:
         for gid, name in db.session.execute(select(Group.id, Group.name).where(Group.id.in_(wanted["group"]))):
             labels[("group", gid)] = name
@@ -84,16 +86,19 @@ def subject_labels(flags) -> dict[tuple[str, int], str]:
         for pid, given, family in db.session.execute(
                 select(Person.id, Person.given_name, Person.family_name).where(Person.id.in_(wanted["person"]))):
             labels[("person", pid)] = f"{given} {family}"
+            people[("person", pid)] = pid
     if wanted["accreditation"]:
-        for aid, given, family, title in db.session.execute(
-                select(Accreditation.id, Person.given_name, Person.family_name, RuleSet.credential_title)
+        for aid, pid, given, family, title in db.session.execute(
+                select(Accreditation.id, Person.id, Person.given_name, Person.family_name, RuleSet.credential_title)
                 .join(Person, Person.id == Accreditation.person_id)
                 .join(RuleSetVersion, RuleSetVersion.id == Accreditation.rule_set_version_id).join(RuleSet)
                 .where(Accreditation.id.in_(wanted["accreditation"]))):
             labels[("accreditation", aid)] = f"{given} {family} ({title})"
+            people[("accreditation", aid)] = pid
     if wanted["membership"]:
-        for mid, given, family in db.session.execute(
-                select(Membership.id, Person.given_name, Person.family_name).join(Person)
+        for mid, pid, given, family in db.session.execute(
+                select(Membership.id, Person.id, Person.given_name, Person.family_name).join(Person)
                 .where(Membership.id.in_(wanted["membership"]))):
             labels[("membership", mid)] = f"{given} {family}"
-    return labels
+            people[("membership", mid)] = pid
+    return labels, people

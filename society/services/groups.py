@@ -3,8 +3,6 @@
 Every function takes the administrator's society explicitly; a group of another
 society is "not found". Writes flush; the caller commits.
 """
-import csv
-import io
 from collections.abc import Iterator
 from datetime import date
 
@@ -181,19 +179,9 @@ EXPORT_COLUMNS = ("id", "name", "status", "format", "city", "country", "language
                   "starts_on", "ends_on", "accepting_members", "audiences", "participants", "leaders")
 
 
-def export_csv(society_id: int, filters: dict, day: date, batch: int = 500) -> Iterator[str]:
-    """The filtered list as CSV text, chunk by chunk, reading ``batch`` groups at a time."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-
-    def flush() -> str:
-        text = out.getvalue()
-        out.seek(0)
-        out.truncate()
-        return text
-
-    writer.writerow(EXPORT_COLUMNS)
-    yield flush()
+def export_rows(society_id: int, filters: dict, day: date, batch: int = 500) -> Iterator[list]:
+    """The filtered list's rows, in EXPORT_COLUMNS order, reading ``batch`` groups at a time
+    (written as CSV by ``services/exports.py``)."""
     stmt = filtered(society_id, filters).options(*with_people())
     offset = 0
     while groups := list(db.session.scalars(stmt.limit(batch).offset(offset))):
@@ -202,15 +190,7 @@ def export_csv(society_id: int, filters: dict, day: date, batch: int = 500) -> I
             leaders = "; ".join(
                 f"{leader.person.full_name} ({leader.role}{', trainee' if leader.is_trainee else ''})"
                 for leader in current_leaders(group, day))
-            writer.writerow([
-                group.id, _cell(group.name), group.status, group.format, _cell(group.city or ""), group.country,
-                group.language, group.rhythm, group.session_minutes, group.starts_on or "", group.ends_on or "",
-                "yes" if group.accepting_members else "no", ", ".join(group.audience_list),
-                counts.get(group.id, 0), _cell(leaders)])
-        yield flush()
+            yield [group.id, group.name, group.status, group.format, group.city, group.country, group.language,
+                   group.rhythm, group.session_minutes, group.starts_on, group.ends_on, group.accepting_members,
+                   ", ".join(group.audience_list), counts.get(group.id, 0), leaders]
         offset += batch
-
-
-def _cell(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -24,7 +24,8 @@ The causes (DOMAIN.md, "Events that should raise a flag"):
   today, or whose last accredited leader lapses (or leaves) within the horizon (the
   society's largest lead time); ``due_on`` is the first day without one.
 - trainee_unsupervised: a trainee leader with no accredited co-leader serving in the group.
-- group_norms: an active group outside the society's size or leader-count norms (info).
+- group_norms: an active group outside the society's size or leader-count norms, one flag per
+  ``services/norms.py`` code (its severity: warning, or info for a large group).
 """
 import json
 from collections import defaultdict
@@ -40,7 +41,9 @@ from ..models import (
     Society, TrainingRecord,
 )
 from ..models.flags import FLAG_KINDS
-from .group_standing import leader_serving_on
+from . import norms
+from .group_standing import counts_as_accredited, leader_serving_on
+from .norms import Norms
 from .standing import valid_on
 
 # Groups whose leadership matters (a paused group still needs an accredited leader to resume).
@@ -98,7 +101,7 @@ class Rules:
     leads: dict[int, list[int]]  # version id -> lead days, largest first
     horizon: dict[int, int]  # society id -> largest lead time of its rule sets
     grace: dict[int, int]  # society id -> dues grace days
-    norms: dict[int, tuple[int, int, int, int]]  # society id -> min/max size, min/max leaders
+    norms: dict[int, Norms]  # society id -> its group norms
 
     @property
     def largest_lead(self) -> int:
@@ -121,12 +124,12 @@ def load_rules() -> Rules:
     ):
         leads[version_id] = lead_days(warning_days)
         horizon[society_id] = max([horizon[society_id], *leads[version_id]])
-    grace, norms = {}, {}
+    grace, group_norms = {}, {}
     for row in db.session.execute(select(Society.id, Society.dues_grace_days, Society.group_min_size,
                                          Society.group_max_size, Society.group_min_leaders, Society.group_max_leaders)):
         grace[row.id] = row.dues_grace_days
-        norms[row.id] = (row.group_min_size, row.group_max_size, row.group_min_leaders, row.group_max_leaders)
-    return Rules(leads, dict(horizon), grace, norms)
+        group_norms[row.id] = Norms.of(row)
+    return Rules(leads, dict(horizon), grace, group_norms)
 
 
 def _group_running(day: date, statuses=LEADERSHIP_STATUSES):
@@ -318,7 +321,7 @@ def group_flags(day: date, society_id: int | None, rules: Rules) -> list[Wanted]
 
 def _leadership_flags(group, crew: dict[int, _Leader], day: date, rules: Rules) -> list[Wanted]:
     wanted = []
-    accredited = [leader for leader in crew.values() if leader.accredited]
+    accredited = [leader for leader in crew.values() if counts_as_accredited(leader.trainee, leader.accredited)]
     if not accredited:
         wanted.append(Wanted(
             group.society_id, "group_unaccredited", "group", group.id, "no-accredited-leader", "critical",
@@ -332,7 +335,7 @@ def _leadership_flags(group, crew: dict[int, _Leader], day: date, rules: Rules) 
                 {"loses_on": loses_on.isoformat(), "days_left": (loses_on - day).days}, loses_on))
     for person_id, leader in crew.items():
         if leader.trainee and not leader.accredited and not any(
-                other.accredited for pid, other in crew.items() if pid != person_id):
+                counts_as_accredited(other.trainee, other.accredited) for pid, other in crew.items() if pid != person_id):
             wanted.append(Wanted(
                 group.society_id, "trainee_unsupervised", "group", group.id, f"trainee:{person_id}", "critical",
                 f"A trainee leader (person {person_id}) leads with no accredited co-leader.", {"person_id": person_id}))
@@ -340,17 +343,12 @@ def _leadership_flags(group, crew: dict[int, _Leader], day: date, rules: Rules) 
 
 
 def _norm_flags(group, leader_count: int, rules: Rules) -> list[Wanted]:
-    min_size, max_size, min_leaders, max_leaders = rules.norms[group.society_id]
-    checks = (
-        ("size-below-min", group.size < min_size, group.size, min_size, "participants; the norm is at least"),
-        ("size-above-max", group.size > max_size, group.size, max_size, "participants; the norm is at most"),
-        ("leaders-below-min", leader_count < min_leaders, leader_count, min_leaders, "leaders; the norm is at least"),
-        ("leaders-above-max", leader_count > max_leaders, leader_count, max_leaders, "leaders; the norm is at most"),
-    )
+    # The same check as the group pages (services/norms.py): its codes are the flags' causes.
     return [
-        Wanted(group.society_id, "group_norms", "group", group.id, cause, "info", f"{actual} {words} {norm}.",
-               {"actual": actual, "norm": norm})
-        for cause, broken, actual, norm, words in checks if broken
+        Wanted(group.society_id, "group_norms", "group", group.id, warning.code, warning.severity,
+               norms.describe(warning.code, warning.count, warning.limit),
+               {"actual": warning.count, "norm": warning.limit})
+        for warning in norms.check(group.size, leader_count, rules.norms[group.society_id])
     ]
 
 

@@ -14,7 +14,9 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Group, GroupLeader, GroupParticipant, GroupSession, TrainingRecord
-from . import standing
+from . import norms, standing
+from .group_standing import counts_as_accredited
+from .norms import Norms
 from .ledger import asked_to_countersign
 
 # How long after a session the next one is expected, by the group's declared rhythm.
@@ -69,7 +71,8 @@ def led_groups(person_id: int, today: date, page: int = 1, per_page: int = 20):
             sessions=sessions.get(assignment.group_id, (0, None))[0],
             last_session=sessions.get(assignment.group_id, (0, None))[1],
             to_countersign=waiting.get(assignment.group_id, 0),
-            accredited_leader_ids={l.person_id for l in assignment.group.leaders if l.active_on(today)} & accredited,
+            accredited_leader_ids={l.person_id for l in assignment.group.leaders
+                                   if l.active_on(today) and counts_as_accredited(l.is_trainee, l.person_id in accredited)},
         )
         row.next_session_due = _next_due(assignment.group.rhythm, row.last_session)
         row.next_steps = _next_steps(row, today)
@@ -120,15 +123,8 @@ def _next_steps(row: LedGroup, today: date) -> list:
                             "supervisor; name them on your records."))
         else:
             steps.append(_l("No leader of this group is accredited today; the group will be shown as not accredited."))
-    if len(active_leaders) < society.group_min_leaders:
-        steps.append(_l("The society expects at least %(n)s leader(s); consider a co-leader.", n=society.group_min_leaders))
-    elif len(active_leaders) > society.group_max_leaders:
-        steps.append(_l("The society expects at most %(n)s leaders.", n=society.group_max_leaders))
-    if row.participants < society.group_min_size:
-        steps.append(_l("%(n)s participant(s); the society's norm is at least %(min)s. Consider inviting new members.",
-                        n=row.participants, min=society.group_min_size))
-    elif row.participants > society.group_max_size:
-        steps.append(_l("%(n)s participants; the society's norm is at most %(max)s.", n=row.participants, max=society.group_max_size))
+    # The society's norms, worded as on the group pages (services/norms.py).
+    steps.extend(warning.message for warning in norms.check(row.participants, len(active_leaders), Norms.of(society)))
     if group.status in ("active", "forming"):
         if row.last_session is None:
             steps.append(_l("No session has been recorded yet; send the attendance of the first sessions to the society."))

@@ -41,13 +41,34 @@ class Norms:
         return self.large_above if self.large_above is not None else self.max_size - 1
 
 
+# The sentence for each code, filled with the group's count and the norm's limit.
+MESSAGES = {
+    "too_few_participants": _l("%(count)s participants, fewer than the society's minimum of %(limit)s."),
+    "too_many_participants": _l("%(count)s participants, more than the society's maximum of %(limit)s."),
+    "large_group": _l("%(count)s participants: a large group (more than %(limit)s); "
+                      "it may be hard for everyone to take part."),
+    "too_few_leaders": _l("%(count)s leaders, fewer than the society's minimum of %(limit)s."),
+    "too_many_leaders": _l("%(count)s leaders, more than the society's maximum of %(limit)s."),
+}
+
+
+def describe(code: str, count, limit) -> str | None:
+    """A warning's sentence in the current language (None for a code this module does not know)."""
+    message = MESSAGES.get(code)
+    return str(message) % {"count": count, "limit": limit} if message is not None else None
+
+
 @dataclass(frozen=True)
 class NormWarning:
     code: str
     severity: str  # "info" or "warning", as a Flag's severity
-    message: str  # translated when shown (a lazy string)
     count: int  # what the group has
     limit: int  # the norm it is measured against
+
+    @property
+    def message(self) -> str:
+        """The sentence, in the language of whoever reads it now."""
+        return describe(self.code, self.count, self.limit)
 
 
 def check(participants: int, leaders: int, norms: Norms) -> list[NormWarning]:
@@ -57,23 +78,13 @@ def check(participants: int, leaders: int, norms: Norms) -> list[NormWarning]:
     and one leader warning."""
     warnings = []
     if participants < norms.min_size:
-        warnings.append(NormWarning("too_few_participants", "warning", _l(
-            "%(count)s participants, fewer than the society's minimum of %(limit)s.",
-            count=participants, limit=norms.min_size), participants, norms.min_size))
+        warnings.append(NormWarning("too_few_participants", "warning", participants, norms.min_size))
     elif participants > norms.max_size:
-        warnings.append(NormWarning("too_many_participants", "warning", _l(
-            "%(count)s participants, more than the society's maximum of %(limit)s.",
-            count=participants, limit=norms.max_size), participants, norms.max_size))
+        warnings.append(NormWarning("too_many_participants", "warning", participants, norms.max_size))
     elif participants > norms.large_threshold:
-        warnings.append(NormWarning("large_group", "info", _l(
-            "%(count)s participants: a large group (more than %(limit)s); it may be hard for everyone to take part.",
-            count=participants, limit=norms.large_threshold), participants, norms.large_threshold))
+        warnings.append(NormWarning("large_group", "info", participants, norms.large_threshold))
     if leaders < norms.min_leaders:
-        warnings.append(NormWarning("too_few_leaders", "warning", _l(
-            "%(count)s leaders, fewer than the society's minimum of %(limit)s.",
-            count=leaders, limit=norms.min_leaders), leaders, norms.min_leaders))
+        warnings.append(NormWarning("too_few_leaders", "warning", leaders, norms.min_leaders))
     elif leaders > norms.max_leaders:
-        warnings.append(NormWarning("too_many_leaders", "warning", _l(
-            "%(count)s leaders, more than the society's maximum of %(limit)s.",
-            count=leaders, limit=norms.max_leaders), leaders, norms.max_leaders))
+        warnings.append(NormWarning("too_many_leaders", "warning", leaders, norms.max_leaders))
     return warnings

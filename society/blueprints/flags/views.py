@@ -12,6 +12,7 @@ from ...models.flags import FLAG_KINDS, SUBJECT_TYPES
 from ...schemas.base import load_form
 from ...schemas.flags import AcknowledgeSchema, FlagFilterSchema
 from ...services import flags as flag_service
+from ...services import norms
 from . import bp
 
 KIND_LABELS = {
@@ -63,14 +64,7 @@ def describe(flag, labels: dict) -> str:
         name = labels.get(("person", d.get("person_id")), _("a trainee"))
         return _("%(name)s, a trainee, leads with no accredited co-leader.", name=name)
     if kind == "group_norms":
-        texts = {
-            "size-below-min": _("%(actual)s participants; the society's norm is at least %(norm)s."),
-            "size-above-max": _("%(actual)s participants; the society's norm is at most %(norm)s."),
-            "leaders-below-min": _("%(actual)s leaders; the society's norm is at least %(norm)s."),
-            "leaders-above-max": _("%(actual)s leaders; the society's norm is at most %(norm)s."),
-        }
-        text = texts.get(cause)
-        return text % {"actual": d.get("actual", "?"), "norm": d.get("norm", "?")} if text else flag.message
+        return norms.describe(cause, d.get("actual", "?"), d.get("norm", "?")) or flag.message
     return flag.message
 
 
@@ -85,10 +79,10 @@ def _render_inbox(filters: dict, errors: dict, *, status: int = 200, ack_errors=
     society_id = admin_society_id()
     page = flag_service.inbox(society_id, page=filters["page"], per_page=50,
                               **{k: v for k, v in filters.items() if k != "page"})
-    labels = flag_service.subject_labels(page.items)
+    labels, people = flag_service.describe_subjects(page.items)
     args = {k: v for k, v in filters.items() if v is not None and k != "page"}
     return render_template(
-        "flags/inbox.html", page=page, filters=filters, filter_errors=errors, args=args, labels=labels,
+        "flags/inbox.html", page=page, filters=filters, filter_errors=errors, args=args, labels=labels, people=people,
         describe=describe, kinds=[(k, KIND_LABELS[k]) for k in FLAG_KINDS], kind_labels=KIND_LABELS,
         states=list(STATE_LABELS.items()), subjects=[(s, SUBJECT_LABELS[s]) for s in SUBJECT_TYPES],
         subject_labels=SUBJECT_LABELS, severity_classes=SEVERITY_CLASSES,

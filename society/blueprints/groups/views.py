@@ -1,7 +1,7 @@
 """Groups: the filtered list and its CSV export, the group page, create and edit."""
 from datetime import date
 
-from flask import Response, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -12,6 +12,7 @@ from ...schemas.base import load_form
 from ...schemas.groups import LABELS, GroupFilterSchema, GroupFormSchema
 from ...schemas.groups import choices as choices_of
 from ...services import attendance, audit, groups, standing
+from ...services.exports import csv_response
 from ...services.errors import Conflict, InvalidInput
 from . import bp
 
@@ -54,8 +55,8 @@ def export():
                  details={"format": "csv", "filters": {k: v for k, v in filters.items() if v}})
     db.session.commit()
     today = date.today()
-    return Response(stream_with_context(groups.export_csv(society_id, filters, today)), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename=groups-{today.isoformat()}.csv"})
+    return csv_response(f"groups-{today.isoformat()}.csv", groups.EXPORT_COLUMNS,
+                        groups.export_rows(society_id, filters, today))
 
 
 @bp.route("/<int:group_id>")
