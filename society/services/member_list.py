@@ -18,7 +18,7 @@ Speed at 100,000 members (bench/members_list.py), on SQLite without statistics t
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
 
 from ..extensions import db
 from ..models import DuesPayment, Membership, Person
@@ -89,11 +89,46 @@ def professions_matching(word: str, labels: dict[str, str]) -> list[str]:
             if word in code.replace("_", " ") or word in str(labels.get(code, "")).casefold()]
 
 
+# SQLite's trigram index of people's names and e-mails (migration 0002).
+people_search = table("people_search", column("rowid"))
+TRIGRAM = 3  # the shortest word the trigram index can look up
+
+
+def _trigram_lookup(words: list[str]):
+    """SELECT of the ids of people whose names or e-mail contain every word (SQLite's trigram index)."""
+    # Each word an FTS5 string (a literal, any column), all of them required.
+    query = " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+    return select(people_search.c.rowid).where(literal_column("people_search").op("MATCH")(query))
+
+
+def _trigram_usable(words: list[str]) -> bool:
+    return bool(words) and all(len(w) >= TRIGRAM for w in words) and db.session.get_bind().dialect.name == "sqlite"
+
+
+def _names_containing(word: str):
+    """Condition on Person: the given or family name or the e-mail contains ``word``, case-insensitively.
+
+    On SQLite a word of three letters or more is looked up in the trigram index instead of
+    scanning every person; shorter words, and PostgreSQL, use (I)LIKE."""
+    if _trigram_usable([word]):
+        return Person.id.in_(_trigram_lookup([word]))
+    return or_(_like(Person.given_name, word), _like(Person.family_name, word), _like(Person.email, word))
+
+
+def people_matching(q: str, labels: dict[str, str] | None = None):
+    """SELECT of the ids of people matching the search, for collecting them: straight from the
+    trigram index when it can answer alone (no word is short or names a profession)."""
+    words = q.split()
+    if _trigram_usable(words) and not any(professions_matching(w, labels or {}) for w in words):
+        return _trigram_lookup(words)
+    return select(Person.id).where(search_condition(q, labels))
+
+
 def search_condition(q: str, labels: dict[str, str] | None = None):
     """Condition on Person: every word matches the given or family name, the e-mail or the profession."""
     conditions = []
     for word in q.split():
-        options = [_like(Person.given_name, word), _like(Person.family_name, word), _like(Person.email, word)]
+        options = [_names_containing(word)]
         professions = professions_matching(word, labels or {})
         if professions:
             options.append(Person.profession.in_(professions))
@@ -136,7 +171,8 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
     if search is None:
         return _Plan(membership_conditions(society_id, filters, day, grace_days, drive=True), None)
     # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
-    few = db.session.connection().execute(select(Person.id).where(search).limit(FEW_PEOPLE + 1)).scalars().all()
+    matching = people_matching(filters.q, labels)
+    few = db.session.connection().execute(matching.limit(FEW_PEOPLE + 1)).scalars().all()
     if len(few) <= FEW_PEOPLE:
         # Few people match: start from them (the only IN that drives an index).
         conditions = membership_conditions(society_id, filters, day, grace_days)
