@@ -105,7 +105,7 @@ def test_search_by_name_email_and_profession(admin_client, society):
 
 def test_search_ignores_case_beyond_ascii_and_takes_any_text(admin_client, society):
     make_people(society)
-    assert names(admin_client.get("/admin/members/?q=ÅBERG")) == ["Åberg, David"]
+    assert names(admin_client.get("/admin/members/?q=åBERG")) == ["Åberg, David"]
     assert names(admin_client.get("/admin/members/?q=berg")) == ["Berg, Anna", "Åberg, David"]
     assert names(admin_client.get("/admin/members/?q=ek")) == ["Ek, Bo"]  # shorter than a trigram
     for odd in ('"', 'an"na', "NEAR(", "*", "berg OR holm"):
