@@ -137,14 +137,17 @@ def search_condition(q: str, labels: dict[str, str] | None = None):
 
 
 def membership_conditions(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
-                          drive: bool = False) -> list:
+                          drive: bool = False, by_people: bool = False) -> list:
     """Conditions on Membership for the society and every filter but the search.
 
     With ``drive``, a filter on owed dues (status lapsed or dues overdue, dues unpaid) starts
     the query from those few dues rows: the society condition is then kept off the indexes
-    (``society_id + 0``), or SQLite would rather scan every member of the society."""
+    (``society_id + 0``), or SQLite would rather scan every member of the society. With
+    ``by_people`` the caller starts from a list of people (a search), and the society is kept
+    off the indexes for the same reason."""
     by_dues = drive and (filters.status in ("lapsed", "dues_overdue") or bool(filters.unpaid))
-    society = (Membership.society_id + 0 == society_id) if by_dues else (Membership.society_id == society_id)
+    society = ((Membership.society_id + 0 == society_id) if by_dues or by_people
+               else (Membership.society_id == society_id))
     conditions = [society]
     if filters.category:
         conditions.append(Membership.category == filters.category)
@@ -175,7 +178,7 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
     few = db.session.connection().execute(matching.limit(FEW_PEOPLE + 1)).scalars().all()
     if len(few) <= FEW_PEOPLE:
         # Few people match: start from them (the only IN that drives an index).
-        conditions = membership_conditions(society_id, filters, day, grace_days)
+        conditions = membership_conditions(society_id, filters, day, grace_days, by_people=True)
         return _Plan([*conditions, Membership.person_id.in_(few)], search, nothing=not few)
     conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
     return _Plan([*conditions, (Membership.person_id + 0).in_(select(Person.id).where(search))], search)
