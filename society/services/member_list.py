@@ -5,12 +5,13 @@ what the page shows. Filters are set-based (uncorrelated subqueries); the derive
 and the dues state of the rows shown come from two queries per page, never one per row.
 
 Speed at 100,000 members (bench/members_list.py), on SQLite without statistics too:
-* a search is resolved to the matching people's ids first when they are few (one scan of
-  people); only a broad search stays a subquery;
-* the matches are first counted on a covering index of ``memberships``, no further than
-  ``SMALL_RESULT`` + 1: a small result is then collected whole and only its rows are joined
-  to people and sorted, so a selective filter never walks a whole index looking for rare
-  matches; a large one is counted in full on that index alone;
+* a search is resolved to the matching people's ids first when they are few (on SQLite from
+  the trigram index ``people_search``, without reading people); the query then starts from
+  them; only a broad search stays a subquery;
+* the matches are counted on a covering index of ``memberships`` (active members as two
+  index counts); a small result (``SMALL_RESULT`` or fewer) is then collected whole and only
+  its rows are joined to people and sorted, so a selective filter never walks a whole index
+  looking for rare matches;
 * a page of a large result is read in the order of an index (people by name, memberships
   by join date or category) and stops after one page;
 * at most one IN condition of a query may drive index lookups (see ``unindexed_id``).
@@ -219,12 +220,6 @@ def _count_active(society_id: int, filters: MemberFilters, day: date) -> int:
     return in_force_count - count(owing)
 
 
-def _bounded_count(conditions: list, bound: int) -> int:
-    """How many match, counting no further than ``bound`` (read from a covering index)."""
-    matches = select(Membership.id).where(*conditions).limit(bound).subquery()
-    return db.session.scalar(select(func.count()).select_from(matches))
-
-
 def _page_of_small_result(conditions: list, sort: str, offset: int, limit: int) -> list[int]:
     # The LIMIT keeps the matches a subquery of their own (SQLite does not flatten it), so
     # they are found first and only they are joined to people and sorted.
@@ -257,14 +252,13 @@ def page(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
     page_number = max(1, page_number)
     offset = (page_number - 1) * per_page
     plan = _plan(society_id, filters, day, grace_days, labels)
-    bounded = 0 if plan.nothing else _bounded_count(plan.conditions, SMALL_RESULT + 1)
-    small = bounded <= SMALL_RESULT
-    if small:
-        total = bounded
+    if plan.nothing:
+        total = 0
     elif filters.status == "active" and plan.search is None:
         total = _count_active(society_id, filters, day)
     else:
         total = count(plan.conditions)
+    small = total <= SMALL_RESULT
     if offset >= total:
         return Page(page_number, per_page, total)
     if small:
