@@ -89,6 +89,7 @@ def reset_schema() -> None:
         db.drop_all()
         with db.engine.begin() as connection:
             connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            connection.execute(text("DROP TABLE IF EXISTS people_search"))  # migration 0002, outside the models
 
 
 def wipe_all_tables() -> None:

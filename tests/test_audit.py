@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from society.extensions import db
-from society.models import AuditEvent, Person
+from society.models import AuditEvent
 from society.services import audit
 
 from . import factories

@@ -8,7 +8,7 @@ from society.models import Flag
 from society.services import dashboard
 
 from . import factories
-from .test_groups import counting_queries
+from .queries import counting_queries
 
 TODAY = date(2025, 5, 20)
 

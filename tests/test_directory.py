@@ -4,13 +4,13 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event
 
 from society.extensions import db
 from society.models import GroupAudience
 from society.services import directory
 
 from . import factories
+from .queries import counting_queries
 
 TODAY = date.today()
 URL = "/api/v1/groups"
@@ -334,17 +334,8 @@ def test_a_page_takes_the_same_number_of_queries_whatever_its_size(client, socie
     db.session.commit()
 
     def queries_for(per_page: int) -> int:
-        statements = []
-
-        def count(_conn, _cursor, statement, *_args):
-            if statement.lstrip().upper().startswith("SELECT"):
-                statements.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counting_queries(selects_only=True) as statements:
             response = client.get(URL, query_string={"per_page": per_page})
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
         assert len(response.get_json()["items"]) == per_page
         return len(statements)
 

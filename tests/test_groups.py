@@ -2,34 +2,20 @@
 import csv
 import io
 import json
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
 from marshmallow import ValidationError
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from society.extensions import db
 from society.models import AuditEvent, Group, GroupLeader, GroupParticipant
 from society.schemas.groups import GroupFormSchema, GroupSchema, SessionFormSchema
 
 from . import factories
+from .queries import counting_queries
 
 TODAY = date.today()
-
-
-@contextmanager
-def counting_queries():
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def group_form(**overrides) -> dict:

@@ -2,16 +2,15 @@
 history, for their own society only."""
 import json
 import re
-from contextlib import contextmanager
 from datetime import date
 
 import pytest
-from sqlalchemy import event
 
 from society.extensions import db
 from society.models import TrainingRecord
 
 from . import factories
+from .queries import counting_queries
 
 
 def member(society, **kw):
@@ -29,20 +28,6 @@ def pending(person, **kw):
 def statuses(*records):
     db.session.expire_all()
     return [db.session.get(TrainingRecord, r.id).status for r in records]
-
-
-@contextmanager
-def counted_queries():
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 def test_the_review_lists_pending_records_of_my_society_only(admin_client, society):
@@ -153,11 +138,11 @@ def test_the_review_page_costs_the_same_queries_for_2_or_20_records(admin_client
             pending(person, supervisor_id=supervisor.id, group_id=group.id, decided_by_id=admin.id)
     fill(2)
     db.session.commit()
-    with counted_queries() as few:
+    with counting_queries() as few:
         assert admin_client.get("/admin/records/").status_code == 200
     fill(18)
     db.session.commit()
-    with counted_queries() as many:
+    with counting_queries() as many:
         html = admin_client.get("/admin/records/").get_data(as_text=True)
     assert html.count('name="record_ids"') == 20
     assert len(many) == len(few)

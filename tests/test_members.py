@@ -103,6 +103,26 @@ def test_search_by_name_email_and_profession(admin_client, society):
     assert names(admin_client.get("/admin/members/?q=%25")) == []
 
 
+def test_search_ignores_case_beyond_ascii_and_takes_any_text(admin_client, society):
+    make_people(society)
+    assert names(admin_client.get("/admin/members/?q=åBERG")) == ["Åberg, David"]
+    assert names(admin_client.get("/admin/members/?q=berg")) == ["Berg, Anna", "Åberg, David"]
+    assert names(admin_client.get("/admin/members/?q=ek")) == ["Ek, Bo"]  # shorter than a trigram
+    for odd in ('"', 'an"na', "NEAR(", "*", "berg OR holm"):
+        assert admin_client.get("/admin/members/", query_string={"q": odd}).status_code == 200
+
+
+def test_search_follows_renames_and_removals_at_once(admin_client, society):
+    active, overdue, _lapsed, _resigned = make_people(society)
+    active.person.family_name, active.person.email = "Lindqvist", "anna.l@example.se"
+    db.session.delete(overdue)
+    db.session.delete(overdue.person)
+    db.session.flush()
+    assert names(admin_client.get("/admin/members/?q=lindqvist")) == ["Lindqvist, Anna"]
+    assert names(admin_client.get("/admin/members/?q=berg")) == ["Åberg, David"]
+    assert names(admin_client.get("/admin/members/?q=bo.ek@")) == []
+
+
 def test_each_filter(admin_client, society):
     make_people(society)
     assert names(admin_client.get("/admin/members/?category=trainee")) == ["Holm, Cecilia"]

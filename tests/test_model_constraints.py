@@ -131,7 +131,6 @@ def test_only_one_open_flag_per_cause():
 
 
 def test_accreditation_validity_follows_grant_expiry_and_suspension():
-    from datetime import timedelta
 
     from society.services.standing import accredited_on, accredited_people_on
 

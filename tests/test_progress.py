@@ -3,7 +3,6 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event
 
 from society.extensions import db
 from society.models.rules import WINDOWS
@@ -12,27 +11,9 @@ from society.services.evaluator import RecordFact, evaluate, person_facts, snaps
 from society.services.progress import progress_for
 
 from . import factories
+from .queries import counting_queries
 
 ON = date(2025, 6, 1)
-
-
-class QueryCounter:
-    def __init__(self):
-        self.statements = []
-
-    def __enter__(self):
-        event.listen(db.engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *_):
-        event.remove(db.engine, "before_cursor_execute", self._count)
-
-    def _count(self, _conn, _cursor, statement, *_args):
-        self.statements.append(statement)
-
-    @property
-    def count(self):
-        return len(self.statements)
 
 
 def candidate(society, name="uk", label="2016", started=date(2022, 1, 1), **person_kw):
@@ -125,10 +106,10 @@ def test_query_count_does_not_grow_with_records_or_requirements(society):
         db.session.expire_all()
         from society.models import Accreditation
         loaded = db.session.get(Accreditation, accreditation_id)
-        with QueryCounter() as counter:
+        with counting_queries() as statements:
             progress_for(loaded, ON)
-        record_queries = [s for s in counter.statements if "training_records" in s]
-        return counter.count, len(record_queries)
+        record_queries = [s for s in statements if "training_records" in s]
+        return len(statements), len(record_queries)
 
     assert queries(few) == queries(many)
     assert queries(many)[1] == 1

@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from society.extensions import db
 from society.models import (
-    Accreditation, DuesPayment, Group, GroupAudience, GroupLeader, Person, RuleSet, RuleSetVersion, Society, User,
+    Accreditation, DuesPayment, Group, GroupLeader, Person, RuleSet, RuleSetVersion, Society, User,
 )
 from society.services import demo
 

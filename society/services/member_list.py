@@ -5,12 +5,13 @@ what the page shows. Filters are set-based (uncorrelated subqueries); the derive
 and the dues state of the rows shown come from two queries per page, never one per row.
 
 Speed at 100,000 members (bench/members_list.py), on SQLite without statistics too:
-* a search is resolved to the matching people's ids first when they are few (one scan of
-  people); only a broad search stays a subquery;
-* the matches are first counted on a covering index of ``memberships``, no further than
-  ``SMALL_RESULT`` + 1: a small result is then collected whole and only its rows are joined
-  to people and sorted, so a selective filter never walks a whole index looking for rare
-  matches; a large one is counted in full on that index alone;
+* a search is resolved to the matching people's ids first when they are few (on SQLite from
+  the trigram index ``people_search``, without reading people); the query then starts from
+  them; only a broad search stays a subquery;
+* the matches are counted on a covering index of ``memberships`` (active members as two
+  index counts); a small result (``SMALL_RESULT`` or fewer) is then collected whole and only
+  its rows are joined to people and sorted, so a selective filter never walks a whole index
+  looking for rare matches;
 * a page of a large result is read in the order of an index (people by name, memberships
   by join date or category) and stops after one page;
 * at most one IN condition of a query may drive index lookups (see ``unindexed_id``).
@@ -18,7 +19,7 @@ Speed at 100,000 members (bench/members_list.py), on SQLite without statistics t
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
 
 from ..extensions import db
 from ..models import DuesPayment, Membership, Person
@@ -89,11 +90,46 @@ def professions_matching(word: str, labels: dict[str, str]) -> list[str]:
             if word in code.replace("_", " ") or word in str(labels.get(code, "")).casefold()]
 
 
+# SQLite's trigram index of people's names and e-mails (migration 0002).
+people_search = table("people_search", column("rowid"))
+TRIGRAM = 3  # the shortest word the trigram index can look up
+
+
+def _trigram_lookup(words: list[str]):
+    """SELECT of the ids of people whose names or e-mail contain every word (SQLite's trigram index)."""
+    # Each word an FTS5 string (a literal, any column), all of them required.
+    query = " AND ".join('"' + word.replace('"', '""') + '"' for word in words)
+    return select(people_search.c.rowid).where(literal_column("people_search").op("MATCH")(query))
+
+
+def _trigram_usable(words: list[str]) -> bool:
+    return bool(words) and all(len(w) >= TRIGRAM for w in words) and db.session.get_bind().dialect.name == "sqlite"
+
+
+def _names_containing(word: str):
+    """Condition on Person: the given or family name or the e-mail contains ``word``, case-insensitively.
+
+    On SQLite a word of three letters or more is looked up in the trigram index instead of
+    scanning every person; shorter words, and PostgreSQL, use (I)LIKE."""
+    if _trigram_usable([word]):
+        return Person.id.in_(_trigram_lookup([word]))
+    return or_(_like(Person.given_name, word), _like(Person.family_name, word), _like(Person.email, word))
+
+
+def people_matching(q: str, labels: dict[str, str] | None = None):
+    """SELECT of the ids of people matching the search, for collecting them: straight from the
+    trigram index when it can answer alone (no word is short or names a profession)."""
+    words = q.split()
+    if _trigram_usable(words) and not any(professions_matching(w, labels or {}) for w in words):
+        return _trigram_lookup(words)
+    return select(Person.id).where(search_condition(q, labels))
+
+
 def search_condition(q: str, labels: dict[str, str] | None = None):
     """Condition on Person: every word matches the given or family name, the e-mail or the profession."""
     conditions = []
     for word in q.split():
-        options = [_like(Person.given_name, word), _like(Person.family_name, word), _like(Person.email, word)]
+        options = [_names_containing(word)]
         professions = professions_matching(word, labels or {})
         if professions:
             options.append(Person.profession.in_(professions))
@@ -102,14 +138,17 @@ def search_condition(q: str, labels: dict[str, str] | None = None):
 
 
 def membership_conditions(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
-                          drive: bool = False) -> list:
+                          drive: bool = False, by_people: bool = False) -> list:
     """Conditions on Membership for the society and every filter but the search.
 
     With ``drive``, a filter on owed dues (status lapsed or dues overdue, dues unpaid) starts
     the query from those few dues rows: the society condition is then kept off the indexes
-    (``society_id + 0``), or SQLite would rather scan every member of the society."""
+    (``society_id + 0``), or SQLite would rather scan every member of the society. With
+    ``by_people`` the caller starts from a list of people (a search), and the society is kept
+    off the indexes for the same reason."""
     by_dues = drive and (filters.status in ("lapsed", "dues_overdue") or bool(filters.unpaid))
-    society = (Membership.society_id + 0 == society_id) if by_dues else (Membership.society_id == society_id)
+    society = ((Membership.society_id + 0 == society_id) if by_dues or by_people
+               else (Membership.society_id == society_id))
     conditions = [society]
     if filters.category:
         conditions.append(Membership.category == filters.category)
@@ -136,10 +175,11 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
     if search is None:
         return _Plan(membership_conditions(society_id, filters, day, grace_days, drive=True), None)
     # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
-    few = db.session.connection().execute(select(Person.id).where(search).limit(FEW_PEOPLE + 1)).scalars().all()
+    matching = people_matching(filters.q, labels)
+    few = db.session.connection().execute(matching.limit(FEW_PEOPLE + 1)).scalars().all()
     if len(few) <= FEW_PEOPLE:
         # Few people match: start from them (the only IN that drives an index).
-        conditions = membership_conditions(society_id, filters, day, grace_days)
+        conditions = membership_conditions(society_id, filters, day, grace_days, by_people=True)
         return _Plan([*conditions, Membership.person_id.in_(few)], search, nothing=not few)
     conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
     return _Plan([*conditions, (Membership.person_id + 0).in_(select(Person.id).where(search))], search)
@@ -180,12 +220,6 @@ def _count_active(society_id: int, filters: MemberFilters, day: date) -> int:
     return in_force_count - count(owing)
 
 
-def _bounded_count(conditions: list, bound: int) -> int:
-    """How many match, counting no further than ``bound`` (read from a covering index)."""
-    matches = select(Membership.id).where(*conditions).limit(bound).subquery()
-    return db.session.scalar(select(func.count()).select_from(matches))
-
-
 def _page_of_small_result(conditions: list, sort: str, offset: int, limit: int) -> list[int]:
     # The LIMIT keeps the matches a subquery of their own (SQLite does not flatten it), so
     # they are found first and only they are joined to people and sorted.
@@ -218,14 +252,13 @@ def page(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
     page_number = max(1, page_number)
     offset = (page_number - 1) * per_page
     plan = _plan(society_id, filters, day, grace_days, labels)
-    bounded = 0 if plan.nothing else _bounded_count(plan.conditions, SMALL_RESULT + 1)
-    small = bounded <= SMALL_RESULT
-    if small:
-        total = bounded
+    if plan.nothing:
+        total = 0
     elif filters.status == "active" and plan.search is None:
         total = _count_active(society_id, filters, day)
     else:
         total = count(plan.conditions)
+    small = total <= SMALL_RESULT
     if offset >= total:
         return Page(page_number, per_page, total)
     if small:
