@@ -45,8 +45,12 @@ bench: $(STAMP)
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-## make translations: extract strings, update the catalogues, compile them (commit the .po and .mo files)
+## make translations: extract strings, update the catalogues, compile them (commit the .pot, .po and .mo files)
+## New or changed strings arrive empty or fuzzy in the .po: translate them, unmark fuzzy, run it again.
+POT := society/translations/messages.pot
 translations: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k lazy_gettext -k _l -o society/translations/messages.pot .
-	$(BIN)/pybabel update -q -i society/translations/messages.pot -d society/translations
-	$(BIN)/pybabel compile -q -d society/translations
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k _l -o $(POT).new .
+	@# Keep the template when only its creation date changed, so a repeat run changes no file.
+	@if [ -f $(POT) ] && diff -q -I '^"POT-Creation-Date:' $(POT) $(POT).new >/dev/null; then rm $(POT).new; else mv $(POT).new $(POT); fi
+	$(BIN)/pybabel -q update --ignore-obsolete -i $(POT) -d society/translations
+	$(BIN)/pybabel -q compile -d society/translations

@@ -1,6 +1,8 @@
 """One error handler per surface: problem details (RFC 9457) for the API and JSON
 clients, an HTML page for people."""
 from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext, lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -10,10 +12,26 @@ from .extensions import db
 from .services.errors import DomainError
 
 
+# The error page in the reader's language; werkzeug's own names and descriptions are English.
+PAGE_TITLES = {
+    400: _l("Bad request"), 403: _l("Forbidden"), 404: _l("Not found"), 405: _l("Method not allowed"),
+    409: _l("Conflict"), 413: _l("Too large"), 422: _l("Invalid input"), 429: _l("Too many requests"),
+    500: _l("Internal server error"),
+}
+PAGE_DETAILS = {
+    400: _l("The request could not be understood. Go back, reload the page and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("There is no such page. It may have moved, or the link is mistyped."),
+    405: _l("This page cannot be used that way."),
+    413: _l("What you sent is too large."),
+    429: _l("Too many requests in a short time. Wait a moment, then try again."),
+}
+
+
 def problem(status: int, title: str, detail: str | None = None, **extra):
-    body = {"type": "about:blank", "title": title, "status": status, "instance": request.path}
+    body = {"type": "about:blank", "title": str(title), "status": status, "instance": request.path}
     if detail:
-        body["detail"] = detail
+        body["detail"] = str(detail)
     body.update(extra)
     response = jsonify(body)
     response.status_code = status
@@ -36,7 +54,14 @@ def handle_http_exception(error: HTTPException):
         if error.code == 405 and getattr(error, "valid_methods", None):
             response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
-    return _page(error.code or 500, error.name, error.description)
+    code = error.code or 500
+    # werkzeug's default text is replaced by ours; a description given with abort() is kept.
+    default = error.description == type(error).description
+    detail = PAGE_DETAILS.get(code, error.description) if default else error.description
+    if isinstance(error, CSRFError):
+        detail = gettext("The form was sent without a valid security token, perhaps because the page was open "
+                         "for a long time. Go back, reload the page and try again.")
+    return _page(code, PAGE_TITLES.get(code, error.name), detail)
 
 
 def handle_domain_error(error: DomainError):
@@ -49,10 +74,10 @@ def handle_domain_error(error: DomainError):
 
 def handle_stale_data(_error: StaleDataError):
     db.session.rollback()
-    detail = "Someone else saved this record since you opened it. Reload it and apply your change again."
+    detail = gettext("Someone else saved this record since you opened it. Reload it and apply your change again.")
     if wants_json():
         return problem(409, "Conflict", detail)
-    return _page(409, "Conflict", detail)
+    return _page(409, gettext("Conflict"), detail)
 
 
 def handle_unexpected(error: Exception):
@@ -62,7 +87,7 @@ def handle_unexpected(error: Exception):
     current_app.logger.exception("Unhandled error on %s", request.path)
     if wants_json():
         return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
-    return _page(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
+    return _page(500, gettext("Internal server error"), gettext("Something went wrong on our side; it has been logged."))
 
 
 def register(app) -> None:

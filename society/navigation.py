@@ -24,8 +24,10 @@ def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50, pref
 def nav_items(user) -> list[NavItem]:
     from flask_babel import gettext
 
+    # A label is a lazy translation (_l) or a msgid marked for extraction (N_).
     return [
-        NavItem(item.endpoint, gettext(item.label), item.roles, item.prefix, item.order)
+        NavItem(item.endpoint, gettext(item.label) if isinstance(item.label, str) else str(item.label),
+                item.roles, item.prefix, item.order)
         for item in sorted(_items, key=lambda i: i.order)
         if user.role in item.roles
     ]

@@ -50,17 +50,19 @@ class CommittingClient(FlaskClient):
 
     Flask reuses the test's app context for each request, so the request shares the
     test's ``g`` and database session. Before each request the client commits what the
-    test created and forgets the user Flask-Login cached in ``g`` (each request must
-    load its user from its own cookie); afterwards it expires the session so the test
-    reads what the request wrote."""
+    test created and forgets the user Flask-Login and the locale Flask-Babel cached in
+    ``g`` (each request must load its user from its own cookie and choose its own
+    language); afterwards it expires the session so the test reads what the request wrote."""
 
     def open(self, *args, **kwargs):
         db.session.commit()
         g.pop("_login_user", None)
+        g.pop("_flask_babel", None)
         try:
             return super().open(*args, **kwargs)
         finally:
             g.pop("_login_user", None)
+            g.pop("_flask_babel", None)
             db.session.expire_all()
 
 

@@ -53,7 +53,8 @@ def test_a_reminder_goes_to_the_leader_and_the_administrators_in_text_and_html(m
     assert "Dear Karin," in text and "85 days" in text and "Svenska Balintsällskapet" in text
     assert "<p>Dear Karin,</p>" in html
     assert to_admins["To"] == "board@example.se, secretary@example.se"
-    assert "Karin Berg" in to_admins["Subject"] and "90-day reminder" in to_admins.get_body(("plain",)).get_content()
+    # The leader reads English (her language), the administrators the society's language (Swedish).
+    assert "Karin Berg" in to_admins["Subject"] and "påminnelsen 90 dagar före" in to_admins.get_body(("plain",)).get_content()
     assert "other-society@example.org" not in mail_on.recipients()
 
 

@@ -106,7 +106,7 @@ def test_admin_edits_a_version_in_use_and_is_warned(admin_client, society):
     version = factories.version_labelled(uk(society), "2016")
     person = factories.person()
     factories.accreditation(person, version)
-    assert "1 candidates are on this version" in admin_client.get(
+    assert "1 candidate is on this version" in admin_client.get(
         f"/admin/rule-sets/versions/{version.id}/edit").get_data(as_text=True)
     response = admin_client.post(f"/admin/rule-sets/versions/{version.id}/edit", data={
         "label": "2016", "effective_from": "2016-01-01", "effective_to": "2023-05-31", "validity_months": "36"})

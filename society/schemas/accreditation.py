@@ -32,17 +32,17 @@ class DecisionSchema(FormSchema):
 
 class ReasonedDecisionSchema(DecisionSchema):
     reason = fields.String(required=True, validate=validate.Length(max=2000),
-                           error_messages={"required": "Give a reason; it is kept in the history."})
+                           error_messages={"required": _l("Give a reason; it is kept in the history.")})
 
 
 class MoveVersionSchema(ReasonedDecisionSchema):
-    version_id = fields.Integer(required=True, error_messages={"required": "Choose the version."})
+    version_id = fields.Integer(required=True, error_messages={"required": _l("Choose the version.")})
 
 
 class StartPathwaySchema(FormSchema):
-    person_id = fields.Integer(required=True, error_messages={"required": "Choose the person."})
-    rule_set_id = fields.Integer(required=True, error_messages={"required": "Choose the rule set."})
-    training_started_on = fields.Date(required=True, error_messages={"required": "Say when training started."})
+    person_id = fields.Integer(required=True, error_messages={"required": _l("Choose the person.")})
+    rule_set_id = fields.Integer(required=True, error_messages={"required": _l("Choose the rule set.")})
+    training_started_on = fields.Date(required=True, error_messages={"required": _l("Say when training started.")})
     reason = fields.String(load_default=None, validate=validate.Length(max=2000))
 
 

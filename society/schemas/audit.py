@@ -1,4 +1,5 @@
 """The audit page's filters (a query string)."""
+from flask_babel import gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 
@@ -20,4 +21,4 @@ class AuditFilterSchema(Schema):
     @validates_schema
     def dates_in_order(self, data, **_kwargs):
         if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            raise ValidationError("The end date is before the start date.", "date_to")
+            raise ValidationError(gettext("The end date is before the start date."), "date_to")

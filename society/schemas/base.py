@@ -11,10 +11,16 @@ class StrictSchema(Schema):
 
 
 class FormSchema(Schema):
-    """HTML form input: blank fields mean "not given", and the CSRF token is not data."""
+    """HTML form input: blank fields mean "not given", and the CSRF token is not data.
+
+    Our messages are lazy translations; marshmallow wraps only plain strings in lists,
+    so the errors become lists of text here, in the language of the request."""
 
     class Meta:
         unknown = RAISE
+
+    def handle_error(self, error: ValidationError, data, **kwargs):
+        _as_text(error.messages)
 
     @pre_load
     def drop_blanks(self, data, **_kwargs):
@@ -28,6 +34,17 @@ class FormSchema(Schema):
                     continue
             cleaned[key] = value
         return cleaned
+
+
+def _as_text(messages) -> None:
+    items = messages.items() if isinstance(messages, dict) else enumerate(messages)
+    for key, value in list(items):
+        if isinstance(value, dict):
+            _as_text(value)
+        elif isinstance(value, (list, tuple)):
+            messages[key] = [item if isinstance(item, dict) else str(item) for item in value]
+        else:
+            messages[key] = [str(value)] if isinstance(messages, dict) else str(value)
 
 
 def load_form(schema: Schema, formdata) -> tuple[dict | None, dict]:

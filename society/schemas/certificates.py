@@ -1,19 +1,20 @@
 """Certificates: what a typed number, a search and a verification answer look like."""
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, post_load, validate
 
 from ..services.certificates import STATUSES, normalize_number
 from .base import FormSchema, must
 
-NUMBER_HELP = "A certificate number looks like SBS-2026-7K3Q9P."
+NUMBER_HELP = _l("A certificate number looks like %(example)s.", example="SBS-2026-7K3Q9P")
 
 
 def _number_format(value: str) -> None:
-    must(normalize_number(value) is not None, NUMBER_HELP)
+    must(normalize_number(value) is not None, str(NUMBER_HELP))
 
 
 class VerifyFormSchema(FormSchema):
     number = fields.String(required=True, validate=[validate.Length(max=40), _number_format],
-                           error_messages={"required": "Enter the certificate number."})
+                           error_messages={"required": _l("Enter the certificate number.")})
 
     @post_load
     def canonical(self, data, **_kwargs):
@@ -27,7 +28,7 @@ class CertificateSearchSchema(FormSchema):
 
 
 class IssuedOnSchema(FormSchema):
-    on = fields.Date(required=True, error_messages={"required": "Give the day the certificates were issued."})
+    on = fields.Date(required=True, error_messages={"required": _l("Give the day the certificates were issued.")})
 
 
 class SocietyOut(Schema):

@@ -1,4 +1,5 @@
 """What the flags inbox accepts: its filters and an acknowledgement."""
+from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from ..models.flags import FLAG_KINDS, SUBJECT_TYPES
@@ -16,5 +17,5 @@ class FlagFilterSchema(FormSchema):
 
 class AcknowledgeSchema(FormSchema):
     note = fields.String(required=True, validate=validate.Length(min=1, max=1000),
-                         error_messages={"required": "Say what was done or why the flag can wait."})
+                         error_messages={"required": _l("Say what was done or why the flag can wait.")})
     back = fields.String(load_default=None, validate=validate.Length(max=500))

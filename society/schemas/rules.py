@@ -1,7 +1,7 @@
 """Rule sets, versions and requirements as administrators edit them, and their labels."""
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from ..models.rules import CONDITIONS, WINDOWS
@@ -49,21 +49,21 @@ class ManyValues(fields.List):
 class RuleSetSchema(FormSchema):
     code = fields.String(required=True, validate=[
         validate.Length(max=40),
-        validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error="Use lower-case letters, digits and hyphens."),
-    ], error_messages={"required": "Give the rule set a short code."})
+        validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error=_l("Use lower-case letters, digits and hyphens.")),
+    ], error_messages={"required": _l("Give the rule set a short code.")})
     credential_title = fields.String(required=True, validate=validate.Length(max=200),
-                                     error_messages={"required": "Name the credential this rule set leads to."})
+                                     error_messages={"required": _l("Name the credential this rule set leads to.")})
     description = fields.String(load_default=None, validate=validate.Length(max=5000))
 
 
 class VersionSchema(FormSchema):
     label = fields.String(required=True, validate=validate.Length(max=40),
-                          error_messages={"required": "Give the version a label, such as the year it took effect."})
-    effective_from = fields.Date(required=True, error_messages={"required": "Say from when this version applies."})
+                          error_messages={"required": _l("Give the version a label, such as the year it took effect.")})
+    effective_from = fields.Date(required=True, error_messages={"required": _l("Say from when this version applies.")})
     effective_to = fields.Date(load_default=None)
     validity_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=600))
     warning_days = fields.String(load_default="90,60,30", validate=validate.Regexp(
-        r"^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*$", error="Days before expiry, separated by commas: 90,60,30."))
+        r"^\s*\d{1,4}(\s*,\s*\d{1,4})*\s*$", error=_l("Days before expiry, separated by commas: 90,60,30.")))
     pace_supervision_per_year = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=1000))
     pace_leading_per_year = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=1000))
     notes = fields.String(load_default=None, validate=validate.Length(max=5000))
@@ -71,7 +71,7 @@ class VersionSchema(FormSchema):
     @validates_schema
     def ends_after_it_starts(self, data, **_kwargs):
         if data.get("effective_to") and data.get("effective_from") and data["effective_to"] < data["effective_from"]:
-            raise ValidationError("The version cannot end before it starts.", "effective_to")
+            raise ValidationError(gettext("The version cannot end before it starts."), "effective_to")
 
     @post_load
     def tidy_warning_days(self, data, **_kwargs):
@@ -82,24 +82,24 @@ class VersionSchema(FormSchema):
 
 class CopyVersionSchema(FormSchema):
     label = fields.String(required=True, validate=validate.Length(max=40),
-                          error_messages={"required": "Give the new version a label."})
-    effective_from = fields.Date(required=True, error_messages={"required": "Say from when the new version applies."})
+                          error_messages={"required": _l("Give the new version a label.")})
+    effective_from = fields.Date(required=True, error_messages={"required": _l("Say from when the new version applies.")})
     close_previous = fields.Boolean(load_default=False)
 
 
 class RequirementSchema(FormSchema):
     clause = fields.Integer(required=True, validate=validate.Range(min=1, max=99))
     option = fields.String(load_default="a", validate=validate.Regexp(
-        r"^[a-z0-9]{1,8}$", error="One to eight lower-case letters or digits, such as a, b, c."))
+        r"^[a-z0-9]{1,8}$", error=_l("One to eight lower-case letters or digits, such as a, b, c.")))
     applies_if = fields.String(load_default=None, validate=validate.OneOf(CONDITIONS))
     label = fields.String(required=True, validate=validate.Length(max=200),
-                          error_messages={"required": "Describe the requirement as candidates will read it."})
+                          error_messages={"required": _l("Describe the requirement as candidates will read it.")})
     kind = fields.String(required=True, validate=validate.OneOf(RECORD_KINDS))
     also_counts = ManyValues(fields.String(validate=validate.OneOf(RECORD_KINDS)), load_default=list)
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     minutes_per_unit = fields.Integer(load_default=None, validate=validate.Range(min=1, max=1440))
     minimum = fields.Decimal(required=True, places=2, validate=validate.Range(
-        min=Decimal(0), min_inclusive=False, max=Decimal(999999), error="Give a minimum above 0."))
+        min=Decimal(0), min_inclusive=False, max=Decimal(999999), error=_l("Give a minimum above 0.")))
     window_kind = fields.String(load_default="none", validate=validate.OneOf(WINDOWS))
     window_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=240))
     requires_accredited_leader = fields.Boolean(load_default=False)
@@ -108,7 +108,7 @@ class RequirementSchema(FormSchema):
     @validates_schema
     def rolling_window_has_months(self, data, **_kwargs):
         if data.get("window_kind") == "rolling_months" and not data.get("window_months"):
-            raise ValidationError("Say how many months the rolling window spans.", "window_months")
+            raise ValidationError(gettext("Say how many months the rolling window spans."), "window_months")
 
 
 def label_context() -> dict:

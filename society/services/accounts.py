@@ -4,6 +4,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import func
 
 from ..extensions import db
@@ -21,7 +22,7 @@ _COMMON = None
 
 class LoginThrottled(DomainError):
     status = 429
-    title = "Too many attempts"
+    title = lazy_gettext("Too many attempts")
 
 
 def _common_passwords() -> frozenset[str]:
@@ -35,11 +36,11 @@ def _common_passwords() -> frozenset[str]:
 def check_password_policy(password: str) -> None:
     """Length rules only, no character classes; refuse the passwords attackers try first (ASVS 6.2)."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"Use at least {MIN_LENGTH} characters.", field="password")
+        raise InvalidInput(gettext("Use at least %(num)s characters.", num=MIN_LENGTH), field="password")
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(f"Use at most {MAX_LENGTH} characters.", field="password")
+        raise InvalidInput(gettext("Use at most %(num)s characters.", num=MAX_LENGTH), field="password")
     if password.lower() in _common_passwords():
-        raise InvalidInput("This password is among the most common ones; choose another.", field="password")
+        raise InvalidInput(gettext("This password is among the most common ones; choose another."), field="password")
 
 
 def hash_password(password: str) -> str:
@@ -58,7 +59,7 @@ def create_user(email: str, password: str, role: str, *, society_id=None, person
     check_password_policy(password)
     email = email.strip().lower()
     if db.session.scalar(db.select(User.id).where(User.email == email)):
-        raise Conflict(f"An account for {email} exists already.", field="email")
+        raise Conflict(gettext("An account for %(email)s exists already.", email=email), field="email")
     user = User(email=email, password_hash=hash_password(password), role=role,
                 society_id=society_id, person_id=person_id, password_changed_at=utcnow())
     db.session.add(user)
@@ -87,12 +88,15 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
     in the database, so the limit holds across every worker and host."""
     email = (email or "").strip().lower()
     if _recent_failures(email, ip) >= _setting("LOGIN_MAX_FAILURES", 5):
-        raise LoginThrottled("Too many failed log-ins for this account. Wait 15 minutes, then try again.")
+        minutes = max(1, -(-_setting("LOGIN_WINDOW_SECONDS", 900) // 60))
+        raise LoginThrottled(ngettext("Too many failed log-ins for this account. Wait %(num)s minute, then try again.",
+                                      "Too many failed log-ins for this account. Wait %(num)s minutes, then try again.",
+                                      minutes))
     user = db.session.scalar(db.select(User).where(User.email == email))
     if not verify_password(user, password) or not user.is_enabled:
         audit.record("login_failed", entity_type="User", entity_id=user.id if user else None,
                      actor=audit.Actor(None, email, ip))
-        raise DomainError("E-mail or password is wrong, or the account is disabled.")
+        raise DomainError(gettext("E-mail or password is wrong, or the account is disabled."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = utcnow()
@@ -108,7 +112,7 @@ def log_out(user: User) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user, current):
-        raise InvalidInput("The current password is wrong.", field="current_password")
+        raise InvalidInput(gettext("The current password is wrong."), field="current_password")
     check_password_policy(new)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()

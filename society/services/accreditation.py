@@ -12,12 +12,13 @@ Functions flush; the caller commits.
 """
 from datetime import date, datetime, timezone
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import signals
 from ..extensions import db
 from ..models import Accreditation, AccreditationDecision, Membership, Person, RuleSet, RuleSetVersion, User
 from ..models._base import utcnow
+from ..schemas.accreditation import STATUS_LABELS
 from . import audit
 from .errors import Conflict, DomainError, Forbidden
 from .evaluator import months_before
@@ -30,12 +31,12 @@ MOVABLE_STATUSES = ("in_training", "applied", "rejected")
 
 
 class TransitionRefused(Conflict):
-    title = "Not possible now"
+    title = _l("Not possible now")
 
 
 class RequirementsNotMet(DomainError):
     status = 422
-    title = "Requirements not met"
+    title = _l("Requirements not met")
 
 
 def add_months(day: date, months: int) -> date:
@@ -228,15 +229,17 @@ def actions_for(accreditation: Accreditation) -> tuple[str, ...]:
 
 # -- the parts ---------------------------------------------------------------------
 
-STEP_NAMES = {"apply": "apply", "grant": "grant", "reject": "reject", "renew": "renew", "suspend": "suspend",
-              "revoke": "revoke", "reinstate": "reinstate", "expire": "expire", "move": "move to another version"}
+# What a refused step is called in "... cannot %(step)s": the verb alone, in the reader's language.
+STEP_NAMES = {"apply": _l("apply"), "grant": _l("grant"), "reject": _l("reject"), "renew": _l("renew"),
+              "suspend": _l("suspend"), "revoke": _l("revoke"), "reinstate": _l("reinstate"), "expire": _l("expire"),
+              "move": _l("move to another version")}
 
 
 def _require(accreditation: Accreditation, step: str, allowed: tuple[str, ...]) -> None:
     if accreditation.status not in allowed:
         raise TransitionRefused(_("An accreditation that is %(status)s cannot %(step)s (only when %(allowed)s).",
-                                  status=accreditation.status.replace("_", " "), step=STEP_NAMES[step],
-                                  allowed=_(" or ").join(s.replace("_", " ") for s in allowed)))
+                                  status=STATUS_LABELS[accreditation.status], step=STEP_NAMES[step],
+                                  allowed=_(" or ").join(str(STATUS_LABELS[s]) for s in allowed)))
 
 
 def _check_actor(by: User | None, society_id: int) -> None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, has_app_context
+from flask_babel import gettext
 from sqlalchemy import and_, exists, func, insert, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -148,7 +149,7 @@ def _issue_many(accreditations: list[Accreditation], issued_on_for, *, bulk: boo
 def issue(accreditation: Accreditation, on: date) -> Certificate:
     """The certificate for this grant or renewal: issued now, or the one already issued."""
     if accreditation.granted_on is None or accreditation.status not in VALID_ONCE_STATUSES:
-        raise Conflict("Only a granted accreditation has a certificate.")
+        raise Conflict(gettext("Only a granted accreditation has a certificate."))
     db.session.flush()
     current = db.session.scalar(
         select(Certificate).join(Certificate.accreditation)
@@ -275,7 +276,7 @@ def find(number: str) -> Certificate:
     certificate = canonical and db.session.scalar(
         _with_verification_data(select(Certificate).where(Certificate.number == canonical)))
     if not certificate:
-        raise NotFound("No certificate has this number.")
+        raise NotFound(gettext("No certificate has this number."))
     return certificate
 
 
@@ -329,11 +330,11 @@ def for_download(number: str, user: User) -> Downloadable:
         .where(Certificate.number == canonical)
     ).first()
     if not row:
-        raise NotFound("No certificate has this number.")
+        raise NotFound(gettext("No certificate has this number."))
     holder = user.person_id is not None and user.person_id == row.person_id
     administrator = user.role == "admin" and user.society_id == row.society_id
     if not (holder or administrator):
-        raise NotFound("No certificate has this number.")
+        raise NotFound(gettext("No certificate has this number."))
     return Downloadable(row.id, row.number, row.society_id, row.pdf_path, row.pdf_sha256)
 
 

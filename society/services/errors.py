@@ -1,11 +1,12 @@
 """Domain errors raised by services; each surface turns them into its own answer."""
+from flask_babel import lazy_gettext as _l
 
 
 class DomainError(Exception):
     """A request the domain refuses; ``status`` is the HTTP status that fits."""
 
     status = 400
-    title = "Request refused"
+    title = _l("Request refused")
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
@@ -15,22 +16,22 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status = 404
-    title = "Not found"
+    title = _l("Not found")
 
 
 class Forbidden(DomainError):
     status = 403
-    title = "Forbidden"
+    title = _l("Forbidden")
 
 
 class Conflict(DomainError):
     status = 409
-    title = "Conflict"
+    title = _l("Conflict")
 
 
 class InvalidInput(DomainError):
     status = 422
-    title = "Invalid input"
+    title = _l("Invalid input")
 
     def __init__(self, message: str, *, errors: dict | None = None, field: str | None = None):
         super().__init__(message, field=field)

@@ -6,6 +6,7 @@ is marked as seen, with a note; the scan resolves a flag when its cause goes awa
 import json
 from datetime import datetime, timezone
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -53,7 +54,7 @@ def acknowledge(society_id: int, flag_id: int, user_id: int, note: str) -> Flag:
     """Mark a flag of the society as seen, with a note (again: the note is replaced). Flushes."""
     flag = db.session.get(Flag, flag_id)
     if flag is None or flag.society_id != society_id:
-        raise NotFound("No such flag.")
+        raise NotFound(gettext("No such flag."))
     flag.acknowledged_at = datetime.now(timezone.utc)
     flag.acknowledged_by_id = user_id
     flag.acknowledgement_note = note

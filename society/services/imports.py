@@ -17,6 +17,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from flask_babel import gettext
 from marshmallow import ValidationError
 from sqlalchemy import delete, func, insert, select, update
 
@@ -53,7 +54,7 @@ def decode(raw: bytes) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise InvalidInput("The file is not UTF-8 text. Save it as \"CSV UTF-8\" and upload it again.",
+        raise InvalidInput(gettext('The file is not UTF-8 text. Save it as "CSV UTF-8" and upload it again.'),
                            field="file") from error
 
 
@@ -65,24 +66,24 @@ def parse(kind: str, text: str) -> list[dict]:
     try:
         records = [record for record in reader if any(cell.strip() for cell in record)]
     except csv.Error as error:
-        raise InvalidInput(f"The file is not valid CSV: {error}.", field="file") from error
+        raise InvalidInput(gettext("The file is not valid CSV: %(error)s.", error=error), field="file") from error
     if not records:
-        raise InvalidInput("The file is empty.", field="file")
+        raise InvalidInput(gettext("The file is empty."), field="file")
     header = [name.strip().lower() for name in records[0]]
     unknown = [name for name in header if name not in COLUMNS[kind]]
     missing = [name for name in REQUIRED[kind] if name not in header]
     if unknown or missing:
         parts = []
         if missing:
-            parts.append("missing column(s): " + ", ".join(missing))
+            parts.append(gettext("missing column(s): %(columns)s", columns=", ".join(missing)))
         if unknown:
-            parts.append("unknown column(s): " + ", ".join(unknown))
-        raise InvalidInput("The header row is not right (" + "; ".join(parts) + "). Expected: "
-                           + ", ".join(COLUMNS[kind]) + ".", field="file")
+            parts.append(gettext("unknown column(s): %(columns)s", columns=", ".join(unknown)))
+        raise InvalidInput(gettext("The header row is not right (%(problems)s). Expected: %(columns)s.",
+                                   problems="; ".join(parts), columns=", ".join(COLUMNS[kind])), field="file")
     if len(set(header)) != len(header):
-        raise InvalidInput("A column appears twice in the header row.", field="file")
+        raise InvalidInput(gettext("A column appears twice in the header row."), field="file")
     if len(records) - 1 > MAX_ROWS:
-        raise InvalidInput(f"The file has more than {MAX_ROWS} rows; split it.", field="file")
+        raise InvalidInput(gettext("The file has more than %(num)s rows; split it.", num=MAX_ROWS), field="file")
     rows = []
     for record in records[1:]:
         cells = (record + [""] * len(header))[:len(header)]
@@ -104,8 +105,10 @@ def duplicates_in_file(kind: str, rows: list[dict]) -> list[RowError]:
         if not key:
             continue
         if key in first_seen:
-            errors.append(RowError(number, KEY_COLUMN[kind], f"Also on row {first_seen[key]}: each "
-                                   + ("e-mail" if kind == "members" else "group name") + " may appear once."))
+            message = (gettext("Also on row %(row)s: each e-mail may appear once.", row=first_seen[key])
+                       if kind == "members" else
+                       gettext("Also on row %(row)s: each group name may appear once.", row=first_seen[key]))
+            errors.append(RowError(number, KEY_COLUMN[kind], message))
         else:
             first_seen[key] = number
     return errors
@@ -152,8 +155,8 @@ def validate_rows(kind: str, society: Society, rows: list[dict], first_number: i
     for item in loaded:
         key = item["email"] if kind == "members" else item["name"].lower()
         if key in taken:
-            errors.append(RowError(item["row"], KEY_COLUMN[kind], "A person with this e-mail address is already registered."
-                                   if kind == "members" else "The society already has a group with this name."))
+            errors.append(RowError(item["row"], KEY_COLUMN[kind], gettext("A person with this e-mail address is already registered.")
+                                   if kind == "members" else gettext("The society already has a group with this name.")))
     return loaded, errors
 
 
@@ -162,7 +165,7 @@ def validate_rows(kind: str, society: Society, rows: list[dict], first_number: i
 def _content(batch: ImportBatch) -> str:
     content = db.session.scalar(select(ImportFile.content).where(ImportFile.batch_id == batch.id))
     if content is None:
-        raise Conflict("This import's file is no longer kept; upload it again.")
+        raise Conflict(gettext("This import's file is no longer kept; upload it again."))
     return content
 
 
@@ -186,11 +189,11 @@ def _progress(batch: ImportBatch, **values) -> None:
 def start(society_id: int, kind: str, filename: str, raw: bytes, user_id: int | None) -> ImportBatch:
     """Keep an uploaded file as a new batch to validate; InvalidInput when the file itself is wrong."""
     if kind not in COLUMNS:
-        raise InvalidInput("Choose what the file holds: members or groups.", field="kind")
+        raise InvalidInput(gettext("Choose what the file holds: members or groups."), field="kind")
     text = decode(raw)
     rows = parse(kind, text)
     if not rows:
-        raise InvalidInput("The file has a header row but no rows to import.", field="file")
+        raise InvalidInput(gettext("The file has a header row but no rows to import."), field="file")
     batch = ImportBatch(society_id=society_id, kind=kind, filename=(filename or "upload.csv")[:200],
                         total_rows=len(rows), status="validating", created_by_id=user_id)
     db.session.add(batch)
@@ -228,7 +231,7 @@ def commit(batch: ImportBatch) -> int:
     if any row is wrong now, nothing is created, the batch becomes "invalid" with its errors,
     and 0 is returned."""
     if batch.status != "valid":
-        raise Conflict("Only a file whose every row is valid can be imported.")
+        raise Conflict(gettext("Only a file whose every row is valid can be imported."))
     society = db.session.get(Society, batch.society_id)
     rows = parse(batch.kind, _content(batch))
     loaded, errors = validate_rows(batch.kind, society, rows, 2)
@@ -271,7 +274,7 @@ def mark_failed(batch_id: int, reason: str) -> None:
 
 def discard(batch: ImportBatch) -> None:
     if batch.status == "committed":
-        raise Conflict("An imported file cannot be discarded.")
+        raise Conflict(gettext("An imported file cannot be discarded."))
     batch.status = "discarded"
     db.session.execute(delete(ImportFile).where(ImportFile.batch_id == batch.id))
     db.session.flush()

@@ -7,6 +7,7 @@ audit event of its own.
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+from flask_babel import gettext
 from sqlalchemy import and_, func, insert, literal, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -28,7 +29,7 @@ def membership_of(society_id: int, person_id: int) -> Membership:
         select(Membership).where(Membership.society_id == society_id, Membership.person_id == person_id)
         .options(selectinload(Membership.person), selectinload(Membership.dues)))
     if membership is None:
-        raise NotFound("No such member.")
+        raise NotFound(gettext("No such member."))
     return membership
 
 
@@ -42,8 +43,8 @@ def _email_taken(email: str, except_person_id: int | None = None) -> bool:
 def create_member(society_id: int, data: dict) -> Membership:
     """A new person and their membership of this society."""
     if _email_taken(data["email"]):
-        raise InvalidInput("A person with this e-mail address is already registered.", field="email",
-                           errors={"email": ["A person with this e-mail address is already registered."]})
+        message = gettext("A person with this e-mail address is already registered.")
+        raise InvalidInput(message, field="email", errors={"email": [message]})
     person = Person(**{k: data[k] for k in PERSON_FIELDS if k in data})
     membership = Membership(person=person, society_id=society_id, **{k: data[k] for k in MEMBERSHIP_FIELDS})
     db.session.add(membership)
@@ -56,14 +57,14 @@ def update_member(membership: Membership, data: dict) -> Membership:
     row changed since (the version counter also stops a race at flush: StaleDataError)."""
     person = membership.person
     if data["person_version"] != person.version_id or data["membership_version"] != membership.version_id:
-        raise Conflict("Someone else saved this member since you opened the form. "
-                       "Your changes are below; reload the member to see theirs, then apply yours again.")
+        raise Conflict(gettext("Someone else saved this member since you opened the form. "
+                               "Your changes are below; reload the member to see theirs, then apply yours again."))
     if data["email"] != person.email and _email_taken(data["email"], person.id):
-        raise InvalidInput("A person with this e-mail address is already registered.", field="email",
-                           errors={"email": ["A person with this e-mail address is already registered."]})
+        message = gettext("A person with this e-mail address is already registered.")
+        raise InvalidInput(message, field="email", errors={"email": [message]})
     if membership.ended_on and data["joined_on"] > membership.ended_on:
-        raise InvalidInput("The join date must be on or before the end date.", field="joined_on",
-                           errors={"joined_on": ["The join date must be on or before the end date."]})
+        message = gettext("The join date must be on or before the end date.")
+        raise InvalidInput(message, field="joined_on", errors={"joined_on": [message]})
     for key in PERSON_FIELDS:
         if key in data and getattr(person, key) != data[key]:
             setattr(person, key, data[key])
@@ -76,10 +77,10 @@ def update_member(membership: Membership, data: dict) -> Membership:
 
 def end_membership(membership: Membership, ended_on: date, reason: str) -> Membership:
     if membership.ended_on is not None:
-        raise Conflict("This membership has already ended.")
+        raise Conflict(gettext("This membership has already ended."))
     if ended_on < membership.joined_on:
-        raise InvalidInput("The end date must be on or after the join date.", field="ended_on",
-                           errors={"ended_on": ["The end date must be on or after the join date."]})
+        message = gettext("The end date must be on or after the join date.")
+        raise InvalidInput(message, field="ended_on", errors={"ended_on": [message]})
     membership.ended_on, membership.end_reason = ended_on, reason
     db.session.flush()
     return membership
@@ -95,7 +96,8 @@ def record_payment(membership: Membership, period: int, amount: Decimal, paid_on
                            currency=_currency_of(membership.society_id))
         db.session.add(dues)
     elif dues.paid_on is not None:
-        raise Conflict(f"The dues for {period} were already recorded as paid on {dues.paid_on.isoformat()}.")
+        raise Conflict(gettext("The dues for %(period)s were already recorded as paid on %(day)s.",
+                               period=period, day=dues.paid_on.isoformat()))
     dues.amount, dues.paid_on, dues.reference = amount, paid_on, reference
     db.session.flush()
     return dues

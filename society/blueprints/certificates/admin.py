@@ -3,7 +3,7 @@ import tempfile
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
@@ -44,7 +44,7 @@ def issue_due():
     if not issued:
         flash(_("No certificate was due."), "info")
         return redirect(url_for(".admin_list"))
-    flash(_("%(n)s certificates issued.", n=len(issued)), "success")
+    flash(ngettext("%(num)s certificate issued.", "%(num)s certificates issued.", len(issued)), "success")
     return redirect(url_for(".batch", on=today.isoformat()))
 
 

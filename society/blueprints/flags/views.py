@@ -2,7 +2,7 @@
 from urllib.parse import parse_qsl, urlencode
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date, gettext as _, lazy_gettext as _l
+from flask_babel import format_date, gettext as _, lazy_gettext as _l, ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
@@ -41,8 +41,12 @@ def describe(flag, labels: dict) -> str:
     d = flag_service.details_of(flag)
     kind, cause = flag.kind, flag.cause
     if kind == "accreditation_expiring":
-        return _("Expires on %(date)s, in %(days)s days (the %(lead)s-day warning).",
-                 date=_date(flag.due_on), days=d.get("days_left", "?"), lead=d.get("lead_days", "?"))
+        days = d.get("days_left")
+        if not isinstance(days, int):
+            return _("Expires on %(date)s (the %(lead)s-day warning).", date=_date(flag.due_on), lead=d.get("lead_days", "?"))
+        return ngettext("Expires on %(date)s, in %(num)s day (the %(lead)s-day warning).",
+                        "Expires on %(date)s, in %(num)s days (the %(lead)s-day warning).",
+                        days, date=_date(flag.due_on), lead=d.get("lead_days", "?"))
     if kind == "accreditation_expired":
         return _("Expired on %(date)s and not renewed.", date=_date(flag.due_on) or cause)
     if kind == "membership_lapsed":

@@ -2,11 +2,12 @@
 import json
 
 from flask import Blueprint
+from flask_babel import lazy_gettext as _l
 
 from ... import navigation
 
 bp = Blueprint("groups", __name__, url_prefix="/admin/groups")
-navigation.add("groups.index", "Groups", ("admin",), order=30)  # label translated by nav_items
+navigation.add("groups.index", _l("Groups"), ("admin",), order=30)
 
 from . import roster_views, views  # noqa: E402,F401
 

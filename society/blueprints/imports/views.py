@@ -1,6 +1,6 @@
 """CSV imports: upload, a validated preview with progress, then an all-or-nothing commit."""
 from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -105,7 +105,7 @@ def commit(batch_id: int):
         flash(_("The import failed and nothing was imported."), "danger")
         return redirect(url_for(".show", batch_id=batch_id))
     if created:
-        flash(_("%(n)s rows imported.", n=created), "success")
+        flash(ngettext("%(num)s row imported.", "%(num)s rows imported.", created), "success")
     else:
         flash(_("Some rows are no longer valid, so nothing was imported. See the errors below."), "danger")
     return redirect(url_for(".show", batch_id=batch_id))

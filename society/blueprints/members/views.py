@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from sqlalchemy.orm.exc import StaleDataError
 
 from ...access import admin_society_id, roles_required
@@ -215,6 +215,7 @@ def raise_dues():
             created = members.raise_period_dues(society.id, data["period"], data["amount"], data["currency"],
                                                 data["due_on"], today)
             db.session.commit()
-            flash(_("Dues for %(period)s raised for %(n)s members.", period=data["period"], n=created), "success")
+            flash(ngettext("Dues for %(period)s raised for %(num)s member.", "Dues for %(period)s raised for %(num)s members.",
+                           created, period=data["period"]), "success")
             return redirect(url_for(".index", unpaid=str(data["period"])))
     return render_template("members/dues.html", values=values, errors=errors), (422 if errors else 200)
