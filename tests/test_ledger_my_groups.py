@@ -33,6 +33,7 @@ def test_current_and_past_groups_with_their_next_steps(leader_client, leader, so
     assert "as a trainee you need an accredited supervisor" in now
     assert "No session has been recorded yet" in now
     assert "Next steps" not in before
+    assert f"/groups/{current.id}/sessions/new" in now and f"/groups/{past.id}/sessions" not in before
 
 
 def test_an_accredited_co_leader_and_waiting_records_show_on_the_group(app, leader, society, leader_client):

@@ -202,7 +202,7 @@ def test_the_session_form_lists_who_belonged_on_the_chosen_day(admin_client, soc
 def test_a_leader_of_the_group_records_a_session(leader_client, leader, society, group_with_people):
     group, _lead, _co, (p1, *_rest) = group_with_people
     factories.group_leader(group, leader.person, role="co_leader", starts_on=date(2024, 1, 1))
-    assert "Record a session" in leader_client.get("/groups/mine").get_data(as_text=True)
+    assert "Record a session" in leader_client.get("/portal/groups").get_data(as_text=True)
     assert leader_client.get(f"/groups/{group.id}/sessions/new").status_code == 200
     response = post_session(leader_client, group, [leader.person, p1])
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/groups/{group.id}/sessions")
@@ -219,7 +219,7 @@ def test_a_leader_of_another_group_cannot_see_or_record_its_sessions(leader_clie
     assert leader_client.get(f"/groups/{group.id}/sessions/new").status_code == 404
     assert post_session(leader_client, group, [p1]).status_code == 404
     assert records() == []
-    assert "Own group" in leader_client.get("/groups/mine").get_data(as_text=True)
+    assert "Own group" in leader_client.get("/portal/groups").get_data(as_text=True)
 
 
 def test_a_former_leader_can_no_longer_record(leader_client, leader, group_with_people):

@@ -116,10 +116,3 @@ def leads(person_id: int | None, group_id: int, day: date) -> bool:
     return db.session.scalar(select(GroupLeader.id).where(
         GroupLeader.group_id == group_id, GroupLeader.person_id == person_id,
         active_on(GroupLeader, day)).limit(1)) is not None
-
-
-def groups_led_by(person_id: int, day: date) -> list[Group]:
-    return list(db.session.scalars(
-        select(Group).join(GroupLeader, GroupLeader.group_id == Group.id)
-        .where(GroupLeader.person_id == person_id, active_on(GroupLeader, day))
-        .order_by(Group.name).distinct()))

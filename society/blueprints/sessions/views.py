@@ -40,14 +40,6 @@ def _back(group: Group):
     return redirect(url_for(".index", group_id=group.id))
 
 
-@bp.route("/mine")
-@roles_required("leader")
-def mine():
-    """The groups the leader leads today."""
-    led = roster.groups_led_by(current_user.person_id, date.today()) if current_user.person_id else []
-    return render_template("sessions/mine.html", groups=led, labels=LABELS)
-
-
 @bp.route("/<int:group_id>/sessions")
 @roles_required("admin", "leader")
 def index(group_id: int):
