@@ -4,16 +4,16 @@ from datetime import date
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm.exc import StaleDataError
 
 from ...access import admin_society_id, roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...schemas.base import load_form
 from ...schemas.groups import LABELS, GroupFilterSchema, GroupFormSchema
 from ...schemas.groups import choices as choices_of
 from ...services import attendance, audit, groups, standing
 from ...services.exports import csv_response
-from ...services.errors import Conflict, InvalidInput
+from ...services.errors import InvalidInput
 from . import bp
 
 FILTERS = ("q", "status", "format", "city", "audience", "accepting")
@@ -130,19 +130,11 @@ def edit(group_id: int):
         if errors:
             status = 422
         else:
-            try:
-                groups.update_group(group, data, data.get("version_id"))
-                db.session.commit()
-            except (Conflict, StaleDataError) as error:
-                db.session.rollback()
-                conflict = error.message if isinstance(error, Conflict) else _(
-                    "Someone else saved this group while you were saving. Your changes are below: "
-                    "reload the group to see theirs, then apply yours again.")
-                status = 409
-            except InvalidInput as error:
-                db.session.rollback()
-                errors, status = error.errors, 422
-            else:
+            outcome = commit_edit(lambda: groups.update_group(group, data, data.get("version_id")), _(
+                "Someone else saved this group while you were saving. Your changes are below: "
+                "reload the group to see theirs, then apply yours again."))
+            errors, conflict, status = outcome.errors, outcome.conflict, outcome.status
+            if outcome.saved:
                 flash(_("Group %(name)s saved.", name=group.name), "success")
                 flash_norms(group)
                 return redirect(url_for(".show", group_id=group.id))

@@ -3,9 +3,9 @@ from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
-from sqlalchemy.orm.exc import StaleDataError
 
 from ...access import admin_society_id, roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Society
 from ...models.people import END_REASONS, MEMBER_CATEGORIES, PROFESSIONS
@@ -14,7 +14,7 @@ from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
 from ...services import audit, member_list, members
-from ...services.errors import Conflict, DomainError, InvalidInput
+from ...services.errors import DomainError, InvalidInput
 from ...services.exports import csv_response
 from ...services.membership_status import STATUSES, status_of
 from . import bp
@@ -145,19 +145,11 @@ def edit(person_id: int):
         data, errors = load_form(MemberEditSchema(), request.form)
         status = 422 if errors else 200
         if not errors:
-            try:
-                members.update_member(membership, data)
-                db.session.commit()
-            except (Conflict, StaleDataError) as error:
-                db.session.rollback()
-                conflict = error.message if isinstance(error, Conflict) else _(
-                    "Someone else saved this member while you were editing. Your changes are below; "
-                    "reload the member to see theirs, then apply yours again.")
-                status = 409
-            except InvalidInput as error:
-                db.session.rollback()
-                errors, status = error.errors or {error.field: [error.message]}, 422
-            else:
+            outcome = commit_edit(lambda: members.update_member(membership, data), _(
+                "Someone else saved this member while you were editing. Your changes are below; "
+                "reload the member to see theirs, then apply yours again."))
+            errors, conflict, status = outcome.errors, outcome.conflict, outcome.status
+            if outcome.saved:
                 flash(_("Changes to %(name)s saved.", name=membership.person.full_name), "success")
                 return redirect(url_for(".detail", person_id=person_id))
     return render_template("members/form.html", values=values, errors=errors, membership=membership,

@@ -1,0 +1,36 @@
+"""Saving an edit form: one answer for every way a save can fail.
+
+A record edited by two people at once is caught by its version counter: the service
+raises ``Conflict`` when the form's version is stale, and SQLAlchemy raises
+``StaleDataError`` when the other save lands between our read and our write. Either
+way the form comes back with a 409 and what was typed; bad input comes back as a 422
+with the errors beside the fields; nothing is half-saved.
+"""
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from .extensions import db
+from .services.errors import Conflict, InvalidInput
+
+
+@dataclass
+class EditOutcome:
+    saved: bool
+    status: int = 200
+    errors: dict = field(default_factory=dict)
+    conflict: str | None = None  # shown above the form on a 409
+
+
+def commit_edit(save, stale_message) -> EditOutcome:
+    """Run ``save()`` (a service call that flushes) and commit; roll back and explain on failure."""
+    try:
+        save()
+        db.session.commit()
+    except (Conflict, StaleDataError) as error:
+        db.session.rollback()
+        return EditOutcome(False, 409, conflict=error.message if isinstance(error, Conflict) else str(stale_message))
+    except InvalidInput as error:
+        db.session.rollback()
+        return EditOutcome(False, 422, errors=error.errors or {error.field or "_": [error.message]})
+    return EditOutcome(True)
