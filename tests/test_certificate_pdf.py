@@ -41,7 +41,7 @@ def issued_to(given: str, family: str, society=None, **society_kw):
 def render_with_log(certificate):
     """Render as the download does, keeping the fetcher's log."""
     frozen = certificate_pdf.snapshot_of(certificate)
-    return rendering.render_pdf(certificate_pdf.html_for(frozen), stylesheet=certificate_pdf.STYLESHEET)
+    return certificate_pdf.render_html(certificate_pdf.html_for(frozen))
 
 
 def test_a_certificate_is_a4_landscape_with_its_fonts_embedded(tmp_path):
@@ -81,11 +81,46 @@ def test_german_where_the_society_offers_it():
     assert "Psychiaterin/Psychiater" in text
 
 
-def test_the_qr_code_is_an_svg_linking_to_the_verification_page():
+def qr_modules(url: str) -> list[list[int]]:
+    """The QR code of ``url`` as rows of 1 (dark) and 0 (light), quiet zone included."""
+    import segno
+
+    code = segno.make(url, error="m", mask=rendering.QR_MASK)
+    return [[int(bool(dark)) for dark in row] for row in code.matrix_iter(scale=1, border=rendering.QR_BORDER)]
+
+
+def test_the_qr_code_in_the_pdf_links_to_the_verification_page(tmp_path):
+    from PIL import Image
+
     certificate = issued_to("Qr", "Code")
-    context = certificate_pdf.template_context(certificate_pdf.snapshot_of(certificate))
-    assert str(context["qr"]).startswith("<svg") and "<path" in str(context["qr"])
-    assert json.loads(certificate.rendered_from)["verify_url"] == f"http://127.0.0.1:5000/verify/{certificate.number}"
+    url = json.loads(certificate.rendered_from)["verify_url"]
+    assert url == f"http://127.0.0.1:5000/verify/{certificate.number}"
+    (tmp_path / "doc.pdf").write_bytes(certificate_pdf.render(certificate))
+    subprocess.run(["pdfimages", "-png", str(tmp_path / "doc.pdf"), str(tmp_path / "img")], check=True)
+    images = [Image.open(path).convert("L") for path in sorted(tmp_path.glob("img-*.png"))]
+    drawn = [[int(image.getpixel((x, y)) < 128) for x in range(image.width)] for image in images
+             for y in range(image.height)]
+    assert drawn == qr_modules(url), "one pixel per module, the verification URL's code"
+    info = subprocess.run(["pdfimages", "-list", str(tmp_path / "doc.pdf")], capture_output=True, check=True, text=True)
+    assert info.stdout.splitlines()[2].split()[9] == "no", "drawn unsmoothed, so it prints sharp"
+
+
+def test_the_renderer_draws_qr_codes_from_qr_urls_and_fetches_nothing_for_them():
+    rendered = rendering.render_pdf(f'<img src="{rendering.qr_url("https://example.org/verify/X?a=1&b=ü")}">')
+    assert rendered.fetched == [] and rendered.refused == [] and b"/Subtype /Image" in rendered.pdf
+    too_long = rendering.render_pdf(f'<img src="{rendering.qr_url("x" * (rendering.QR_MAX_TEXT + 1))}">')
+    assert len(too_long.refused) == 1 and b"/Subtype /Image" not in too_long.pdf
+
+
+def test_names_in_other_scripts_still_use_the_bundled_fonts(tmp_path):
+    certificate = issued_to("ნინო", "Ժամկոչյան")
+    data = certificate_pdf.render(certificate)
+    assert "ნინო Ժամկոչյան" in pdf_text(data)
+    fonts = pdf_info(data, tmp_path, "pdffonts").splitlines()[2:]
+    assert {line.split("+")[1].split()[0] for line in fonts} <= {
+        "Certificate-Sans", "Certificate-Sans-Bold", "Certificate-Serif-Bold",
+        "Certificate-Sans-Extended", "Certificate-Sans-Extended-Bold", "Certificate-Serif-Extended-Bold"}, fonts
+    assert any("Extended" in line for line in fonts), "the full DejaVu faces, after the Latin-Greek-Cyrillic cuts"
 
 
 @pytest.mark.parametrize("hostile", [IMG_FILE, IMG_METADATA, ATTACHMENT])

@@ -228,6 +228,26 @@ def test_downloads_are_audited(leader_client, certificate, leader):
     assert event.actor_user_id == leader.id and event.entity_id == certificate.id
 
 
+def test_a_download_is_audited_once_per_user_and_day(leader_client, admin_client, certificate, leader, admin):
+    def downloads():
+        db.session.rollback()
+        return [(e.actor_user_id, e.entity_id) for e in db.session.scalars(
+            db.select(AuditEvent).where(AuditEvent.action == "certificate_download").order_by(AuditEvent.id))]
+
+    for _ in range(3):
+        assert leader_client.get(f"/certificates/{certificate.number}.pdf").status_code == 200
+    assert downloads() == [(leader.id, certificate.id)], "the same file again the same day adds nothing"
+    admin_client.get(f"/certificates/{certificate.number}.pdf")
+    assert downloads() == [(leader.id, certificate.id), (admin.id, certificate.id)], "another reader is kept"
+
+    from datetime import datetime, timezone
+
+    today = datetime.now(timezone.utc).date()
+    assert certificates.for_download(certificate.number, leader, today).audited
+    assert not certificates.for_download(certificate.number, leader, today + timedelta(days=1)).audited
+    assert not certificates.for_download(certificate.number, leader, today - timedelta(days=1)).audited
+
+
 def test_only_the_holder_and_their_societys_administrators_can_download(app, society, certificate, admin_client):
     other_user, _ = other_leader(society)
     as_other = app.test_client()

@@ -17,10 +17,8 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 from babel.dates import format_date
 from flask import current_app, render_template
-from markupsafe import Markup
 from sqlalchemy import bindparam, select, update
 
 from ..extensions import db
@@ -29,8 +27,8 @@ from . import rendering, signing
 
 TEMPLATE_DIR = "certificates/pdf"
 STYLESHEET = "certificates/certificate.css"
+USER_AGENT_STYLESHEET = "certificates/user-agent.css"  # in place of WeasyPrint's HTML defaults
 WORDING_FILE = Path(__file__).resolve().parent.parent / "templates" / TEMPLATE_DIR / "wording.json"
-QR_MASK = 2
 LOGO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(svg|png|jpg)$")
 
 
@@ -49,28 +47,25 @@ def _long_date(value: str | None, language: str) -> str | None:
     return format_date(date.fromisoformat(value), format="long", locale=language) if value else None
 
 
-def qr_svg(url: str) -> Markup:
-    """The verification URL as an inline SVG QR code (segno's output holds no input text).
-    A fixed mask: every mask is valid QR, and choosing the "best" of eight costs ten times more."""
-    code = segno.make(url, error="m", mask=QR_MASK)
-    return Markup(code.svg_inline(scale=1, omitsize=True, svgclass="qr", lineclass=None))
-
-
 def template_context(frozen: dict) -> dict:
     language = frozen.get("language") if frozen.get("language") in wording() else "en"
     words = wording()[language]
     logo = (frozen.get("society") or {}).get("logo")
+    granted_on = _long_date(frozen.get("granted_on"), language)
+    dates = [(words["granted_on"], granted_on)] if granted_on else []
+    dates += [(words["issued_on"], _long_date(frozen.get("issued_on"), language)),
+              (words["expires_on"], _long_date(frozen.get("expires_on"), language) or words["no_expiry"]),
+              (words["number"], frozen.get("number"))]
     return {
         "c": frozen,
         "w": words,
         "lang": language,
         "profession": words["professions"].get((frozen.get("holder") or {}).get("profession"), ""),
-        "issued_on": _long_date(frozen.get("issued_on"), language),
-        "granted_on": _long_date(frozen.get("granted_on"), language),
-        "expires_on": _long_date(frozen.get("expires_on"), language),
+        "dates": dates,  # (label, value) lines of the footer
         # Only a plain file name under static/logos/; anything else is not offered to the fetcher at all.
         "logo": f"logos/{logo}" if logo and LOGO_NAME.match(logo) else None,
-        "qr": qr_svg(frozen["verify_url"]),
+        # The renderer draws the QR code from this URL (a PNG of the verification URL).
+        "qr": rendering.qr_url(frozen["verify_url"]),
     }
 
 
@@ -86,11 +81,16 @@ def snapshot_of(certificate: Certificate) -> dict:
     return json.loads(certificate.rendered_from)
 
 
+def render_html(html: str) -> rendering.Rendered:
+    """A certificate's HTML as PDF, in the renderer kept for certificates (their stylesheet and defaults)."""
+    limit = current_app.config.get("CERTIFICATE_RENDER_SECONDS", rendering.DEFAULT_TIME_LIMIT)
+    return rendering.render_pdf(html, stylesheet=STYLESHEET, user_agent=USER_AGENT_STYLESHEET, time_limit=limit)
+
+
 def render(certificate: Certificate) -> bytes:
     """The certificate's PDF bytes, signed where its society has a signing key."""
     frozen = snapshot_of(certificate)
-    limit = current_app.config.get("CERTIFICATE_RENDER_SECONDS", rendering.DEFAULT_TIME_LIMIT)
-    pdf = rendering.render_pdf(html_for(frozen), stylesheet=STYLESHEET, time_limit=limit).pdf
+    pdf = render_html(html_for(frozen)).pdf
     signer = signing.signer_for(frozen["society"]["code"], current_app.config.get("CERTIFICATE_SIGNING") or {})
     if signer is not None:
         pdf = signing.sign(pdf, signer, reason=f"Certificate {certificate.number}", location=frozen["society"]["name"])

@@ -9,7 +9,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta, timezone
 
 from flask import current_app, has_app_context
 from flask_babel import gettext
@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import signals
 from ..extensions import db
-from ..models import Accreditation, Certificate, Person, RuleSet, RuleSetVersion, Society, User
+from ..models import Accreditation, AuditEvent, Certificate, Person, RuleSet, RuleSetVersion, Society, User
 from ..models.accreditation import VALID_ONCE_STATUSES
 from . import audit, standing
 from .errors import Conflict, NotFound
@@ -308,6 +308,9 @@ def society_id_of(certificate: Certificate) -> int:
     return certificate.accreditation.rule_set_version.rule_set.society_id
 
 
+DOWNLOAD_ACTION = "certificate_download"
+
+
 @dataclass(frozen=True)
 class Downloadable:
     """What a download needs to know about a certificate, read in one light query."""
@@ -317,15 +320,27 @@ class Downloadable:
     society_id: int
     pdf_path: str | None
     pdf_sha256: str | None
+    audited: bool = False  # this user's download is in the audit trail for the day already
 
 
-def for_download(number: str, user: User) -> Downloadable:
+def _downloaded_by(user_id: int, day: date):
+    """EXISTS: the audit trail holds ``user_id``'s download of the certificate on ``day`` (UTC)."""
+    start = datetime.combine(day, time.min, tzinfo=timezone.utc)
+    return exists().where(
+        AuditEvent.entity_type == "Certificate", AuditEvent.entity_id == Certificate.id,
+        AuditEvent.occurred_at >= start, AuditEvent.occurred_at < start + timedelta(days=1),
+        AuditEvent.action == DOWNLOAD_ACTION, AuditEvent.actor_user_id == user_id,
+    )
+
+
+def for_download(number: str, user: User, day: date) -> Downloadable:
     """The certificate if ``user`` holds it or administers its society; NotFound for anyone else,
-    so a number's existence is not confirmed to them."""
+    so a number's existence is not confirmed to them. Also says, in the same query, whether the
+    user's download on ``day`` (UTC) is audited already."""
     canonical = normalize_number(number)
     row = canonical and db.session.execute(
         select(Certificate.id, Certificate.number, RuleSet.society_id, Accreditation.person_id,
-               Certificate.pdf_path, Certificate.pdf_sha256)
+               Certificate.pdf_path, Certificate.pdf_sha256, _downloaded_by(user.id, day).label("audited"))
         .join(Certificate.accreditation).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
         .where(Certificate.number == canonical)
     ).first()
@@ -335,12 +350,14 @@ def for_download(number: str, user: User) -> Downloadable:
     administrator = user.role == "admin" and user.society_id == row.society_id
     if not (holder or administrator):
         raise NotFound(gettext("No certificate has this number."))
-    return Downloadable(row.id, row.number, row.society_id, row.pdf_path, row.pdf_sha256)
+    return Downloadable(row.id, row.number, row.society_id, row.pdf_path, row.pdf_sha256, bool(row.audited))
 
 
 def record_download(certificate_id: int, number: str, society_id: int) -> None:
-    """Audit a download: certificates are personal data, so who fetched one is kept."""
-    audit.record("certificate_download", entity_type="Certificate", entity_id=certificate_id,
+    """Audit a download: certificates are personal data, so who fetched one, and on which days,
+    is kept. The view records a user's first download of a certificate each day (UTC); fetching
+    the same file again that day adds nothing to know and would cost every download a write."""
+    audit.record(DOWNLOAD_ACTION, entity_type="Certificate", entity_id=certificate_id,
                  society_id=society_id, details={"number": number})
 
 

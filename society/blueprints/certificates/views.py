@@ -1,8 +1,7 @@
 """Pages anyone may open (verification) and the holder's own certificates and downloads."""
-import io
-from datetime import date
+from datetime import date, datetime, timezone
 
-from flask import Response, current_app, redirect, render_template, request, send_file, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from ...access import login_required, public, requires_person, roles_required
@@ -50,22 +49,27 @@ def verify_number(number: str):
 @bp.route("/certificates/<number>.pdf")
 @login_required
 def download(number: str):
-    wanted = certificates.for_download(number, current_user)
+    # One query: the access check, the stored PDF, and whether today's download is audited already.
+    wanted = certificates.for_download(number, current_user, datetime.now(timezone.utc).date())
     stored = certificate_pdf.cached(wanted)
     if stored is not None and stored.sha256 in request.if_none_match:
         return _private(Response(status=304, headers={"ETag": f'"{stored.sha256}"'}))
     rendered = stored is None
     if rendered:  # the first download: render with no table touched, so no lock is held meanwhile
         stored = certificate_pdf.render_and_store(db.session.get(Certificate, wanted.id))
-    db.session.commit()  # end the read; the write below starts with the lock it needs
-    with writing():
-        if rendered:
-            stored = certificate_pdf.remember(wanted.id, stored)
-        certificates.record_download(wanted.id, wanted.number, wanted.society_id)
-        db.session.commit()
-    # A certificate is some 50 KB: read it whole, so no open file outlives the response.
-    return _private(send_file(io.BytesIO(stored.path.read_bytes()), mimetype="application/pdf", as_attachment=True,
-                              download_name=f"{wanted.number}.pdf", etag=stored.sha256, max_age=0))
+    if rendered or not wanted.audited:  # a cached file fetched again the same day writes nothing
+        db.session.commit()  # end the read; the write below starts with the lock it needs
+        with writing():
+            if rendered:
+                stored = certificate_pdf.remember(wanted.id, stored)
+            if not wanted.audited:
+                certificates.record_download(wanted.id, wanted.number, wanted.society_id)
+            db.session.commit()
+    # A certificate is some 15 KB: read it whole, so no open file outlives the response.
+    response = Response(stored.path.read_bytes(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"attachment; filename={wanted.number}.pdf"  # [A-Z0-9-] only
+    response.set_etag(stored.sha256)
+    return _private(response)
 
 
 def _private(response):
