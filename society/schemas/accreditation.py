@@ -1,7 +1,8 @@
 """Decisions on accreditations, starting a pathway, applying; and the labels of statuses."""
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import EXCLUDE, fields, validate
 
+from ..services.accreditation_list import LIST_STATUSES
 from .base import FormSchema
 
 STATUS_LABELS = {
@@ -22,6 +23,16 @@ BUTTON_LABELS = {
     "suspend": _l("Suspend"), "revoke": _l("Revoke"), "reinstate": _l("Reinstate"), "expire": _l("Mark expired"),
     "move_version": _l("Move to version"),
 }
+
+
+class AccreditationListSchema(FormSchema):
+    """The administrators' list: a status tab (applications by default, or "all") and a search."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    status = fields.String(load_default="applied", validate=validate.OneOf(LIST_STATUSES))
+    q = fields.String(load_default="")
 
 
 class DecisionSchema(FormSchema):

@@ -1,6 +1,6 @@
 """Certificates: what a typed number, a search and a verification answer look like."""
 from flask_babel import lazy_gettext as _l
-from marshmallow import Schema, fields, post_load, validate
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from ..services.certificates import STATUSES, normalize_number
 from .base import FormSchema, must
@@ -25,6 +25,16 @@ class VerifyFormSchema(FormSchema):
 class CertificateSearchSchema(FormSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+
+
+class CertificateExportSchema(FormSchema):
+    """The list's search, or the day of a batch: the export of either page."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default=None, validate=validate.Length(max=100))
+    on = fields.Date(load_default=None)
 
 
 class IssuedOnSchema(FormSchema):

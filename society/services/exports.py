@@ -5,6 +5,8 @@ first), never holding the whole file in memory. Cells that a spreadsheet would r
 formula (starting with = + - @, tab or CR, unless they are plainly a number or a phone
 number) are prefixed with a quote (OWASP "CSV injection").
 ``csv_response(filename, header, rows)`` wraps it in a streamed ``text/csv`` download for a view.
+``batches(statement)`` reads a list's own SELECT in batches, so a service can build each batch's
+rows with a fixed number of further queries (never one per row).
 """
 import csv
 import io
@@ -32,6 +34,18 @@ def cell(value) -> str:
     if text.startswith(FORMULA_STARTS) and not NUMBER_LIKE.match(text):
         return "'" + text
     return text
+
+
+def batches(statement, size: int = 500) -> Iterator[list]:
+    """The rows of ``statement`` (entities when it selects one entity) in lists of at most ``size``,
+    streamed from one query; the statement's eager loading runs once per batch."""
+    from ..extensions import db
+
+    result = db.session.execute(statement.execution_options(yield_per=size))
+    if len(statement.column_descriptions) == 1:
+        result = result.scalars()
+    for batch in result.partitions():
+        yield list(batch)
 
 
 def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:

@@ -5,16 +5,19 @@ until a supervisor or co-leader who was accredited on the record's date counters
 it. Records produced from attendance arrive approved and are the society's, not the
 leader's, to change. Only a pending record the leader logged can be edited or withdrawn.
 """
+from collections.abc import Iterator
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
 from ..models._base import utcnow
 from . import evidence, standing
 from .errors import Conflict, Forbidden, InvalidInput
+from .exports import batches
 
 # What a leader may log about themselves; reports and portfolios come through the society.
 LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision")
@@ -215,3 +218,64 @@ def countersign(record: TrainingRecord, by_person: Person, on: date, *, by_user:
     record.with_accredited_leader = True
     db.session.flush()
     return record
+
+
+# -- the administrators' lists: the review list and a leader's ledger --------------------
+
+def with_people(stmt):
+    """Loader options: each record's person, supervisor and countersigner, one query each per page."""
+    return stmt.options(selectinload(TrainingRecord.person), selectinload(TrainingRecord.supervisor),
+                        selectinload(TrainingRecord.countersigned_by))
+
+
+def review_list(society_id: int, filters: dict):
+    """The review list's statement (ReviewFilterSchema's filters), oldest logged first."""
+    stmt = with_people(select(TrainingRecord).where(in_society(society_id)))
+    status = filters.get("status") or "pending"
+    if status != "all":
+        stmt = stmt.where(TrainingRecord.status == status)
+    if filters.get("kind"):
+        stmt = stmt.where(TrainingRecord.kind == filters["kind"])
+    if filters.get("person_id"):
+        stmt = stmt.where(TrainingRecord.person_id == filters["person_id"])
+    if filters.get("date_from"):
+        stmt = stmt.where(TrainingRecord.occurred_on >= filters["date_from"])
+    if filters.get("date_to"):
+        stmt = stmt.where(TrainingRecord.occurred_on <= filters["date_to"])
+    for word in (filters.get("q") or "").split():
+        pattern = f"%{word}%"
+        stmt = stmt.where(TrainingRecord.person_id.in_(select(Person.id).where(or_(
+            Person.given_name.ilike(pattern), Person.family_name.ilike(pattern), Person.email.ilike(pattern)))))
+    return stmt.order_by(TrainingRecord.created_at, TrainingRecord.id)
+
+
+def person_ledger(person_id: int):
+    """A leader's full ledger, newest first."""
+    return with_people(select(TrainingRecord).where(TrainingRecord.person_id == person_id)).order_by(
+        TrainingRecord.occurred_on.desc(), TrainingRecord.id.desc())
+
+
+def names_for(records) -> tuple[dict[int, str], dict[int, str]]:
+    """Group names and deciders' e-mails for these records: two queries, whatever their number."""
+    group_ids = {r.group_id for r in records if r.group_id}
+    user_ids = {r.decided_by_id for r in records if r.decided_by_id}
+    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids))).all()) if group_ids else {}
+    users = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()) if user_ids else {}
+    return groups, users
+
+
+EXPORT_COLUMNS = ("id", "leader", "occurred_on", "kind", "in_person", "unit", "units", "minutes", "group", "title",
+                  "supervisor", "with_accredited_leader", "source", "status", "decided_by", "decided_at",
+                  "countersigned_by", "rejection_reason", "evidence_name")
+
+
+def export_rows(statement) -> Iterator[list]:
+    """The rows of a list's statement (``review_list`` or ``person_ledger``) in EXPORT_COLUMNS order;
+    names are read once per batch."""
+    for records in batches(statement):
+        groups, users = names_for(records)
+        for r in records:
+            yield [r.id, r.person.full_name, r.occurred_on, r.kind, r.in_person, r.unit, r.units, r.minutes,
+                   groups.get(r.group_id, ""), r.title, r.supervisor.full_name if r.supervisor else "",
+                   r.with_accredited_leader, r.source, r.status, users.get(r.decided_by_id, ""), r.decided_at,
+                   r.countersigned_by.full_name if r.countersigned_by else "", r.rejection_reason, r.evidence_name]

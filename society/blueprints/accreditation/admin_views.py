@@ -6,19 +6,22 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...models import Accreditation, Membership, Person, RuleSet, RuleSetVersion, User
 from ...models.accreditation import ACCREDITATION_STATUSES
 from ...schemas.accreditation import (
-    DecisionSchema, MoveVersionSchema, ProgressDaySchema, ReasonedDecisionSchema, StartPathwaySchema,
+    AccreditationListSchema, DecisionSchema, MoveVersionSchema, ProgressDaySchema, ReasonedDecisionSchema,
+    StartPathwaySchema,
 )
 from ...schemas.base import load_form
 from ...services import accreditation as lifecycle
+from ...services import accreditation_list, audit
 from ...services.errors import DomainError
+from ...services.exports import csv_response
 from ...services.progress import progress_for
 from . import bp
 from .labels import template_labels
@@ -28,11 +31,7 @@ bp.context_processor(template_labels)
 
 def scoped():
     """Accreditations of the administrator's society, with person, version and rule set."""
-    return (db.select(Accreditation)
-            .join(Accreditation.person).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
-            .where(RuleSet.society_id == admin_society_id())
-            .options(contains_eager(Accreditation.person),
-                     contains_eager(Accreditation.rule_set_version).contains_eager(RuleSetVersion.rule_set)))
+    return accreditation_list.of_society(admin_society_id())
 
 
 def own_accreditation(accreditation_id: int) -> Accreditation:
@@ -50,27 +49,37 @@ def deciders(accreditation: Accreditation) -> dict[int, str]:
     return dict(db.session.execute(db.select(User.id, User.email).where(User.id.in_(ids))).all())
 
 
+def _list_filters() -> tuple[str, str]:
+    """(status, search) from the query string; a status the list does not know shows applications."""
+    raw = request.args.to_dict()
+    schema = AccreditationListSchema()
+    if "status" in schema.validate(raw):
+        raw.pop("status")
+    data = schema.load(raw)
+    return data["status"], data["q"]
+
+
 @bp.route("/admin/accreditations/")
 @roles_required("admin")
 def applications():
-    status = request.args.get("status", "applied")
-    if status not in (*ACCREDITATION_STATUSES, "all"):
-        status = "applied"
-    search = request.args.get("q", "").strip()
-    statement = scoped()
-    if status != "all":
-        statement = statement.where(Accreditation.status == status)
-    if search:
-        pattern = f"%{search}%"
-        statement = statement.where(or_(Person.given_name.ilike(pattern), Person.family_name.ilike(pattern),
-                                        Person.email.ilike(pattern)))
-    order = (Accreditation.applied_at, Accreditation.id) if status == "applied" else (Person.family_name, Person.given_name, Accreditation.id)
-    page = db.paginate(statement.order_by(*order), per_page=25)
-    counts = dict(db.session.execute(
-        db.select(Accreditation.status, func.count()).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
-        .where(RuleSet.society_id == admin_society_id()).group_by(Accreditation.status)).all())
-    return render_template("accreditation/admin_list.html", page=page, status=status, search=search, counts=counts,
+    status, search = _list_filters()
+    page = db.paginate(accreditation_list.listing(admin_society_id(), status, search), per_page=25)
+    return render_template("accreditation/admin_list.html", page=page, status=status, search=search,
+                           counts=accreditation_list.counts_by_status(admin_society_id()),
                            statuses=ACCREDITATION_STATUSES)
+
+
+@bp.route("/admin/accreditations/export.csv")
+@roles_required("admin")
+def export():
+    """The list's current tab and search as CSV, every page (the download is on the audit trail)."""
+    status, search = _list_filters()
+    society_id = admin_society_id()
+    audit.record("export", entity_type="Accreditation", society_id=society_id,
+                 details={"filters": {"status": status, **({"q": search} if search else {})}})
+    db.session.commit()  # the download is on record before a byte leaves
+    return csv_response(f"accreditations-{current_user.society.code}-{date.today().isoformat()}.csv",
+                        accreditation_list.EXPORT_COLUMNS, accreditation_list.export_rows(society_id, status, search))
 
 
 def render_detail(accreditation: Accreditation, errors=None, failed_action=None, values=None, status=200):

@@ -1,19 +1,24 @@
-"""The society-wide audit trail, filtered and paginated."""
+"""The society-wide audit trail, filtered and paginated, and its CSV export."""
+from datetime import date
+
 from flask import current_app, render_template, request
+from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.audit import AuditFilterSchema
-from ...services.audit_trail import AuditFilters, society_trail
+from ...services import audit
+from ...services.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, society_trail
+from ...services.exports import csv_response
 from . import bp
 
 ENTITY_TYPES = sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers)
 ACTIONS = ("create", "update", "delete", "login", "logout", "login_failed", "export", "raise_dues", "import")
 
 
-@bp.route("/")
-@roles_required("admin")
-def index():
+def _filters() -> tuple[AuditFilters, int, dict, dict]:
+    """The filters from the query string (a bad value is dropped), the page, the errors, and the
+    filters as given (for links)."""
     raw = request.args.to_dict()
     schema = AuditFilterSchema()
     errors = schema.validate(raw)
@@ -21,8 +26,28 @@ def index():
         raw.pop(key, None)
     data = schema.load(raw)
     page_number = data.pop("page")
-    events = db.paginate(society_trail(admin_society_id(), AuditFilters(**data)), page=page_number,
-                         per_page=current_app.config["PAGE_SIZE"], error_out=False)
     raw.pop("page", None)
-    return render_template("audit/index.html", events=events, values=raw, errors=errors,
+    return AuditFilters(**data), page_number, errors, raw
+
+
+@bp.route("/")
+@roles_required("admin")
+def index():
+    filters, page_number, errors, values = _filters()
+    events = db.paginate(society_trail(admin_society_id(), filters), page=page_number,
+                         per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render_template("audit/index.html", events=events, values=values, errors=errors,
                            entity_types=ENTITY_TYPES, actions=ACTIONS)
+
+
+@bp.route("/export.csv")
+@roles_required("admin")
+def export():
+    """The filtered trail as CSV, every page (the download is itself on the trail)."""
+    filters, _page, _errors, values = _filters()
+    society_id = admin_society_id()
+    audit.record("export", entity_type="AuditEvent", society_id=society_id,
+                 details={"filters": {k: v for k, v in values.items() if k in AuditFilters.__dataclass_fields__}})
+    db.session.commit()  # the download is on record before a byte leaves
+    return csv_response(f"audit-{current_user.society.code}-{date.today().isoformat()}.csv", EXPORT_COLUMNS,
+                        export_rows(society_id, filters))

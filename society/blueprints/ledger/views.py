@@ -3,22 +3,23 @@
 Every query is scoped to the administrator's society: a record belongs to it when its
 person is (or was) a member; anything else answers 404."""
 import json
+from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import select
 
 from ...access import admin_society_id, roles_required
 from ...database import writing
 from ...extensions import db
-from ...models import Group, Person, TrainingRecord, User
+from ...models import Person, TrainingRecord
 from ...models.training import RECORD_KINDS, RECORD_STATUSES
 from ...schemas.base import load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services import audit, evidence, ledger
 from ...services.errors import DomainError, InvalidInput
+from ...services.exports import csv_response
 from . import bp
 
 
@@ -33,45 +34,17 @@ def _record_or_404(record_id: int) -> TrainingRecord:
     return record
 
 
-def _names(records) -> tuple[dict, dict]:
-    """Group names and deciders' e-mails for a page of records: two queries, whatever its length."""
-    group_ids = {r.group_id for r in records if r.group_id}
-    user_ids = {r.decided_by_id for r in records if r.decided_by_id}
-    groups = dict(db.session.execute(select(Group.id, Group.name).where(Group.id.in_(group_ids))).all()) if group_ids else {}
-    users = dict(db.session.execute(select(User.id, User.email).where(User.id.in_(user_ids))).all()) if user_ids else {}
-    return groups, users
-
-
-def _with_people(stmt):
-    return stmt.options(selectinload(TrainingRecord.person), selectinload(TrainingRecord.supervisor),
-                        selectinload(TrainingRecord.countersigned_by))
-
-
-def _filtered(filters: dict):
-    stmt = _with_people(_scoped(select(TrainingRecord)))
-    if filters.get("status", "pending") != "all":
-        stmt = stmt.where(TrainingRecord.status == filters.get("status", "pending"))
-    if filters.get("kind"):
-        stmt = stmt.where(TrainingRecord.kind == filters["kind"])
-    if filters.get("person_id"):
-        stmt = stmt.where(TrainingRecord.person_id == filters["person_id"])
-    if filters.get("date_from"):
-        stmt = stmt.where(TrainingRecord.occurred_on >= filters["date_from"])
-    if filters.get("date_to"):
-        stmt = stmt.where(TrainingRecord.occurred_on <= filters["date_to"])
-    for word in (filters.get("q") or "").split():
-        pattern = f"%{word}%"
-        stmt = stmt.where(TrainingRecord.person_id.in_(select(Person.id).where(or_(
-            Person.given_name.ilike(pattern), Person.family_name.ilike(pattern), Person.email.ilike(pattern)))))
-    return stmt.order_by(TrainingRecord.created_at, TrainingRecord.id)
+def _review_filters() -> tuple[dict, dict]:
+    """The review list's filters and their errors; filters it cannot use show the pending records."""
+    filters, errors = load_form(ReviewFilterSchema(), request.args)
+    return filters or {"status": "pending", "page": 1}, errors
 
 
 def _render_review(errors: dict | None = None, decision: dict | None = None, status: int = 200):
-    filters, filter_errors = load_form(ReviewFilterSchema(), request.args)
-    filters = filters or {"status": "pending", "page": 1}
-    page = db.paginate(_filtered(filters), page=filters.get("page", 1),
+    filters, filter_errors = _review_filters()
+    page = db.paginate(ledger.review_list(admin_society_id(), filters), page=filters.get("page", 1),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    groups, users = _names(page.items)
+    groups, users = ledger.names_for(page.items)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "ledger/review.html", page=page, group_names=groups, deciders=users, values=request.args,
@@ -84,6 +57,24 @@ def _render_review(errors: dict | None = None, decision: dict | None = None, sta
 @roles_required("admin")
 def review():
     return _render_review()
+
+
+@bp.route("/export.csv")
+@roles_required("admin")
+def export():
+    """The review list's filtered records as CSV, every page (the download is on the audit trail)."""
+    filters, _errors = _review_filters()
+    filters.pop("page", None)
+    return _export(ledger.review_list(admin_society_id(), filters), "training-records",
+                   {k: v for k, v in filters.items() if v is not None})
+
+
+def _export(statement, name: str, filters: dict):
+    society_id = admin_society_id()
+    audit.record("export", entity_type="TrainingRecord", society_id=society_id, details={"filters": filters})
+    db.session.commit()  # the download is on record before a byte leaves
+    return csv_response(f"{name}-{current_user.society.code}-{date.today().isoformat()}.csv", ledger.EXPORT_COLUMNS,
+                        ledger.export_rows(statement))
 
 
 @bp.route("/decide", methods=["POST"])
@@ -136,19 +127,26 @@ def person_ledger(person_id: int):
     person = db.session.get(Person, person_id)
     if person is None or not ledger.person_in_society(person_id, admin_society_id()):
         abort(404)
-    stmt = _with_people(select(TrainingRecord).where(TrainingRecord.person_id == person_id)).order_by(
-        TrainingRecord.occurred_on.desc(), TrainingRecord.id.desc())
-    page = db.paginate(stmt, page=max(request.args.get("page", 1, type=int), 1),
+    page = db.paginate(ledger.person_ledger(person_id), page=max(request.args.get("page", 1, type=int), 1),
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    groups, users = _names(page.items)
+    groups, users = ledger.names_for(page.items)
     return render_template("ledger/person.html", person=person, page=page, group_names=groups, deciders=users, args={})
+
+
+@bp.route("/people/<int:person_id>/export.csv")
+@roles_required("admin")
+def person_ledger_export(person_id: int):
+    """A leader's full ledger as CSV (the download is on the audit trail)."""
+    if not ledger.person_in_society(person_id, admin_society_id()):
+        abort(404)
+    return _export(ledger.person_ledger(person_id), f"ledger-{person_id}", {"person_id": person_id})
 
 
 @bp.route("/<int:record_id>")
 @roles_required("admin")
 def detail(record_id: int):
     record = _record_or_404(record_id)
-    groups, users = _names([record])
+    groups, users = ledger.names_for([record])
     history = [(event, json.loads(event.changes) if event.changes else {})
                for event in audit.history_of("TrainingRecord", record.id)]
     return render_template("ledger/detail.html", record=record, group_name=groups.get(record.group_id),

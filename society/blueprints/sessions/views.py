@@ -1,4 +1,4 @@
-"""Sessions of a group: list, record, correct, delete.
+"""Sessions of a group: list, record, correct, delete; administrators export the list.
 
 Reachable to the society's administrators and to the group's current leaders; anyone
 else gets 404, as if the group did not exist.
@@ -16,8 +16,9 @@ from ...models import Group
 from ...schemas.base import load_form
 from ...schemas.groups import LABELS, SessionFormSchema
 from ...schemas.groups import choices as choices_of
-from ...services import attendance, groups, roster
+from ...services import attendance, audit, groups, roster
 from ...services.errors import InvalidInput
+from ...services.exports import csv_response
 from . import bp
 
 
@@ -47,6 +48,18 @@ def index(group_id: int):
     sessions = attendance.sessions_page(group, request.args.get("page", 1, type=int))
     return render_template("sessions/list.html", group=group, sessions=sessions, labels=LABELS,
                            session_counts=attendance.counts([s.id for s in sessions.items]))
+
+
+@bp.route("/<int:group_id>/sessions/export.csv")
+@roles_required("admin")
+def export(group_id: int):
+    """The group's sessions as CSV, every page (the download is on the audit trail)."""
+    group = _group(group_id)
+    audit.record("export", entity_type="GroupSession", society_id=group.society_id,
+                 details={"filters": {"group_id": group.id}})
+    db.session.commit()  # the download is on record before a byte leaves
+    return csv_response(f"sessions-group-{group.id}-{date.today().isoformat()}.csv", attendance.EXPORT_COLUMNS,
+                        attendance.export_rows(group))
 
 
 def _day(text: str | None, default: date) -> date:
