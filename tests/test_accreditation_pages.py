@@ -59,6 +59,9 @@ def test_the_list_filters_by_status_and_searches_by_name(admin_client, society, 
     assert "Cora Candidate" in text(admin_client.get("/admin/accreditations/?status=in_training"))
     assert "Cora Candidate" in text(admin_client.get("/admin/accreditations/?status=all&q=cand"))
     assert "Cora Candidate" not in text(admin_client.get("/admin/accreditations/?status=all&q=nobody"))
+    # What is typed is searched for literally: % and _ are not wildcards.
+    assert "Cora Candidate" not in text(admin_client.get("/admin/accreditations/?status=all&q=%25"))
+    assert "Cora Candidate" not in text(admin_client.get("/admin/accreditations/?status=all&q=c_ra"))
 
 
 def test_accreditation_is_in_the_admin_menu(admin_client):

@@ -71,6 +71,17 @@ def test_the_certificate_shows_everything_the_society_prints(tmp_path):
     assert f"version {version}" in text
 
 
+def test_a_certificate_number_is_never_broken_across_lines():
+    # Numbers are random: some of them once broke at a hyphen. Twenty draws, and the longest code.
+    for code in ("S1243", "ABCDEFGHIJKL"):
+        society = factories.society(code=code, certificate_signatories="Karin Lind, Ordförande\nPer Holm, Kassör")
+        for n in range(10):
+            certificate = issued_to("Maja", f"Åström{n}", society=society)
+            lines = pdf_text(certificate_pdf.render(certificate)).splitlines()
+            assert certificate.number in lines, [line for line in lines if code in line]
+            assert "Karin Lind" in lines and "Per Holm" in lines  # the signatories are not overprinted
+
+
 def test_german_where_the_society_offers_it():
     society = factories.society(languages="de,en", default_language="de")
     person = factories.person(given_name="Jörg", family_name="Weiß", language="de", profession="psychiatrist")

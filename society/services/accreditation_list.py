@@ -6,13 +6,14 @@ page lists; person, rule-set version and rule set come in the same query.
 """
 from collections.abc import Iterator
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models import Accreditation, Person, RuleSet, RuleSetVersion
 from ..models.accreditation import ACCREDITATION_STATUSES
 from .exports import batches
+from .text_search import person_matches
 
 LIST_STATUSES = (*ACCREDITATION_STATUSES, "all")
 
@@ -32,9 +33,7 @@ def listing(society_id: int, status: str = "applied", search: str = ""):
     if status != "all":
         statement = statement.where(Accreditation.status == status)
     if search:
-        pattern = f"%{search}%"
-        statement = statement.where(or_(Person.given_name.ilike(pattern), Person.family_name.ilike(pattern),
-                                        Person.email.ilike(pattern)))
+        statement = statement.where(person_matches(search))
     if status == "applied":
         return statement.order_by(Accreditation.applied_at, Accreditation.id)
     return statement.order_by(Person.family_name, Person.given_name, Accreditation.id)

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 
 from ..models import AuditEvent, Membership
 from .exports import batches
+from .text_search import contains
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,7 @@ def society_trail(society_id: int, filters: AuditFilters):
     if filters.action:
         statement = statement.where(AuditEvent.action == filters.action)
     if filters.actor:
-        escaped = filters.actor.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(AuditEvent.actor_label.ilike(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains(AuditEvent.actor_label, filters.actor))
     if filters.date_from:
         statement = statement.where(AuditEvent.occurred_at >= _start_of(filters.date_from))
     if filters.date_to:

@@ -24,6 +24,7 @@ from ..models.accreditation import VALID_ONCE_STATUSES
 from . import audit, standing
 from .errors import Conflict, NotFound
 from .exports import batches
+from .text_search import starts_with
 
 # Crockford's base 32: no I, L, O or U, so a number read off paper is typed back right.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -386,7 +387,7 @@ def of_society(society_id: int, query: str | None = None, issued_on: date | None
         number = normalize_number(query)
         holder = func.lower(Person.given_name + " " + Person.family_name)
         statement = statement.where(or_(
-            Certificate.number == number if number else Certificate.number.ilike(f"{_like(text)}%", escape="\\"),
+            Certificate.number == number if number else starts_with(Certificate.number, text.upper()),
             holder.contains(text, autoescape=True),
         ))
     return _with_verification_data(statement.order_by(Certificate.issued_on.desc(), Certificate.id.desc()))
@@ -402,10 +403,6 @@ def export_rows(society_id: int, day: date, query: str | None = None, issued_on:
             version = c.accreditation.rule_set_version
             yield [c.number, c.accreditation.person.full_name, version.rule_set.credential_title, version.label,
                    c.issued_on, c.expires_on, status_on(c, day)[0], c.language]
-
-
-def _like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").upper()
 
 
 def _issued_by(society_id: int, day: date):

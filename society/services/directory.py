@@ -18,6 +18,7 @@ from ..models import Accreditation, Certificate, Group, GroupAudience, GroupLead
 from . import http_cache
 from .group_standing import accredited_group, counts_as_accredited, leader_serving_on
 from .standing import valid_on
+from .text_search import contains
 
 # The tables a directory answer reads; their latest change versions the answer.
 GROUP_TABLES = (Group, GroupLeader, Person, Accreditation, Certificate, RuleSet, Society)
@@ -30,10 +31,6 @@ def groups_version(day: date, reuse_for: float = 0) -> http_cache.DataVersion:
 
 def societies_version(day: date, reuse_for: float = 0) -> http_cache.DataVersion:
     return http_cache.data_version(SOCIETY_TABLES, day, reuse_for=reuse_for)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _utc(moment: datetime) -> datetime:
@@ -57,7 +54,7 @@ def _conditions(filters: dict, day: date) -> list:
     if "accredited" in filters:
         conditions.append(accredited_group(day) if filters["accredited"] else not_(accredited_group(day)))
     if "q" in filters:
-        conditions.append(Group.name.ilike(f"%{_escape_like(filters['q'])}%", escape="\\"))
+        conditions.append(contains(Group.name, filters["q"]))
     if "updated_since" in filters:
         since = _utc(filters["updated_since"])
         conditions.append(or_(Group.updated_at >= since,

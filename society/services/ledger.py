@@ -18,6 +18,7 @@ from ..models._base import utcnow
 from . import evidence, standing
 from .errors import Conflict, Forbidden, InvalidInput
 from .exports import batches
+from .text_search import person_matches
 
 # What a leader may log about themselves; reports and portfolios come through the society.
 LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision")
@@ -243,9 +244,7 @@ def review_list(society_id: int, filters: dict):
     if filters.get("date_to"):
         stmt = stmt.where(TrainingRecord.occurred_on <= filters["date_to"])
     for word in (filters.get("q") or "").split():
-        pattern = f"%{word}%"
-        stmt = stmt.where(TrainingRecord.person_id.in_(select(Person.id).where(or_(
-            Person.given_name.ilike(pattern), Person.family_name.ilike(pattern), Person.email.ilike(pattern)))))
+        stmt = stmt.where(TrainingRecord.person_id.in_(select(Person.id).where(person_matches(word))))
     return stmt.order_by(TrainingRecord.created_at, TrainingRecord.id)
 
 

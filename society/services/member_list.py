@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import DuesPayment, Membership, Person
 from ..models.people import PROFESSIONS
 from .membership_status import in_force, membership_status, overdue_dues, status_condition, unindexed_id
+from .text_search import person_matches
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")
 SMALL_RESULT = 5000
@@ -74,15 +75,6 @@ class Page:
 
 # -- conditions ------------------------------------------------------------------------
 
-def _like(column, word: str):
-    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%"
-    # SQLite's LIKE ignores ASCII case already; ilike there would wrap both sides in lower().
-    if db.session.get_bind().dialect.name == "sqlite":
-        return column.like(pattern, escape="\\")
-    return column.ilike(pattern, escape="\\")
-
-
 def professions_matching(word: str, labels: dict[str, str]) -> list[str]:
     """Profession codes whose code or (translated) label contains ``word``."""
     word = word.casefold()
@@ -113,7 +105,7 @@ def _names_containing(word: str):
     scanning every person; shorter words, and PostgreSQL, use (I)LIKE."""
     if _trigram_usable([word]):
         return Person.id.in_(_trigram_lookup([word]))
-    return or_(_like(Person.given_name, word), _like(Person.family_name, word), _like(Person.email, word))
+    return person_matches(word)
 
 
 def people_matching(q: str, labels: dict[str, str] | None = None):

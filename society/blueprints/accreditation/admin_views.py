@@ -6,7 +6,6 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_
 from sqlalchemy.orm import selectinload
 
 from ...access import admin_society_id, roles_required
@@ -25,6 +24,7 @@ from ...services.exports import csv_response
 from ...services.progress import progress_for
 from . import bp
 from .labels import template_labels
+from ...services.text_search import person_matches
 
 bp.context_processor(template_labels)
 
@@ -194,11 +194,9 @@ def start():
     search = values.get("q", "").strip()
     found = []
     if search and chosen is None:
-        pattern = f"%{search}%"
         found = list(db.session.scalars(
             db.select(Person).join(Membership).where(
-                Membership.society_id == admin_society_id(),
-                or_(Person.given_name.ilike(pattern), Person.family_name.ilike(pattern), Person.email.ilike(pattern)))
+                Membership.society_id == admin_society_id(), person_matches(search))
             .order_by(Person.family_name, Person.given_name).limit(20)))
     return render_template("accreditation/admin_start.html", rule_set_choices=[(r.id, r.credential_title) for r in rule_sets],
                            values=values, errors=errors,
