@@ -4,17 +4,17 @@ of queries however many rows."""
 import csv
 import io
 import json
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from society.extensions import db
 from society.models import Attendance, AuditEvent, GroupSession
 from society.services import audit
 
 from . import factories
+from .queries import counting_queries
 
 FORMULA = '=HYPERLINK("http://evil.example","x")'
 DEFUSED = "'" + FORMULA
@@ -29,20 +29,6 @@ def download(client, url: str) -> list[dict]:
 
 def last_export() -> AuditEvent:
     return db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id.desc()))
-
-
-@contextmanager
-def counted_statements():
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
 
 
 # -- what each list holds: builders of n rows of a society, and the export's address -------------
@@ -129,11 +115,11 @@ def test_an_export_reads_as_many_statements_for_30_rows_as_for_3(admin_client, s
     ctx = {}
     url = rows_of(society, 3, ctx)
     db.session.commit()
-    with counted_statements() as few:
+    with counting_queries() as few:
         short = download(admin_client, url)
     rows_of(society, 27, ctx)
     db.session.commit()
-    with counted_statements() as many:
+    with counting_queries() as many:
         long = download(admin_client, url)
     assert len(long) - len(short) >= 27
     assert len(many) == len(few), many
