@@ -47,6 +47,16 @@ def _as_text(messages) -> None:
             messages[key] = [str(value)] if isinstance(messages, dict) else str(value)
 
 
+def load_filters(schema: Schema, args) -> tuple[dict, dict, dict]:
+    """A list's filters from its query string: a value the schema refuses is dropped (and named in
+    the errors) rather than failing the page. Returns (data, errors, the raw values kept, for links)."""
+    raw = args.to_dict()
+    errors = schema.validate(raw)
+    for key in errors:
+        raw.pop(key, None)
+    return schema.load(raw), errors, raw
+
+
 def load_form(schema: Schema, formdata) -> tuple[dict | None, dict]:
     """Validate a submitted form: (data, {}) on success, (None, errors by field) on failure."""
     raw = {}

@@ -16,7 +16,7 @@ from ...schemas.accreditation import (
     AccreditationListSchema, DecisionSchema, MoveVersionSchema, ProgressDaySchema, ReasonedDecisionSchema,
     StartPathwaySchema,
 )
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...services import accreditation as lifecycle
 from ...services import accreditation_list, audit
 from ...services.errors import DomainError
@@ -51,11 +51,7 @@ def deciders(accreditation: Accreditation) -> dict[int, str]:
 
 def _list_filters() -> tuple[str, str]:
     """(status, search) from the query string; a status the list does not know shows applications."""
-    raw = request.args.to_dict()
-    schema = AccreditationListSchema()
-    if "status" in schema.validate(raw):
-        raw.pop("status")
-    data = schema.load(raw)
+    data, _errors, _raw = load_filters(AccreditationListSchema(), request.args)
     return data["status"], data["q"]
 
 

@@ -7,6 +7,7 @@ from flask_login import current_user
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.audit import AuditFilterSchema
+from ...schemas.base import load_filters
 from ...services import audit
 from ...services.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, society_trail
 from ...services.exports import csv_response
@@ -19,12 +20,7 @@ ACTIONS = ("create", "update", "delete", "login", "logout", "login_failed", "exp
 def _filters() -> tuple[AuditFilters, int, dict, dict]:
     """The filters from the query string (a bad value is dropped), the page, the errors, and the
     filters as given (for links)."""
-    raw = request.args.to_dict()
-    schema = AuditFilterSchema()
-    errors = schema.validate(raw)
-    for key in errors:
-        raw.pop(key, None)
-    data = schema.load(raw)
+    data, errors, raw = load_filters(AuditFilterSchema(), request.args)
     page_number = data.pop("page")
     raw.pop("page", None)
     return AuditFilters(**data), page_number, errors, raw

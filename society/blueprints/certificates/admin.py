@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.certificates import CertificateExportSchema, CertificateSearchSchema, IssuedOnSchema
 from ...services import audit, certificate_pdf, certificates
 from ...services.exports import csv_response
@@ -41,13 +41,9 @@ def admin_list():
 @roles_required("admin")
 def export():
     """The searched list (``q``) or a day's batch (``on``) as CSV, every page; on the audit trail."""
-    schema, raw = CertificateExportSchema(), request.args.to_dict()
-    errors = schema.validate(raw)
+    data, errors, _raw = load_filters(CertificateExportSchema(), request.args)  # as the list: a bad search is dropped
     if "on" in errors:  # never the whole list instead of a day's batch
         raise InvalidInput(_("Give the day the certificates were issued (YYYY-MM-DD)."), errors=errors)
-    if errors:  # as the list does: a search it cannot use is dropped
-        raw.pop("q", None)
-    data = schema.load(raw)
     society_id = admin_society_id()
     audit.record("export", entity_type="Certificate", society_id=society_id,
                  details={"filters": {k: v for k, v in data.items() if v is not None}})

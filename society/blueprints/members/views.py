@@ -9,7 +9,7 @@ from ...editing import commit_edit
 from ...extensions import db
 from ...models import Society
 from ...models.people import END_REASONS, MEMBER_CATEGORIES, PROFESSIONS
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
@@ -36,12 +36,7 @@ def _society() -> Society:
 
 def _filters() -> tuple[member_list.MemberFilters, int, dict, dict]:
     """The list's filters from the query string; a bad value is dropped and named."""
-    raw = request.args.to_dict()
-    schema = MemberFilterSchema()
-    errors = schema.validate(raw)
-    for key in errors:
-        raw.pop(key, None)
-    data = schema.load(raw)
+    data, errors, raw = load_filters(MemberFilterSchema(), request.args)
     page = data.pop("page")
     return member_list.MemberFilters(**data), page, errors, raw
 
