@@ -164,13 +164,7 @@ def groups_for_form(person: Person) -> list:
 
 def approve(records: list[TrainingRecord], by: User) -> int:
     """Approve pending records (in bulk); a record decided meanwhile refuses the whole batch."""
-    _ensure_pending(records)
-    now = utcnow()
-    for record in records:
-        record.status, record.decided_by_id, record.decided_at = "approved", by.id, now
-        record.rejection_reason = None
-    db.session.flush()
-    return len(records)
+    return _decide(records, by, "approved", None)
 
 
 def reject(records: list[TrainingRecord], by: User, reason: str | None) -> int:
@@ -178,10 +172,14 @@ def reject(records: list[TrainingRecord], by: User, reason: str | None) -> int:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_l("Give a reason for the rejection; the leader will read it."), field="reason")
+    return _decide(records, by, "rejected", reason)
+
+
+def _decide(records: list[TrainingRecord], by: User, status: str, reason: str | None) -> int:
     _ensure_pending(records)
     now = utcnow()
     for record in records:
-        record.status, record.decided_by_id, record.decided_at = "rejected", by.id, now
+        record.status, record.decided_by_id, record.decided_at = status, by.id, now
         record.rejection_reason = reason
     db.session.flush()
     return len(records)
