@@ -82,6 +82,19 @@ def test_a_certificate_number_is_never_broken_across_lines():
             assert "Karin Lind" in lines and "Per Holm" in lines  # the signatories are not overprinted
 
 
+def test_the_verification_address_keeps_the_number_whole(app, monkeypatch):
+    # A public address of any length may wrap on the certificate: after a slash, never inside the number.
+    society = factories.society(code="SBS")
+    for length in range(0, 30, 2):
+        host = "https://balint-registry" + "x" * length + ".org"
+        monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", host)
+        certificate = issued_to("Maja", f"Åström{length}", society=society)
+        text = pdf_text(certificate_pdf.render(certificate))
+        pieces = [line for line in text.splitlines() if "SBS-" in line]
+        assert len(pieces) == 2 and all(certificate.number in line for line in pieces), (host, pieces)
+        assert f"{host}/verify/{certificate.number}" in text.replace("\n", "")  # the address, read across its lines
+
+
 def test_german_where_the_society_offers_it():
     society = factories.society(languages="de,en", default_language="de")
     person = factories.person(given_name="Jörg", family_name="Weiß", language="de", profession="psychiatrist")

@@ -47,6 +47,14 @@ def _long_date(value: str | None, language: str) -> str | None:
     return format_date(date.fromisoformat(value), format="long", locale=language) if value else None
 
 
+def _address_pieces(url: str) -> list[tuple[str, bool]]:
+    """The verification URL in pieces that end after a slash, each with whether the template must
+    keep it on one line (it holds a hyphen). A long address then wraps after a slash, never at a
+    hyphen in the host or the certificate number: a reader copying an address broken at a hyphen
+    drops the hyphen. Only those pieces get a box of their own: each costs the render time."""
+    return [(piece, "-" in piece) for piece in re.findall(r"[^/]*/+|[^/]+$", url)]
+
+
 def template_context(frozen: dict) -> dict:
     language = frozen.get("language") if frozen.get("language") in wording() else "en"
     words = wording()[language]
@@ -66,6 +74,7 @@ def template_context(frozen: dict) -> dict:
         "logo": f"logos/{logo}" if logo and LOGO_NAME.match(logo) else None,
         # The renderer draws the QR code from this URL (a PNG of the verification URL).
         "qr": rendering.qr_url(frozen["verify_url"]),
+        "verify_at": _address_pieces(frozen["verify_url"]),
     }
 
 
