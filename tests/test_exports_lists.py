@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from society.extensions import db
@@ -192,7 +193,7 @@ def test_audit_export_holds_every_page_in_the_pages_order(app, admin_client, soc
 
 def test_flags_export_follows_the_filters_and_defuses_formulas(admin_client, society):
     group = factories.group(society, name="Balintgrupp Lund")
-    factories.flag(society, subject_id=group.id, message=FORMULA, raised_on=date(2026, 1, 2))
+    factories.flag(society, subject_id=group.id, cause="retired-cause", message=FORMULA, raised_on=date(2026, 1, 2))
     factories.flag(society, kind="dues_lapsed", subject_type="membership", subject_id=9, cause="dues:2025")
     factories.flag(society, subject_id=group.id, cause="too_many_leaders", resolved_on=date(2026, 2, 1),
                    resolved_at=datetime(2026, 2, 1, 2, 0, tzinfo=timezone.utc))
@@ -203,6 +204,25 @@ def test_flags_export_follows_the_filters_and_defuses_formulas(admin_client, soc
     resolved = download(admin_client, "/admin/flags/export.csv?state=resolved")
     assert [(r["state"], r["resolved_on"]) for r in resolved] == [("resolved", "2026-02-01")]
     assert len(download(admin_client, "/admin/flags/export.csv?state=all")) == 3
+
+
+def test_flags_export_words_each_flag_as_the_inbox_does_in_the_readers_language(admin_client, society):
+    group = factories.group(society, name="Balintgrupp Lund")
+    trainee = factories.person(given_name=FORMULA, family_name="Berg")
+    factories.flag(society, kind="group_unaccredited", subject_id=group.id, cause="no-accredited-leader")
+    factories.flag(society, kind="trainee_unsupervised", subject_id=group.id, cause=f"trainee:{trainee.id}",
+                   severity="critical", details=json.dumps({"person_id": trainee.id}), message="stored wording")
+    factories.flag(society, subject_id=group.id, cause="too_few_participants", details=json.dumps({"actual": 2, "norm": 4}))
+    inbox = admin_client.get("/admin/flags/").get_data(as_text=True)
+    english = {row["kind"]: row["message"] for row in download(admin_client, "/admin/flags/export.csv")}
+    assert english["group_unaccredited"] == "No leader of the group holds a valid accreditation."
+    assert english["trainee_unsupervised"].startswith("'=HYPERLINK") and "leads with no accredited co-leader" in english["trainee_unsupervised"]
+    assert escape(english["group_norms"]) in inbox  # the page's own sentence, with the flag's figures
+    admin_client.post("/language", data={"lang": "sv", "next": "/"})
+    swedish = {row["kind"]: row["message"] for row in download(admin_client, "/admin/flags/export.csv")}
+    assert swedish["group_unaccredited"] == "Ingen av gruppens ledare har en giltig ackreditering."
+    assert swedish["group_norms"] != english["group_norms"] and escape(swedish["group_norms"]) in admin_client.get(
+        "/admin/flags/").get_data(as_text=True)
 
 
 # -- certificates -------------------------------------------------------------------------------

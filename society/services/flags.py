@@ -3,7 +3,6 @@
 Open flags need attention; an acknowledged flag stays open (its cause still holds) but
 is marked as seen, with a note; the scan resolves a flag when its cause goes away.
 """
-import json
 from collections.abc import Iterator
 from datetime import datetime, timezone
 
@@ -14,6 +13,7 @@ from ..extensions import db
 from ..models import Accreditation, Flag, Group, Membership, Person, RuleSet, RuleSetVersion
 from .errors import NotFound
 from .exports import batches
+from .flag_wording import describe, details_of
 
 STATES = ("open", "acknowledged", "resolved", "all")
 
@@ -64,13 +64,6 @@ def acknowledge(society_id: int, flag_id: int, user_id: int, note: str) -> Flag:
     return flag
 
 
-def details_of(flag: Flag) -> dict:
-    try:
-        return json.loads(flag.details) if flag.details else {}
-    except ValueError:
-        return {}
-
-
 def describe_subjects(flags) -> tuple[dict[tuple[str, int], str], dict[tuple[str, int], int]]:
     """Names for the flags' subjects and the people their details mention, and the person each
     subject belongs to (a person, an accreditation's holder, a membership's member), so a flag
@@ -118,11 +111,11 @@ def state_of(flag: Flag) -> str:
 
 
 def export_rows(society_id: int, **filters) -> Iterator[list]:
-    """Every flag the inbox lists for ``filters``, in its order, in EXPORT_COLUMNS order; the
-    subjects' names are read once per batch."""
+    """Every flag the inbox lists for ``filters``, in its order, in EXPORT_COLUMNS order, worded as
+    the inbox words it (the reader's language); the subjects' names are read once per batch."""
     for flags in batches(inbox_query(society_id, **filters)):
         labels, _people = describe_subjects(flags)
         for flag in flags:
             yield [flag.id, flag.raised_on, flag.kind, flag.severity, flag.subject_type, flag.subject_id,
-                   labels.get((flag.subject_type, flag.subject_id), ""), flag.message, flag.due_on, state_of(flag),
+                   labels.get((flag.subject_type, flag.subject_id), ""), describe(flag, labels), flag.due_on, state_of(flag),
                    flag.acknowledged_at, flag.acknowledgement_note, flag.resolved_on]
