@@ -16,6 +16,8 @@ in one process, interleaving the measurements so machine load hits them alike:
   - for reference, WeasyPrint alone rendering the same certificate (its HTML, stylesheet and
     fonts, the QR code as a data: URL; default set-up): what the content itself costs, so
     the render step's distance from it is what our own machinery adds;
+  - for reference, WeasyPrint alone rendering a page of as many plain lines of text as the
+    certificate prints (counted with pdftotext): what its lines cost, logo and QR code aside;
   - cached downloads against Flask serving a static file: the same certificate again (what a
     browser's re-download does; its audit row is written once per user and day), and a
     user's first download of the day of a stored certificate (with its audit row).
@@ -59,6 +61,21 @@ def same_certificate_alone(html: str):
     html = re.sub(r'src="qr:([^"]*)"', inline_qr, html)
     stylesheet = str(rendering.STATIC_DIR / certificate_pdf.STYLESHEET)
     return lambda: HTML(string=html, base_url=rendering.BASE_URL).write_pdf(stylesheets=[CSS(filename=stylesheet)])
+
+
+def lines_printed(pdf: bytes) -> int | None:
+    """How many lines of text a PDF shows (pdftotext), or None without poppler-utils."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        return None
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return sum(1 for line in text.splitlines() if line.strip())
+
+
+def plain_lines(count: int) -> str:
+    return BARE_PAGE + "".join(f"<p>Line {n} of plain text, as long as a certificate's.</p>" for n in range(1, count))
 
 
 def run(runs: int) -> None:
@@ -110,7 +127,10 @@ def run(runs: int) -> None:
             html = certificate_pdf.html_for(frozen)
         alone = same_certificate_alone(html)
         alone()
-        bare, bare_child, first, render_only, same_alone = [], [], [], [], []
+        line_count = lines_printed(rendering.render_pdf(
+            html, stylesheet=certificate_pdf.STYLESHEET, user_agent=certificate_pdf.USER_AGENT_STYLESHEET).pdf)
+        lines_page = plain_lines(line_count or 1)
+        bare, bare_child, first, render_only, same_alone, lines = [], [], [], [], [], []
         with app.app_context():
             for number in numbers[2:2 + runs]:
                 bare.append(timed(bare_page))
@@ -118,6 +138,8 @@ def run(runs: int) -> None:
                 render_only.append(timed(lambda: certificate_pdf.render_html(html)))
                 bare_child.append(timed(lambda: rendering.render_pdf(BARE_PAGE)))
                 same_alone.append(timed(alone))
+                if line_count:
+                    lines.append(timed(lambda: HTML(string=lines_page).write_pdf()))
 
         size = len(download(numbers[0]))
         static_size = len(client.get("/static/app.css").data)
@@ -139,6 +161,10 @@ def run(runs: int) -> None:
         print(f"  certificate, render step alone        {r:8.1f} ms   = {r / b:.2f} x bare page ({r / bc:.2f} x through the same path)")
         print(f"  WeasyPrint alone, the same certificate {a:8.1f} ms   = {a / b:.2f} x bare page; "
               f"render step / this = {r / a:.2f}")
+        if line_count:
+            n = median_ms(lines)
+            print(f"  WeasyPrint alone, {line_count} plain lines       {n:8.1f} ms   = {n / b:.2f} x bare page "
+                  f"(the certificate's {line_count} lines of text; {(n - b) / (line_count - 1):.2f} ms a line)")
         print(f"  certificate, first download (end to end) {f:5.1f} ms   = {f / b:.2f} x bare page (target <= 1.5); "
               f"{f / bc:.2f} x the bare page through a renderer process")
         print(f"  certificate, cached download          {c:8.2f} ms   ({size // 1024} KB, again the same day)")
