@@ -68,9 +68,12 @@ def run_migrations_offline():
 
 
 def include_name(name, type_, parent_names):
-    # SQLite's full-text index of people (migration 0002) and its shadow tables live
-    # outside the models: autogenerate and `flask db check` must not propose dropping them.
-    return not (type_ == "table" and name.startswith("people_search"))
+    # The search indexes of people live outside the models: SQLite's full-text table and its
+    # shadow tables (migration 0002), PostgreSQL's trigram indexes (0003). Autogenerate and
+    # `flask db check` must not propose dropping them.
+    if type_ == "table" and name.startswith("people_search"):
+        return False
+    return not (type_ == "index" and name.endswith("_trgm"))
 
 
 def run_migrations_online():

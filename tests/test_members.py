@@ -4,6 +4,7 @@ import io
 import json
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from society.extensions import db
@@ -121,6 +122,19 @@ def test_search_follows_renames_and_removals_at_once(admin_client, society):
     assert names(admin_client.get("/admin/members/?q=lindqvist")) == ["Lindqvist, Anna"]
     assert names(admin_client.get("/admin/members/?q=berg")) == ["Åberg, David"]
     assert names(admin_client.get("/admin/members/?q=bo.ek@")) == []
+
+
+def test_on_postgresql_a_name_search_is_served_by_the_trigram_indexes(society):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's trigram indexes (migration 0003); SQLite has its own (0002)")
+    from society.services.member_list import people_matching
+
+    query = people_matching("lindqvist").compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a few test rows: make the planner show it can
+    plan = "\n".join(row[0] for row in connection.exec_driver_sql(f"EXPLAIN {query}"))
+    for index in ("ix_people_given_name_trgm", "ix_people_family_name_trgm", "ix_people_email_trgm"):
+        assert index in plan, plan
 
 
 def test_each_filter(admin_client, society):
