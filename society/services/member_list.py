@@ -24,7 +24,7 @@ from sqlalchemy import and_, column, exists, func, literal_column, or_, select, 
 from ..extensions import db
 from ..models import DuesPayment, Membership, Person
 from ..models.people import PROFESSIONS
-from .membership_status import in_force, membership_status, overdue_dues, status_condition, unindexed_id
+from .membership_status import in_force, membership_status, needs_planner_hints, off_index, overdue_dues, status_condition, unindexed_id
 from .text_search import person_matches
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")
@@ -139,8 +139,7 @@ def membership_conditions(society_id: int, filters: MemberFilters, day: date, gr
     ``by_people`` the caller starts from a list of people (a search), and the society is kept
     off the indexes for the same reason."""
     by_dues = drive and (filters.status in ("lapsed", "dues_overdue") or bool(filters.unpaid))
-    society = ((Membership.society_id + 0 == society_id) if by_dues or by_people
-               else (Membership.society_id == society_id))
+    society = (off_index(Membership.society_id) if by_dues or by_people else Membership.society_id) == society_id
     conditions = [society]
     if filters.category:
         conditions.append(Membership.category == filters.category)
@@ -166,15 +165,19 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
     search = search_condition(filters.q, labels)
     if search is None:
         return _Plan(membership_conditions(society_id, filters, day, grace_days, drive=True), None)
-    # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
     matching = people_matching(filters.q, labels)
+    if not needs_planner_hints():
+        # PostgreSQL joins the matching people (found through the trigram indexes) itself.
+        conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
+        return _Plan([*conditions, Membership.person_id.in_(matching)], search)
+    # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
     few = db.session.connection().execute(matching.limit(FEW_PEOPLE + 1)).scalars().all()
     if len(few) <= FEW_PEOPLE:
         # Few people match: start from them (the only IN that drives an index).
         conditions = membership_conditions(society_id, filters, day, grace_days, by_people=True)
         return _Plan([*conditions, Membership.person_id.in_(few)], search, nothing=not few)
     conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
-    return _Plan([*conditions, (Membership.person_id + 0).in_(select(Person.id).where(search))], search)
+    return _Plan([*conditions, off_index(Membership.person_id).in_(select(Person.id).where(search))], search)
 
 
 def all_conditions(society_id: int, filters: MemberFilters, day: date, grace_days: int,
@@ -183,19 +186,24 @@ def all_conditions(society_id: int, filters: MemberFilters, day: date, grace_day
     conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
     search = search_condition(filters.q, labels)
     if search is not None:
-        conditions.append((Membership.person_id + 0).in_(select(Person.id).where(search)))
+        conditions.append(off_index(Membership.person_id).in_(select(Person.id).where(search)))
     return conditions
 
 
 # -- one page --------------------------------------------------------------------------
 
-def _order(sort: str) -> list:
+def _order(sort: str, row=None) -> list:
+    """ORDER BY for ``sort``, on Person and Membership, or on the columns of ``row`` (a subquery
+    with person_id, family_name, given_name, membership_id, joined_on and category)."""
     key = sort.lstrip("-")
-    columns = {
-        "name": (Person.family_name, Person.given_name, Person.id),
-        "joined": (Membership.joined_on, Membership.id),
-        "category": (Membership.category, Membership.id),
-    }[key]
+    if row is None:
+        columns = {"name": (Person.family_name, Person.given_name, Person.id),
+                   "joined": (Membership.joined_on, Membership.id),
+                   "category": (Membership.category, Membership.id)}[key]
+    else:
+        columns = {"name": (row.family_name, row.given_name, row.person_id),
+                   "joined": (row.joined_on, row.membership_id),
+                   "category": (row.category, row.membership_id)}[key]
     return [c.desc() for c in columns] if sort.startswith("-") else list(columns)
 
 
@@ -208,18 +216,27 @@ def _count_active(society_id: int, filters: MemberFilters, day: date) -> int:
     index each, cheaper than testing each of 100,000 members against the owed dues."""
     others = membership_conditions(society_id, replace(filters, status=None), day, 0)
     in_force_count = count([*others, in_force(day)])
-    owing = [Membership.society_id + 0 == society_id, *others[1:], in_force(day), Membership.id.in_(overdue_dues(day))]
+    owing = [off_index(Membership.society_id) == society_id, *others[1:], in_force(day), Membership.id.in_(overdue_dues(day))]
     return in_force_count - count(owing)
 
 
 def _page_of_small_result(conditions: list, sort: str, offset: int, limit: int) -> list[int]:
-    # The LIMIT keeps the matches a subquery of their own (SQLite does not flatten it), so
-    # they are found first and only they are joined to people and sorted.
-    matches = select(Membership.id.label("mid")).where(*conditions).limit(SMALL_RESULT + 1).subquery()
-    statement = (select(Person.id).join(Membership, Membership.person_id == Person.id)
-                 .join(matches, matches.c.mid == Membership.id)
-                 .order_by(*_order(sort)).offset(offset).limit(limit))
-    return list(db.session.scalars(statement))
+    # The count said few match: they are collected first, then sorted. The LIMIT keeps them a
+    # subquery of their own, which neither database flattens into the sorted query.
+    if needs_planner_hints():
+        # SQLite: the matches' ids alone (answered from indexes), then only they are joined to people.
+        matches = select(Membership.id.label("mid")).where(*conditions).limit(SMALL_RESULT + 1).subquery()
+        statement = (select(Person.id).join(Membership, Membership.person_id == Person.id)
+                     .join(matches, matches.c.mid == Membership.id).order_by(*_order(sort)))
+    else:
+        # PostgreSQL, planning the whole query, would walk people in name order hoping to meet
+        # a page of matches early, and may read most of them to find a few hundred.
+        matches = (select(Person.id.label("person_id"), Person.family_name, Person.given_name,
+                          Membership.id.label("membership_id"), Membership.joined_on, Membership.category)
+                   .join(Membership, Membership.person_id == Person.id).where(*conditions)
+                   .limit(SMALL_RESULT + 1).subquery())
+        statement = select(matches.c.person_id).order_by(*_order(sort, matches.c))
+    return list(db.session.scalars(statement.offset(offset).limit(limit)))
 
 
 def _page_of_large_result(society_id: int, filters: MemberFilters, plan: _Plan, sort: str, offset: int,

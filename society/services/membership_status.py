@@ -75,23 +75,48 @@ def overdue_dues(day: date):
     )
 
 
+def needs_planner_hints() -> bool:
+    """SQLite plans without statistics: the list queries keep some columns off its indexes
+    (``column + 0``) so it starts from the right one. PostgreSQL's planner chooses well from
+    its statistics, and the same hints would only keep it off good indexes."""
+    from ..extensions import db
+
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def off_index(column):
+    """``column + 0`` on SQLite, which then never starts a query from that column's indexes;
+    the plain column elsewhere."""
+    return column + 0 if needs_planner_hints() else column
+
+
 def unindexed_id():
-    """``memberships.id + 0``: an IN over it is checked row by row against the subquery's
-    set and never drives an index lookup (SQLite, without statistics, would otherwise
-    multiply two IN lists into millions of probes)."""
-    return Membership.id + 0
+    """``memberships.id`` off the indexes on SQLite: an IN over it is checked row by row against
+    the subquery's set and never drives an index lookup (SQLite, without statistics, would
+    otherwise multiply two IN lists into millions of probes)."""
+    return off_index(Membership.id)
+
+
+def _owes(dues):
+    """Condition on Membership: ``dues`` (a SELECT of membership ids) lists it. On SQLite an
+    uncorrelated IN, evaluated once into a set; on PostgreSQL an EXISTS, which it runs as a
+    semi- or anti-join whatever the size of the set (a NOT IN over a subquery too large for
+    its memory would be re-read for every member)."""
+    if needs_planner_hints():
+        return unindexed_id().in_(dues)
+    return dues.where(DuesPayment.membership_id == Membership.id).exists()
 
 
 def status_condition(status: str, day: date, grace_days: int, *, drive: bool = False):
     """SQL condition on Membership: its status on ``day`` is ``status``.
 
-    Written with uncorrelated IN subqueries, which both databases evaluate once per query.
+    Written with subqueries of the unpaid dues, evaluated once per query (see ``_owes``).
     With ``drive`` the query may start from the (few) unpaid dues rows of "lapsed" and
     "dues overdue"; give it to one condition of a query at most."""
     ended = _ended(day)
     member_id = Membership.id if drive else unindexed_id()
-    lapsing = unindexed_id().in_(lapsing_dues(day, grace_days))
-    overdue = unindexed_id().in_(overdue_dues(day))
+    lapsing = _owes(lapsing_dues(day, grace_days))
+    overdue = _owes(overdue_dues(day))
     if status == "resigned":
         return ended
     if status == "lapsed":
