@@ -11,6 +11,8 @@ median CPU time of this process, which stays meaningful on a busy machine.
     scripts/with-postgres sh -c '.venv/bin/python bench/members_list.py --database-url "$TEST_DATABASE_URL"'
 
 ``--database-url`` measures on that database instead, seeding it first if it holds no people.
+``--sqlite-hints`` applies SQLite's planner hints on any database (how PostgreSQL ran the list
+before it had its own plans), to compare the two in one run.
 """
 import argparse
 import statistics
@@ -72,6 +74,7 @@ def build(url: str, groups: int) -> None:
         db.session.commit()
         if db.engine.dialect.name == "postgresql":
             db.session.execute(text("ANALYZE"))  # what autovacuum would have done by the time anyone searches
+            db.session.commit()
         print(f"Seeded {summary.people:,} people in {summary.groups:,} groups in {time.perf_counter() - started:.0f} s.")
 
 
@@ -107,7 +110,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--keep", type=Path, help="keep (or reuse, if it exists) the seeded database at this path")
     parser.add_argument("--database-url", help="measure on this database (seeded first if it holds no people)")
+    parser.add_argument("--sqlite-hints", action="store_true", help="SQLite's planner hints on any database")
     args = parser.parse_args()
+    if args.sqlite_hints:
+        from society.services import member_list, planner
+
+        member_list.needs_planner_hints = planner.needs_planner_hints = lambda: True
     if args.database_url or args.keep:
         url = args.database_url or f"sqlite:///{args.keep}"
         build(url, args.groups)

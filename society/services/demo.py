@@ -18,7 +18,7 @@ from ..models import (
     Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader,
     GroupParticipant, GroupSession, Membership, Person, RuleSetVersion, Society, TrainingRecord, User,
 )
-from . import accounts, audit, rulesets
+from . import accounts, audit, planner, rulesets
 
 GIVEN = ("Anna Erik Karin Lars Maria Johan Eva Anders Sara Per Lena Mikael Ingrid Nils Sofia Olof Birgitta "
          "Gustav Helena Magnus Elin Björn Kerstin Fredrik Ulla Astrid Henrik Margareta Jonas Linnea").split()
@@ -298,6 +298,10 @@ def _bulk_insert(table, rows: list[dict], now: datetime) -> None:
     connection.exec_driver_sql(sql, [tuple(row.values()) + tail for row in rows])
 
 
+SEEDED_TABLES = ("people", "memberships", "dues_payments", "groups", "group_leaders", "group_participants",
+                 "group_sessions", "training_records", "accreditations", "accreditation_decisions")
+
+
 def _reset_sequences() -> None:
     if db.engine.dialect.name != "postgresql":
         return
@@ -338,6 +342,7 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
             progress(min(groups, start + CHUNK))
     _reset_sequences()
     db.session.flush()
+    planner.after_bulk_write(generator.summary.people, *SEEDED_TABLES)
     seed_uk_candidates(shipped["uk"], generator.summary)
     summary = generator.summary
     summary.logins = _demo_accounts(society, generator.special)

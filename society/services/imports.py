@@ -25,6 +25,7 @@ from ..extensions import db
 from ..models import Group, GroupAudience, ImportBatch, ImportFile, ImportRowError, Membership, Person, Society
 from ..schemas.imports import GroupRowSchema
 from ..schemas.members import MemberSchema
+from . import planner
 from .errors import Conflict, InvalidInput
 
 COLUMNS = {
@@ -248,6 +249,8 @@ def commit(batch: ImportBatch) -> int:
     batch.committed_at = datetime.now(timezone.utc)
     db.session.execute(delete(ImportFile).where(ImportFile.batch_id == batch.id))  # personal data not kept
     db.session.flush()
+    planner.after_bulk_write(len(loaded), *(("people", "memberships") if batch.kind == "members"
+                                           else ("groups", "group_audiences")))
     return len(loaded)
 
 

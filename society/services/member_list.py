@@ -24,7 +24,8 @@ from sqlalchemy import and_, column, exists, func, literal_column, or_, select, 
 from ..extensions import db
 from ..models import DuesPayment, Membership, Person
 from ..models.people import PROFESSIONS
-from .membership_status import in_force, membership_status, needs_planner_hints, off_index, overdue_dues, status_condition, unindexed_id
+from .membership_status import in_force, membership_status, overdue_dues, status_condition, unindexed_id
+from .planner import needs_planner_hints, off_index
 from .text_search import person_matches
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import AuditEvent, DuesPayment, Membership, Person
-from . import audit
+from . import audit, planner
 from .errors import Conflict, InvalidInput, NotFound
 from .membership_status import in_force
 
@@ -135,6 +135,7 @@ def raise_period_dues(society_id: int, period: int, amount: Decimal, currency: s
                  details={"period": period, "amount": str(amount), "currency": currency,
                           "due_on": due_on.isoformat(), "memberships": created})
     db.session.flush()
+    planner.after_bulk_write(created, "dues_payments")
     return created
 
 

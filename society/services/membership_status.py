@@ -26,6 +26,7 @@ from typing import Iterable, Protocol
 from sqlalchemy import and_, false, not_, or_, select, true
 
 from ..models import DuesPayment, Membership
+from .planner import off_index
 
 STATUSES = ("active", "dues_overdue", "lapsed", "resigned")
 
@@ -75,21 +76,6 @@ def overdue_dues(day: date):
     )
 
 
-def needs_planner_hints() -> bool:
-    """SQLite plans without statistics: the list queries keep some columns off its indexes
-    (``column + 0``) so it starts from the right one. PostgreSQL's planner chooses well from
-    its statistics, and the same hints would only keep it off good indexes."""
-    from ..extensions import db
-
-    return db.session.get_bind().dialect.name == "sqlite"
-
-
-def off_index(column):
-    """``column + 0`` on SQLite, which then never starts a query from that column's indexes;
-    the plain column elsewhere."""
-    return column + 0 if needs_planner_hints() else column
-
-
 def unindexed_id():
     """``memberships.id`` off the indexes on SQLite: an IN over it is checked row by row against
     the subquery's set and never drives an index lookup (SQLite, without statistics, would
@@ -98,13 +84,11 @@ def unindexed_id():
 
 
 def _owes(dues):
-    """Condition on Membership: ``dues`` (a SELECT of membership ids) lists it. On SQLite an
-    uncorrelated IN, evaluated once into a set; on PostgreSQL an EXISTS, which it runs as a
-    semi- or anti-join whatever the size of the set (a NOT IN over a subquery too large for
-    its memory would be re-read for every member)."""
-    if needs_planner_hints():
-        return unindexed_id().in_(dues)
-    return dues.where(DuesPayment.membership_id == Membership.id).exists()
+    """Condition on Membership: ``dues`` (a SELECT of membership ids) lists it. An uncorrelated
+    IN, which both databases read once into a set per query. (On PostgreSQL, EXISTS would
+    plan as an anti-join that, on statistics stale after a bulk import, probes the dues once
+    per member: seconds instead of a tenth of one.)"""
+    return unindexed_id().in_(dues)
 
 
 def status_condition(status: str, day: date, grace_days: int, *, drive: bool = False):
