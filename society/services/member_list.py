@@ -18,6 +18,7 @@ Speed at 100,000 members (bench/members_list.py), on SQLite without statistics t
 """
 from dataclasses import dataclass, field, replace
 from datetime import date
+from types import SimpleNamespace
 
 from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
 
@@ -166,17 +167,16 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
     search = search_condition(filters.q, labels)
     if search is None:
         return _Plan(membership_conditions(society_id, filters, day, grace_days, drive=True), None)
-    matching = people_matching(filters.q, labels)
-    if not needs_planner_hints():
-        # PostgreSQL joins the matching people (found through the trigram indexes) itself.
-        conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
-        return _Plan([*conditions, Membership.person_id.in_(matching)], search)
-    # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
-    few = db.session.connection().execute(matching.limit(FEW_PEOPLE + 1)).scalars().all()
-    if len(few) <= FEW_PEOPLE:
-        # Few people match: start from them (the only IN that drives an index).
-        conditions = membership_conditions(society_id, filters, day, grace_days, by_people=True)
-        return _Plan([*conditions, Membership.person_id.in_(few)], search, nothing=not few)
+    if needs_planner_hints():
+        # Core, not the ORM: thousands of ids come back, and ORM row handling would cost more than the scan.
+        matching = people_matching(filters.q, labels)
+        few = db.session.connection().execute(matching.limit(FEW_PEOPLE + 1)).scalars().all()
+        if len(few) <= FEW_PEOPLE:
+            # Few people match: start from them (the only IN that drives an index).
+            conditions = membership_conditions(society_id, filters, day, grace_days, by_people=True)
+            return _Plan([*conditions, Membership.person_id.in_(few)], search, nothing=not few)
+    # Many people match, or PostgreSQL, which joins the matching people (found through its
+    # trigram indexes) itself, rather than receiving thousands of ids as parameters.
     conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
     return _Plan([*conditions, off_index(Membership.person_id).in_(select(Person.id).where(search))], search)
 
@@ -193,18 +193,17 @@ def all_conditions(society_id: int, filters: MemberFilters, day: date, grace_day
 
 # -- one page --------------------------------------------------------------------------
 
-def _order(sort: str, row=None) -> list:
-    """ORDER BY for ``sort``, on Person and Membership, or on the columns of ``row`` (a subquery
-    with person_id, family_name, given_name, membership_id, joined_on and category)."""
-    key = sort.lstrip("-")
-    if row is None:
-        columns = {"name": (Person.family_name, Person.given_name, Person.id),
-                   "joined": (Membership.joined_on, Membership.id),
-                   "category": (Membership.category, Membership.id)}[key]
-    else:
-        columns = {"name": (row.family_name, row.given_name, row.person_id),
-                   "joined": (row.joined_on, row.membership_id),
-                   "category": (row.category, row.membership_id)}[key]
+# The columns a page is sorted by, on the tables; a subquery of the matches offers the same names.
+_TABLE_COLUMNS = SimpleNamespace(person_id=Person.id, family_name=Person.family_name, given_name=Person.given_name,
+                                 membership_id=Membership.id, joined_on=Membership.joined_on,
+                                 category=Membership.category)
+
+
+def _order(sort: str, row=_TABLE_COLUMNS) -> list:
+    """ORDER BY for ``sort`` on the columns of ``row``: the tables, or a subquery of the matches."""
+    columns = {"name": (row.family_name, row.given_name, row.person_id),
+               "joined": (row.joined_on, row.membership_id),
+               "category": (row.category, row.membership_id)}[sort.lstrip("-")]
     return [c.desc() for c in columns] if sort.startswith("-") else list(columns)
 
 

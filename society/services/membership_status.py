@@ -83,24 +83,18 @@ def unindexed_id():
     return off_index(Membership.id)
 
 
-def _owes(dues):
-    """Condition on Membership: ``dues`` (a SELECT of membership ids) lists it. An uncorrelated
-    IN, which both databases read once into a set per query. (On PostgreSQL, EXISTS would
-    plan as an anti-join that, on statistics stale after a bulk import, probes the dues once
-    per member: seconds instead of a tenth of one.)"""
-    return unindexed_id().in_(dues)
-
-
 def status_condition(status: str, day: date, grace_days: int, *, drive: bool = False):
     """SQL condition on Membership: its status on ``day`` is ``status``.
 
-    Written with subqueries of the unpaid dues, evaluated once per query (see ``_owes``).
+    Written with uncorrelated IN subqueries, which both databases evaluate once per query into
+    a set. (On PostgreSQL, NOT EXISTS would plan as an anti-join that, on statistics stale after
+    a bulk import, probes the dues once per member: seconds instead of a tenth of one.)
     With ``drive`` the query may start from the (few) unpaid dues rows of "lapsed" and
     "dues overdue"; give it to one condition of a query at most."""
     ended = _ended(day)
     member_id = Membership.id if drive else unindexed_id()
-    lapsing = _owes(lapsing_dues(day, grace_days))
-    overdue = _owes(overdue_dues(day))
+    lapsing = unindexed_id().in_(lapsing_dues(day, grace_days))
+    overdue = unindexed_id().in_(overdue_dues(day))
     if status == "resigned":
         return ended
     if status == "lapsed":
