@@ -298,15 +298,16 @@ def _bulk_insert(table, rows: list[dict], now: datetime) -> None:
     connection.exec_driver_sql(sql, [tuple(row.values()) + tail for row in rows])
 
 
-SEEDED_TABLES = ("people", "memberships", "dues_payments", "groups", "group_leaders", "group_participants",
-                 "group_sessions", "training_records", "accreditations", "accreditation_decisions")
+# The tables the seed fills by bulk insert with explicit ids: their id sequences are moved past
+# them, and their planner statistics refreshed, once it is done.
+SEEDED_MODELS = (Person, Membership, DuesPayment, Group, GroupLeader, GroupParticipant, GroupSession,
+                 TrainingRecord, Accreditation, AccreditationDecision)
 
 
 def _reset_sequences() -> None:
     if db.engine.dialect.name != "postgresql":
         return
-    for model in (Person, Membership, DuesPayment, Group, GroupLeader, GroupParticipant, GroupSession,
-                  TrainingRecord, Accreditation, AccreditationDecision):
+    for model in SEEDED_MODELS:
         table = model.__tablename__
         db.session.execute(text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"))
@@ -342,7 +343,7 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
             progress(min(groups, start + CHUNK))
     _reset_sequences()
     db.session.flush()
-    planner.after_bulk_write(generator.summary.people, *SEEDED_TABLES)
+    planner.after_bulk_write(generator.summary.people, *(model.__tablename__ for model in SEEDED_MODELS))
     seed_uk_candidates(shipped["uk"], generator.summary)
     summary = generator.summary
     summary.logins = _demo_accounts(society, generator.special)
