@@ -52,7 +52,7 @@ def same_certificate_alone(html: str):
 
     from weasyprint import CSS, HTML
 
-    from society.services import certificate_pdf, rendering
+    from society.services.certificates import pdf as certificate_pdf, rendering
 
     def inline_qr(match):
         png = rendering.qr_png(unquote(match.group(1)))
@@ -87,7 +87,8 @@ def run(runs: int) -> None:
         from society.database import writing
         from society.extensions import db
         from society.models import Certificate, User
-        from society.services import accounts, certificate_pdf, demo, rendering
+        from society.services.platform import accounts, demo
+        from society.services.certificates import pdf as certificate_pdf, rendering
 
         app = create_app({
             "SECRET_KEY": "bench" * 10, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db",

@@ -41,7 +41,7 @@ def seed(database: Path, groups: int) -> None:
 
     from society import create_app
     from society.extensions import db
-    from society.services import demo
+    from society.services.platform import demo
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "SECRET_KEY": "b" * 40})
     with app.app_context():

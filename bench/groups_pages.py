@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from society import create_app
 from society.extensions import db
-from society.services import demo
+from society.services.platform import demo
 
 GROUPS = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
 

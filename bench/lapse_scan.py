@@ -33,7 +33,8 @@ def timed(function, *args, **kwargs):
 
 
 def measure(groups: int) -> dict:
-    from society.services import demo, lapse
+    from society.services.platform import demo
+    from society.services.flags import lapse
 
     with tempfile.TemporaryDirectory() as folder:
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.db", "SECRET_KEY": "b" * 40,

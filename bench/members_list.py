@@ -32,7 +32,7 @@ from society import create_app  # noqa: E402
 from society.database import writing  # noqa: E402
 from society.extensions import db  # noqa: E402
 from society.models import Society  # noqa: E402
-from society.services import accounts, demo  # noqa: E402
+from society.services.platform import accounts, demo  # noqa: E402
 
 COMBINATIONS = [
     ("all, by name", ""),
@@ -113,7 +113,8 @@ def main() -> None:
     parser.add_argument("--sqlite-hints", action="store_true", help="SQLite's planner hints on any database")
     args = parser.parse_args()
     if args.sqlite_hints:
-        from society.services import member_list, planner
+        from society.services.membership import member_list
+        from society.services.platform import planner
 
         member_list.needs_planner_hints = planner.needs_planner_hints = lambda: True
     if args.database_url or args.keep:

@@ -28,8 +28,8 @@ from society import create_app  # noqa: E402
 from society.extensions import db  # noqa: E402
 from society.models import Accreditation, Membership, Person, TrainingRecord  # noqa: E402
 from society.models.training import RECORD_KINDS  # noqa: E402
-from society.services import rulesets  # noqa: E402
-from society.services.progress import progress_for  # noqa: E402
+from society.services.accreditation import rulesets  # noqa: E402
+from society.services.training.progress import progress_for  # noqa: E402
 
 ON = date(2026, 6, 1)
 CASES = (("uk", "2023"), ("de", "current"), ("us", "current"), ("anz", "current"), ("se", "2020"))

@@ -19,7 +19,7 @@ def run(groups: int) -> None:
         from society import create_app
         from society.database import writing
         from society.extensions import db
-        from society.services import demo
+        from society.services.platform import demo
 
         app = create_app({"SECRET_KEY": "bench" * 10, "SQLALCHEMY_DATABASE_URI": os.environ["DATABASE_URL"]})
         with app.app_context():

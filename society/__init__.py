@@ -25,7 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.register(app)
     configure_cli(app)
     if app.config["SCHEDULER_IN_PROCESS"]:
-        from .jobs import start_in_process_scheduler
+        from .scheduler import start_in_process_scheduler
 
         start_in_process_scheduler(app)
     return app
@@ -33,7 +33,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def configure_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers every table on the metadata)
-    from .services import audit  # noqa: F401  (registers the audit flush hooks)
+    from .services.platform import audit  # noqa: F401  (registers the audit flush hooks)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
@@ -50,7 +50,7 @@ def configure_extensions(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(session_token: str):
-    from .services.accounts import load_by_session_token
+    from .services.platform.accounts import load_by_session_token
 
     return load_by_session_token(session_token)
 
@@ -72,7 +72,7 @@ def select_locale() -> str:
 def configure_request_hooks(app: Flask) -> None:
     @app.before_request
     def declare_intent_and_actor():
-        from .services import audit
+        from .services.platform import audit
 
         g.write_token = declare_write_intent(request.method in WRITE_METHODS)
         if current_user.is_authenticated:
@@ -86,7 +86,7 @@ def configure_request_hooks(app: Flask) -> None:
 
     @app.teardown_request
     def reset_context(_exc):
-        from .services import audit
+        from .services.platform import audit
 
         if "actor_token" in g:
             audit.reset_actor(g.pop("actor_token"))

@@ -4,7 +4,7 @@
   per-address rate limit (``API_RATE_LIMIT``; X-RateLimit-* headers, 429 problem
   details with Retry-After), whose query schemas refuse unknown parameters.
 - ``answer(...)``: a cached, conditional JSON GET: ETag and Last-Modified from the
-  data version (``services/http_cache.py``), 304 on revalidation, Cache-Control for
+  data version (``services/platform/http_cache.py``), 304 on revalidation, Cache-Control for
   public data, the serialised body kept in an in-process cache.
 - ``paged(...)``: pagination object, X-Pagination and RFC 8288 Link headers.
 - ``AnswerFront``: a WSGI layer that repeats a recent public answer without entering Flask
@@ -36,7 +36,7 @@ from .access import PUBLIC, rule_for
 from .extensions import api as openapi
 from .extensions import limiter
 from .schemas.api import ProblemSchema
-from .services.http_cache import AnswerCache, CachedAnswer, DataVersion, entity_tag, is_fresh, still_current
+from .services.platform.http_cache import AnswerCache, CachedAnswer, DataVersion, entity_tag, is_fresh, still_current
 
 PROBLEM_JSON = "application/problem+json"
 API_PREFIX = "/api/"

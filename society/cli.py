@@ -21,7 +21,7 @@ def register(app: Flask) -> None:
 def create_admin(email: str, society_code: str, password: str) -> None:
     """Create a society administrator account."""
     from .models import Society
-    from .services import accounts
+    from .services.platform import accounts
     from .services.errors import DomainError
 
     with writing():
@@ -42,7 +42,7 @@ def create_admin(email: str, society_code: str, password: str) -> None:
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds data.")
 def seed_demo(scale: int | None, if_empty: bool) -> None:
     """Load demo data: rule sets, a Swedish society with its groups, leaders at every stage, demo logins."""
-    from .services import demo
+    from .services.platform import demo
 
     with writing():
         if if_empty and not demo.database_is_empty():
@@ -78,7 +78,7 @@ def scheduler(fire_now: bool) -> None:
 
     from flask import current_app
 
-    from .jobs import run_scheduler
+    from .scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_scheduler(current_app._get_current_object(), fire_now=fire_now)

@@ -8,7 +8,7 @@ from society.models import (
     Accreditation, DuesPayment, Group, GroupAudience, GroupLeader, GroupParticipant, Membership, Person,
     Requirement, RuleSet, RuleSetVersion, Society, TrainingRecord, User,
 )
-from society.services.accounts import hash_password
+from society.services.platform.accounts import hash_password
 
 PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
@@ -137,7 +137,7 @@ def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
 
 def shipped_rule_set(society_: Society, name: str) -> RuleSet:
     """One of the shipped rule sets (se, uk, us, de, anz), loaded into ``society_``."""
-    from society.services import rulesets
+    from society.services.accreditation import rulesets
 
     return rulesets.load_rule_set(rulesets.shipped_rule_set(name), society_)
 
@@ -183,7 +183,7 @@ def grant(accreditation_: Accreditation, on: date | None = None, action: str = "
     """Send the signal the accreditation service sends on a grant or renewal; returns the newest certificate."""
     from society import signals
     from society.models import Certificate
-    from society.services import audit
+    from society.services.platform import audit
 
     signals.accreditation_granted.send(accreditation_, action=action, on=on or accreditation_.granted_on,
                                        actor=audit.SYSTEM)

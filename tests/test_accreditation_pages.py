@@ -6,7 +6,7 @@ import pytest
 
 from society.extensions import db
 from society.models import Accreditation
-from society.services import accreditation as lifecycle
+from society.services.accreditation import lifecycle
 
 from . import factories
 

@@ -7,11 +7,11 @@ import pytest
 
 from society import signals
 from society.extensions import db
-from society.services import accreditation as lifecycle
-from society.services.accreditation import RequirementsNotMet, TransitionRefused
+from society.services.accreditation import lifecycle
+from society.services.accreditation.lifecycle import RequirementsNotMet, TransitionRefused
 from society.services.errors import DomainError, Forbidden
-from society.services.progress import progress_for
-from society.services.standing import accredited_on
+from society.services.training.progress import progress_for
+from society.services.accreditation.standing import accredited_on
 
 from . import factories
 

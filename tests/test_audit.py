@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from society.extensions import db
 from society.models import AuditEvent
-from society.services import audit
+from society.services.platform import audit
 
 from . import factories
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from society.extensions import db
 from society.models import AuditEvent
-from society.services import audit
+from society.services.platform import audit
 
 from . import factories
 

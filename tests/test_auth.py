@@ -5,7 +5,7 @@ import pytest
 
 from society.extensions import db
 from society.models import AuditEvent, User
-from society.services import accounts
+from society.services.platform import accounts
 from society.services.errors import InvalidInput
 
 from . import factories

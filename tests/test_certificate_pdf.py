@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from society.services import certificate_pdf, rendering
+from society.services.certificates import pdf as certificate_pdf, rendering
 
 from . import factories
 
@@ -163,7 +163,7 @@ def test_hostile_names_render_as_text_and_fetch_or_embed_nothing(hostile, tmp_pa
 def test_the_fetcher_refuses_everything_but_the_packages_static_files(tmp_path):
     """Even unescaped markup cannot reach a file, the network or an attachment."""
     html = (f"<p>x</p>{IMG_FILE}{IMG_METADATA}{ATTACHMENT}"
-            '<link rel=stylesheet href="../services/rendering.py"><img src="fonts/../../__init__.py">'
+            '<link rel=stylesheet href="../services/certificates/rendering.py"><img src="fonts/../../__init__.py">'
             '<img src="data:image/svg+xml;base64,PHN2Zy8+"><img src="logos/emblem.svg">')
     rendered = rendering.render_pdf(html)
     assert "0 embedded files" in embedded_files(rendered.pdf, tmp_path)
@@ -239,7 +239,7 @@ def validate(pdf: bytes, trusted_der: bytes):
     reader = PdfFileReader(BytesIO(pdf))
     assert len(reader.embedded_signatures) == 1
     context = ValidationContext(trust_roots=[asn1_x509.Certificate.load(trusted_der)])
-    from society.services.signing import outside_event_loop
+    from society.services.certificates.signing import outside_event_loop
 
     # Playwright's session-wide browser runs an event loop in this thread; pyHanko starts its own.
     return outside_event_loop(lambda: validate_pdf_signature(reader.embedded_signatures[0], context))

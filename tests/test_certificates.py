@@ -11,7 +11,7 @@ import pytest
 
 from society.extensions import db
 from society.models import AuditEvent, Certificate
-from society.services import certificates, rendering
+from society.services.certificates import issuing as certificates, rendering
 
 from . import factories
 
@@ -381,7 +381,7 @@ def test_cli_issues_due_certificates_with_a_progress_bar_and_a_zip(runner, socie
 def test_demo_accreditations_that_were_granted_have_certificates_without_pdfs_yet():
     from society.models import Accreditation
     from society.models.accreditation import VALID_ONCE_STATUSES
-    from society.services import demo
+    from society.services.platform import demo
 
     demo.seed(40, today=date(2026, 11, 23))
     granted = db.session.scalars(db.select(Accreditation).where(Accreditation.status.in_(VALID_ONCE_STATUSES))).all()
@@ -393,7 +393,7 @@ def test_demo_accreditations_that_were_granted_have_certificates_without_pdfs_ye
 
 def test_the_accreditation_services_grant_and_renewal_issue_certificates(society, admin):
     """The same, end to end through the accreditation lifecycle rather than a hand-sent signal."""
-    from society.services import accreditation as lifecycle
+    from society.services.accreditation import lifecycle
 
     person = factories.person(given_name="Gun", family_name="Granted")
     version = factories.rule_set_version(factories.rule_set(society), validity_months=60)

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from society.blueprints.dashboard.charts import bar_chart, nice_step
 from society.extensions import db
 from society.models import Flag
-from society.services import dashboard
+from society.services.platform import dashboard
 
 from . import factories
 from .queries import counting_queries

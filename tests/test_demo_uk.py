@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from society.extensions import db
 from society.models import Accreditation, Person
-from society.services import demo
-from society.services.progress import progress_for
+from society.services.platform import demo
+from society.services.training.progress import progress_for
 
 TODAY = date(2026, 11, 23)
 

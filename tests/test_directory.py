@@ -7,7 +7,7 @@ import pytest
 
 from society.extensions import db
 from society.models import GroupAudience
-from society.services import directory
+from society.services.groups import directory
 
 from . import factories
 from .queries import counting_queries

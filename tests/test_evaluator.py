@@ -4,10 +4,10 @@ from decimal import Decimal
 
 import pytest
 
-from society.services.evaluator import (
+from society.services.accreditation.evaluator import (
     PersonFacts, RecordFact, RequirementRule, VersionRules, evaluate, months_before, snapshot,
 )
-from society.services.rulesets import shipped_rule_set, version_from_data
+from society.services.accreditation.rulesets import shipped_rule_set, version_from_data
 
 ON = date(2025, 6, 1)
 STARTED = date(2022, 1, 1)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from society.models.rules import CONDITIONS, WINDOWS
 from society.models.training import RECORD_KINDS, UNITS
-from society.services.evaluator import (
+from society.services.accreditation.evaluator import (
     PersonFacts, RecordFact, RequirementRule, VersionRules, counts_toward, evaluate,
 )
 

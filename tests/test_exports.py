@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from society.services.exports import csv_lines
+from society.services.platform.exports import csv_lines
 
 
 def test_csv_lines_writes_a_header_then_rows_with_plain_values():

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from society.extensions import db
 from society.models import Attendance, AuditEvent, GroupSession
-from society.services import audit
+from society.services.platform import audit
 
 from . import factories
 from .queries import counting_queries

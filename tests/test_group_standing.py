@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from society.extensions import db
 from society.models import Flag, Group
-from society.services import directory, lapse
-from society.services.group_standing import accredited_group
+from society.services.groups import directory
+from society.services.flags import lapse
+from society.services.groups.standing import accredited_group
 
 from . import factories
 

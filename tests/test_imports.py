@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from society.extensions import db
 from society.models import AuditEvent, Group, ImportBatch, ImportFile, Membership, Person
-from society.services import imports
+from society.services.membership import imports
 
 from . import factories
 

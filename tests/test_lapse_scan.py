@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from society.extensions import db
 from society.models import Accreditation, Flag, JobRun
-from society.services import demo, job_runs, lapse
+from society.services.platform import demo, job_runs
+from society.services.flags import lapse
 
 from . import factories
 

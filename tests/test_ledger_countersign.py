@@ -7,7 +7,7 @@ import pytest
 
 from society.extensions import db
 from society.models import TrainingRecord
-from society.services import ledger
+from society.services.training import ledger
 from society.services.errors import DomainError
 
 from . import factories

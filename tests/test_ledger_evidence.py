@@ -8,7 +8,7 @@ import pytest
 
 from society.extensions import db
 from society.models import AuditEvent, TrainingRecord
-from society.services import evidence
+from society.services.training import evidence
 
 from . import factories
 

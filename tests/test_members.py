@@ -127,7 +127,7 @@ def test_search_follows_renames_and_removals_at_once(admin_client, society):
 def test_on_postgresql_a_name_search_is_served_by_the_trigram_indexes(society):
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL's trigram indexes (migration 0003); SQLite has its own (0002)")
-    from society.services.member_list import people_matching
+    from society.services.membership.member_list import people_matching
 
     query = people_matching("lindqvist").compile(dialect=db.engine.dialect, compile_kwargs={"literal_binds": True})
     connection = db.session.connection()
@@ -143,7 +143,8 @@ def test_on_postgresql_a_bulk_write_brings_the_planners_statistics_up_to_date(so
         pytest.skip("PostgreSQL's statistics; SQLite plans without them")
     from decimal import Decimal
 
-    from society.services import members, planner
+    from society.services.membership import members
+    from society.services.platform import planner
 
     for n in range(6):
         factories.member(society, given_name=f"Bulk{n}")
@@ -207,7 +208,7 @@ def test_pagination(app, admin_client, society):
 
 def test_large_results_count_the_same_as_small_ones(admin_client, society, monkeypatch):
     """Past SMALL_RESULT matches the totals come from other queries; they must agree."""
-    from society.services import member_list
+    from society.services.membership import member_list
 
     make_people(society)
     factories.member(society, family_name="Extra")
@@ -224,7 +225,7 @@ def test_large_results_count_the_same_as_small_ones(admin_client, society, monke
 
 def test_large_results_page_in_index_order(app, admin_client, society, monkeypatch):
     """Past SMALL_RESULT matches the list walks an index instead of sorting; same answer."""
-    from society.services import member_list
+    from society.services.membership import member_list
 
     for n in range(6):
         factories.member(society, given_name="G", family_name=f"F{5 - n}", joined_on=date(2020, 1, 1 + n))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from society.extensions import db
 from society.models import Membership
-from society.services.membership_status import STATUSES, membership_status, status_condition
+from society.services.membership.status import STATUSES, membership_status, status_condition
 
 from . import factories
 

@@ -132,7 +132,7 @@ def test_only_one_open_flag_per_cause():
 
 def test_accreditation_validity_follows_grant_expiry_and_suspension():
 
-    from society.services.standing import accredited_on, accredited_people_on
+    from society.services.accreditation.standing import accredited_on, accredited_people_on
 
     society = factories.society()
     version = factories.rule_set_version(factories.rule_set(society), validity_months=60)

@@ -1,7 +1,7 @@
 """Group norms are a pure function of counts and the society's norms: warnings, never refusals."""
 import pytest
 
-from society.services.norms import Norms, check
+from society.services.groups.norms import Norms, check
 
 from . import factories
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 from society.extensions import db
 from society.models.rules import WINDOWS
 from society.models.training import RECORD_KINDS, UNITS
-from society.services.evaluator import RecordFact, evaluate, person_facts, snapshot
-from society.services.progress import progress_for
+from society.services.accreditation.evaluator import RecordFact, evaluate, person_facts, snapshot
+from society.services.training.progress import progress_for
 
 from . import factories
 from .queries import counting_queries

@@ -9,7 +9,7 @@ from werkzeug.http import http_date, parse_date
 from society.access import public
 from society.extensions import db
 from society.models import Group, GroupAudience
-from society.services import http_cache
+from society.services.platform import http_cache
 
 from . import factories
 from .conftest import make_app
@@ -192,7 +192,7 @@ def test_a_bad_request_under_the_api_is_a_400_problem(fresh_app):
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(fresh_app, monkeypatch):
-    from society.services import directory
+    from society.services.groups import directory
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals")

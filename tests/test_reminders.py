@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from society.database import writing
 from society.extensions import db
 from society.models import JobRun, ReminderSent
-from society.services import job_runs, reminders
+from society.services.platform import job_runs
+from society.services.flags import reminders
 
 from . import factories
 from .mailbox import free_port, mail_on, smtp_server  # noqa: F401 - fixtures

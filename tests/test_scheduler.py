@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from society import jobs
+from society import scheduler
 from society.database import writing
 from society.extensions import db
 from society.models import Flag, JobRun, ReminderSent, SchedulerLease
-from society.services import demo, job_runs, scheduler_lease
+from society.services.platform import demo, job_runs, scheduler_lease
 
 from . import factories
 from .conftest import TEST_SECRET
@@ -100,7 +100,7 @@ def test_runs_racing_for_one_key_execute_once(app):
 # -- the wiring -----------------------------------------------------------------------------------
 
 def test_daily_jobs_have_explicit_ids_coalesce_and_a_generous_misfire_grace(app):
-    process = jobs.SchedulerProcess(app)
+    process = scheduler.SchedulerProcess(app)
     process.add_jobs()
     process.scheduler.start(paused=True)
     daily = {job.id: job for job in process.scheduler.get_jobs()}
@@ -115,26 +115,26 @@ def test_daily_jobs_have_explicit_ids_coalesce_and_a_generous_misfire_grace(app)
 
 def test_a_bad_time_setting_is_refused():
     with pytest.raises(ValueError, match="HH:MM"):
-        jobs.parse_time("2 am")
+        scheduler.parse_time("2 am")
 
 
 def test_the_reloader_watcher_does_not_start_a_second_scheduler(app, monkeypatch):
     monkeypatch.setattr(app, "debug", True)
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
-    assert jobs.start_in_process_scheduler(app) is None  # the watcher process
+    assert scheduler.start_in_process_scheduler(app) is None  # the watcher process
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
-    monkeypatch.setattr(jobs.SchedulerProcess, "start", lambda self: None)
-    assert jobs.start_in_process_scheduler(app) is not None  # the child that serves
+    monkeypatch.setattr(scheduler.SchedulerProcess, "start", lambda self: None)
+    assert scheduler.start_in_process_scheduler(app) is not None  # the child that serves
 
 
 def test_a_cli_command_other_than_run_does_not_start_the_in_process_scheduler(app, monkeypatch):
     import click
 
-    monkeypatch.setattr(jobs.SchedulerProcess, "start", lambda self: None)
+    monkeypatch.setattr(scheduler.SchedulerProcess, "start", lambda self: None)
     with click.Context(click.Command("upgrade")):
-        assert jobs.start_in_process_scheduler(app) is None
+        assert scheduler.start_in_process_scheduler(app) is None
     with click.Context(click.Command("run")):
-        assert jobs.start_in_process_scheduler(app) is not None
+        assert scheduler.start_in_process_scheduler(app) is not None
 
 
 def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_claimed(app, monkeypatch):
@@ -143,7 +143,7 @@ def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_
     monkeypatch.setitem(app.config, "JOB_MISFIRE_GRACE_SECONDS", 24 * 3600)
     factories.job_run(job="reminders", run_key=date.today().isoformat())
     db.session.commit()
-    process = jobs.SchedulerProcess(app)
+    process = scheduler.SchedulerProcess(app)
     process.keep_lease()
     catch_up = {job.id for job in process.scheduler.get_jobs()}
     assert process.active and catch_up == {"lapse-scan-catch-up"}
@@ -151,7 +151,7 @@ def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_
 
 def test_a_standing_by_scheduler_does_not_run_jobs(app):
     assert scheduler_lease.hold("scheduler", "someone-else", 600)
-    process = jobs.SchedulerProcess(app)
+    process = scheduler.SchedulerProcess(app)
     process.run_daily("lapse-scan")
     assert not process.active
     assert db.session.scalar(select(func.count(JobRun.id))) == 0
@@ -246,7 +246,7 @@ def test_a_scan_killed_half_way_leaves_no_flag_and_the_next_run_completes_it(app
     demo.seed(12, today=date(2026, 11, 23))
     db.session.commit()
     # The process kills itself after inserting the new flags, before resolving the old and committing.
-    killer = ("import os, signal, sys; import society.services.lapse as lapse; "
+    killer = ("import os, signal, sys; import society.services.flags.lapse as lapse; "
               "lapse._resolve = lambda *a, **k: os.kill(os.getpid(), signal.SIGKILL); "
               "from flask.cli import main; sys.argv = ['flask'] + sys.argv[1:]; main()")
     result = subprocess.run([sys.executable, "-c", killer, "--app", "society", "jobs", "run", "lapse-scan",

@@ -7,7 +7,7 @@ from society.extensions import db
 from society.models import (
     Accreditation, DuesPayment, Group, GroupLeader, Person, RuleSet, RuleSetVersion, Society, User,
 )
-from society.services import demo
+from society.services.platform import demo
 
 TODAY = date(2026, 11, 23)
 

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from society import signals
 from society.extensions import db
 from society.models import Attendance, GroupSession, TrainingRecord
-from society.services import attendance
+from society.services.groups import attendance
 
 from . import factories
 

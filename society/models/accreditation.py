@@ -51,7 +51,7 @@ class Accreditation(Timestamps, db.Model):
     )
 
     def is_valid_on(self, day: date) -> bool:
-        """Whether the credential held on ``day`` (see services/standing.py for the SQL twin)."""
+        """Whether the credential held on ``day`` (see services/accreditation/standing.py for the SQL twin)."""
         return (
             self.status in VALID_ONCE_STATUSES
             and self.granted_on is not None

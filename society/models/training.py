@@ -25,7 +25,7 @@ class TrainingRecord(Timestamps, db.Model):
         UniqueConstraint("session_id", "person_id", "kind"),
         Index("ix_training_records_person_status_date", "person_id", "status", "occurred_on"),
         Index("ix_training_records_status_created", "status", "created_at"),
-        # Covers the progress query (services/progress.py): one leader's approved records,
+        # Covers the progress query (services/training/progress.py): one leader's approved records,
         # added up by the facts rules look at, read from the index alone and in group order.
         Index("ix_training_records_progress", "person_id", "status", "kind", "unit", "in_person",
               "with_accredited_leader", "occurred_on", "units", "minutes"),

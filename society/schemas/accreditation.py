@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, fields, validate
 
-from ..services.accreditation_list import LIST_STATUSES
+from ..services.accreditation.listing import LIST_STATUSES
 from .base import FormSchema
 
 STATUS_LABELS = {

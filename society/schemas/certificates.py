@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
-from ..services.certificates import STATUSES, normalize_number
+from ..services.certificates.issuing import STATUSES, normalize_number
 from .base import FormSchema, must
 
 NUMBER_HELP = _l("A certificate number looks like %(example)s.", example="SBS-2026-7K3Q9P")

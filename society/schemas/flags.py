@@ -3,7 +3,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
 from ..models.flags import FLAG_KINDS, SUBJECT_TYPES
-from ..services.flags import STATES
+from ..services.flags.inbox import STATES
 from .base import FormSchema
 
 

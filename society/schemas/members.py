@@ -8,8 +8,8 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from flask_babel import lazy_gettext as _l
 
 from ..models.people import END_REASONS, MEMBER_CATEGORIES, PROFESSIONS
-from ..services.member_list import SORTS
-from ..services.membership_status import STATUSES
+from ..services.membership.member_list import SORTS
+from ..services.membership.status import STATUSES
 from .base import FormSchema
 
 PHONE = validate.Regexp(r"^\+?[0-9 ()./-]{3,40}$", error=_l("Use digits, spaces and + ( ) - . / only."))

@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from ..models.training import RECORD_KINDS, RECORD_STATUSES, UNITS
-from ..services.ledger import LOGGABLE_KINDS
+from ..services.training.ledger import LOGGABLE_KINDS
 from .base import FormSchema
 
 MAX_UNITS = Decimal(1000)

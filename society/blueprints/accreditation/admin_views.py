@@ -17,14 +17,15 @@ from ...schemas.accreditation import (
     StartPathwaySchema,
 )
 from ...schemas.base import load_filters, load_form
-from ...services import accreditation as lifecycle
-from ...services import accreditation_list, audit
+from ...services.accreditation import lifecycle
+from ...services.accreditation import listing as accreditation_list
+from ...services.platform import audit
 from ...services.errors import DomainError
-from ...services.exports import csv_response
-from ...services.progress import progress_for
+from ...services.platform.exports import csv_response
+from ...services.training.progress import progress_for
 from . import bp
 from .labels import template_labels
-from ...services.text_search import person_matches
+from ...services.platform.text_search import person_matches
 
 bp.context_processor(template_labels)
 

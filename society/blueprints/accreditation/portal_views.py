@@ -12,9 +12,9 @@ from ...extensions import db
 from ...models import Accreditation, RuleSetVersion
 from ...schemas.accreditation import ApplySchema
 from ...schemas.base import load_form
-from ...services import accreditation as lifecycle
+from ...services.accreditation import lifecycle
 from ...services.errors import DomainError
-from ...services.progress import progress_for
+from ...services.training.progress import progress_for
 from . import bp
 
 IN_PROGRESS = ("in_training", "applied", "rejected")

@@ -2,7 +2,7 @@ from flask import Blueprint
 from flask_babel import lazy_gettext as _l
 
 from ... import navigation
-from ...services.audit_trail import changes_of
+from ...services.platform.audit_trail import changes_of
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 

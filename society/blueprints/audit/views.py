@@ -8,9 +8,9 @@ from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.audit import AuditFilterSchema
 from ...schemas.base import load_filters
-from ...services import audit
-from ...services.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, society_trail
-from ...services.exports import csv_response
+from ...services.platform import audit
+from ...services.platform.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, society_trail
+from ...services.platform.exports import csv_response
 from . import bp
 
 ENTITY_TYPES = sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers)

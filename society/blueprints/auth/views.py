@@ -9,7 +9,7 @@ from ...access import login_required, public
 from ...extensions import db
 from ...schemas.accounts import LoginSchema, PasswordChangeSchema
 from ...schemas.base import load_form
-from ...services import accounts
+from ...services.platform import accounts
 from ...services.errors import DomainError
 from . import bp
 

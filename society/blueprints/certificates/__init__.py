@@ -4,7 +4,7 @@ from flask import Blueprint
 from flask_smorest import Blueprint as ApiBlueprint
 
 from ... import navigation
-from ...services import certificates as _issuing  # noqa: F401  (issues a certificate on every grant or renewal)
+from ...services.certificates import issuing as _issuing  # noqa: F401  (issues a certificate on every grant or renewal)
 
 
 def N_(text: str) -> str:

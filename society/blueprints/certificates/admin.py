@@ -10,8 +10,9 @@ from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.base import load_filters, load_form
 from ...schemas.certificates import CertificateExportSchema, CertificateSearchSchema, IssuedOnSchema
-from ...services import audit, certificate_pdf, certificates
-from ...services.exports import csv_response
+from ...services.platform import audit
+from ...services.certificates import pdf as certificate_pdf, issuing as certificates
+from ...services.platform.exports import csv_response
 from ...services.errors import InvalidInput
 from . import bp
 

@@ -4,7 +4,7 @@ from datetime import date
 from ...access import public
 from ...extensions import limiter
 from ...schemas.certificates import VerificationSchema
-from ...services import certificates
+from ...services.certificates import issuing as certificates
 from . import api_bp
 from .views import rate_limit
 

@@ -6,9 +6,9 @@ import click
 from ...database import writing
 from ...extensions import db
 from ...models import Society
-from ...services import certificate_pdf, certificates
+from ...services.certificates import pdf as certificate_pdf, issuing as certificates
 from ...services.errors import DomainError
-from ...services.rendering import RenderError
+from ...services.certificates.rendering import RenderError
 from . import bp
 
 

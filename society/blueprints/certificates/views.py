@@ -10,7 +10,7 @@ from ...extensions import db, limiter
 from ...models import Certificate
 from ...schemas.base import load_form
 from ...schemas.certificates import VerifyFormSchema
-from ...services import certificate_pdf, certificates
+from ...services.certificates import pdf as certificate_pdf, issuing as certificates
 from ...services.errors import NotFound
 from . import bp
 

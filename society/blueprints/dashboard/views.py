@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 
 from ...access import roles_required
 from ...schemas.groups import LABELS
-from ...services import dashboard
+from ...services.platform import dashboard
 from . import bp
 from .charts import bar_chart
 

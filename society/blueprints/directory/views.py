@@ -8,7 +8,7 @@ from flask.views import MethodView
 from ... import api
 from ...access import PUBLIC
 from ...schemas.directory import GroupPageSchema, GroupQuerySchema, GroupSchema, SocietyPageSchema, SocietyQuerySchema
-from ...services import directory
+from ...services.groups import directory
 from . import api_bp
 
 # Instances, not classes: webargs would build (and deep-copy) a schema on every request.

@@ -12,10 +12,10 @@ from ...extensions import db
 from ...models.flags import FLAG_KINDS, SUBJECT_TYPES
 from ...schemas.base import load_form
 from ...schemas.flags import AcknowledgeSchema, FlagFilterSchema
-from ...services import audit
-from ...services import flags as flag_service
-from ...services.exports import csv_response
-from ...services.flag_wording import describe
+from ...services.platform import audit
+from ...services.flags import inbox as flag_service
+from ...services.platform.exports import csv_response
+from ...services.flags.wording import describe
 from . import bp
 
 KIND_LABELS = {

@@ -8,7 +8,7 @@ from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.base import load_form
 from ...schemas.groups import EndFormSchema, LeaderFormSchema, ParticipantFormSchema
-from ...services import groups, roster
+from ...services.groups import register as groups, roster
 from ...services.errors import InvalidInput
 from . import bp
 from .views import choices, flash_norms, render_show

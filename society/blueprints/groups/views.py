@@ -11,8 +11,10 @@ from ...extensions import db
 from ...schemas.base import load_form
 from ...schemas.groups import LABELS, GroupFilterSchema, GroupFormSchema
 from ...schemas.groups import choices as choices_of
-from ...services import attendance, audit, groups, standing
-from ...services.exports import csv_response
+from ...services.groups import attendance, register as groups
+from ...services.platform import audit
+from ...services.accreditation import standing
+from ...services.platform.exports import csv_response
 from ...services.errors import InvalidInput
 from . import bp
 

@@ -10,7 +10,7 @@ from ...extensions import db
 from ...models import ImportBatch
 from ...schemas.base import load_form
 from ...schemas.imports import UploadSchema
-from ...services import imports
+from ...services.membership import imports
 from ...services.errors import InvalidInput
 from . import bp
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import click
 
-from ...services import job_runs
+from ...services.platform import job_runs
 from . import bp
 
 

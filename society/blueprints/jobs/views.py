@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from ...access import admin_society_id, roles_required
 from ...schemas.base import load_form
 from ...schemas.jobs import RunNowSchema
-from ...services import job_runs, scheduler_lease
+from ...services.platform import job_runs, scheduler_lease
 from . import bp
 
 JOB_LABELS = {"lapse-scan": _l("Lapse scan"), "reminders": _l("Expiry reminders")}

@@ -17,9 +17,10 @@ from ...models import Person, TrainingRecord
 from ...models.training import RECORD_KINDS, RECORD_STATUSES
 from ...schemas.base import load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
-from ...services import audit, evidence, ledger
+from ...services.platform import audit
+from ...services.training import evidence, ledger
 from ...services.errors import DomainError, InvalidInput
-from ...services.exports import csv_response
+from ...services.platform.exports import csv_response
 from . import bp
 
 

@@ -13,10 +13,11 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
-from ...services import audit, member_list, members
+from ...services.platform import audit
+from ...services.membership import member_list, members
 from ...services.errors import DomainError, InvalidInput
-from ...services.exports import csv_response
-from ...services.membership_status import STATUSES, status_of
+from ...services.platform.exports import csv_response
+from ...services.membership.status import STATUSES, status_of
 from . import bp
 from .labels import CATEGORY_LABELS, PROFESSION_LABELS, STATUS_LABELS, all_labels
 

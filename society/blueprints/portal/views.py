@@ -17,7 +17,8 @@ from ...models import Accreditation, Group, TrainingRecord
 from ...models.training import UNITS
 from ...schemas.base import load_form
 from ...schemas.training import MyRecordsFilterSchema, RecordFormSchema
-from ...services import evidence, ledger, led_groups
+from ...services.training import evidence, ledger
+from ...services.groups import led_groups
 from ...services.errors import DomainError, InvalidInput
 from . import bp
 

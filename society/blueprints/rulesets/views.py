@@ -12,7 +12,7 @@ from ...extensions import db
 from ...models import Accreditation, Requirement, RuleSet, RuleSetVersion, Society
 from ...schemas.base import load_form
 from ...schemas.rules import CopyVersionSchema, RequirementSchema, RuleSetSchema, VersionSchema, label_context
-from ...services import rulesets
+from ...services.accreditation import rulesets
 from ...services.errors import DomainError
 from . import bp
 

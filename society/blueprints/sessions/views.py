@@ -16,9 +16,10 @@ from ...models import Group
 from ...schemas.base import load_form
 from ...schemas.groups import LABELS, SessionFormSchema
 from ...schemas.groups import choices as choices_of
-from ...services import attendance, audit, groups, roster
+from ...services.groups import attendance, register as groups, roster
+from ...services.platform import audit
 from ...services.errors import InvalidInput
-from ...services.exports import csv_response
+from ...services.platform.exports import csv_response
 from . import bp
 
 

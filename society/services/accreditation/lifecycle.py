@@ -1,0 +1,280 @@
+"""The accreditation lifecycle: start, apply, grant or reject, renew, suspend, revoke,
+reinstate, expire, move to another rule-set version.
+
+Each step checks that it is allowed from the current status, changes the accreditation,
+records an AccreditationDecision (who, when, why) and sends a domain signal
+(``accreditation_granted`` on grant and renew, ``accreditation_changed`` otherwise).
+Functions flush; the caller commits.
+
+    in_training --apply--> applied --grant--> granted --suspend--> suspended --reinstate--> granted
+         ^                    |                  |  \\--revoke--> revoked <--revoke--/
+         \\---(re-apply)-- rejected              |--expire--> expired --renew--> granted
+"""
+from datetime import date, datetime, timezone
+
+from flask_babel import gettext as _, lazy_gettext as _l
+
+from ... import signals
+from ...extensions import db
+from ...models import Accreditation, AccreditationDecision, Membership, Person, RuleSet, RuleSetVersion, User
+from ...models._base import utcnow
+from ...schemas.accreditation import STATUS_LABELS
+from ..platform import audit
+from ..errors import Conflict, DomainError, Forbidden
+from .evaluator import months_before
+from ..training.progress import progress_for
+from .rulesets import version_in_force
+
+# Pathways that still count: a person cannot start a second one on the same rule set.
+OPEN_STATUSES = ("in_training", "applied", "rejected", "granted", "suspended", "expired")
+MOVABLE_STATUSES = ("in_training", "applied", "rejected")
+
+
+class TransitionRefused(Conflict):
+    title = _l("Not possible now")
+
+
+class RequirementsNotMet(DomainError):
+    status = 422
+    title = _l("Requirements not met")
+
+
+def add_months(day: date, months: int) -> date:
+    return months_before(day, -months)
+
+
+def society_id_of(accreditation: Accreditation) -> int:
+    return accreditation.rule_set_version.rule_set.society_id
+
+
+# -- the steps ---------------------------------------------------------------------
+
+def start_pathway(person: Person, rule_set: RuleSet, on: date, by: User | None = None,
+                  reason: str | None = None) -> Accreditation:
+    """Put ``person`` on the version of ``rule_set`` in force on ``on`` (the day training started)."""
+    _check_actor(by, rule_set.society_id)
+    is_member = db.session.scalar(db.select(Membership.id).where(
+        Membership.person_id == person.id, Membership.society_id == rule_set.society_id).limit(1))
+    if is_member is None:
+        raise DomainError(_("%(name)s is not a member of the society that owns this rule set.", name=person.full_name))
+    version = version_in_force(rule_set, on)
+    if version is None:
+        raise DomainError(_("No version of %(title)s is in force on %(day)s.", title=rule_set.credential_title,
+                            day=on.isoformat()), field="training_started_on")
+    existing = db.session.scalar(
+        db.select(Accreditation).join(RuleSetVersion)
+        .where(Accreditation.person_id == person.id, RuleSetVersion.rule_set_id == rule_set.id,
+               Accreditation.status.in_(OPEN_STATUSES)).limit(1))
+    if existing is not None:
+        raise TransitionRefused(_("%(name)s is already on this pathway (status: %(status)s).",
+                                  name=person.full_name, status=existing.status))
+    accreditation = Accreditation(person=person, rule_set_version=version, status="in_training",
+                                  training_started_on=on)
+    db.session.add(accreditation)
+    _decide(accreditation, "start", None, by, reason or _("Pathway started on version %(label)s.", label=version.label))
+    _changed(accreditation, "start", on, reason)
+    return accreditation
+
+
+def apply(accreditation: Accreditation, on: date, by: User | None = None, reason: str | None = None) -> Accreditation:
+    """Apply for the credential. A leader may apply only when the evaluator says every
+    requirement is met; an administrator may enter an application on a candidate's behalf."""
+    _require(accreditation, "apply", ("in_training", "rejected"))
+    on_behalf = by is not None and by.role == "admin"
+    if on_behalf:
+        _check_actor(by, society_id_of(accreditation))
+    elif by is not None and by.person_id != accreditation.person_id:
+        raise Forbidden(_("You can only apply for your own accreditation."))
+    report = progress_for(accreditation, on)
+    if not report.met and not on_behalf:
+        raise RequirementsNotMet(_("Not every requirement is met yet (%(met)s of %(all)s); see your progress.",
+                                   met=report.clauses_met, all=len(report.clauses)))
+    accreditation.applied_at = utcnow()
+    _decide(accreditation, "apply", "applied", by, reason)
+    _changed(accreditation, "apply", on, reason)
+    return accreditation
+
+
+def grant(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
+    """Grant the credential from ``on``; it expires after the version's validity, if it sets one."""
+    _require(accreditation, "grant", ("applied",))
+    _check_admin(by, accreditation)
+    validity = accreditation.rule_set_version.validity_months
+    accreditation.granted_on = on
+    accreditation.expires_on = add_months(on, validity) if validity else None
+    accreditation.invalid_from = None
+    accreditation.public_reason = None
+    _decide(accreditation, "grant", "granted", by, reason, expires_on=accreditation.expires_on)
+    signals.accreditation_granted.send(accreditation, action="grant", on=on, actor=audit.current_actor())
+    return accreditation
+
+
+def reject(accreditation: Accreditation, by: User, reason: str, on: date) -> Accreditation:
+    _require(accreditation, "reject", ("applied",))
+    _check_admin(by, accreditation)
+    _need_reason(reason)
+    _decide(accreditation, "reject", "rejected", by, reason)
+    _changed(accreditation, "reject", on, reason)
+    return accreditation
+
+
+def renew(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
+    """A new expiry date: one validity period from the current expiry when renewed before it,
+    from ``on`` when it had expired (validity then restarts on ``on``)."""
+    _require(accreditation, "renew", ("granted", "expired"))
+    _check_admin(by, accreditation)
+    validity = accreditation.rule_set_version.validity_months
+    if not validity:
+        raise TransitionRefused(_("This rule set sets no validity period, so there is nothing to renew."))
+    current = accreditation.expires_on
+    if accreditation.status == "expired" or current is None or current < on:
+        accreditation.granted_on = on
+        base = on
+    else:
+        base = current
+    accreditation.expires_on = add_months(base, validity)
+    _decide(accreditation, "renew", "granted", by, reason, expires_on=accreditation.expires_on)
+    signals.accreditation_granted.send(accreditation, action="renew", on=on, actor=audit.current_actor())
+    return accreditation
+
+
+def suspend(accreditation: Accreditation, by: User, reason: str, on: date,
+            public_reason: str | None = None) -> Accreditation:
+    """Stop validity from ``on`` until reinstated."""
+    _require(accreditation, "suspend", ("granted",))
+    _check_admin(by, accreditation)
+    _need_reason(reason)
+    accreditation.invalid_from = on
+    accreditation.public_reason = public_reason
+    _decide(accreditation, "suspend", "suspended", by, reason)
+    _changed(accreditation, "suspend", on, reason)
+    return accreditation
+
+
+def revoke(accreditation: Accreditation, by: User, reason: str, on: date,
+           public_reason: str | None = None) -> Accreditation:
+    """End validity for good from ``on`` (or from an earlier suspension)."""
+    _require(accreditation, "revoke", ("granted", "suspended"))
+    _check_admin(by, accreditation)
+    _need_reason(reason)
+    if accreditation.invalid_from is None or accreditation.invalid_from > on:
+        accreditation.invalid_from = on
+    accreditation.public_reason = public_reason or accreditation.public_reason
+    _decide(accreditation, "revoke", "revoked", by, reason)
+    _changed(accreditation, "revoke", on, reason)
+    return accreditation
+
+
+def reinstate(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
+    _require(accreditation, "reinstate", ("suspended",))
+    _check_admin(by, accreditation)
+    accreditation.invalid_from = None
+    accreditation.public_reason = None
+    _decide(accreditation, "reinstate", "granted", by, reason)
+    _changed(accreditation, "reinstate", on, reason)
+    return accreditation
+
+
+def expire(accreditation: Accreditation, on: date, by: User | None = None, reason: str | None = None) -> Accreditation:
+    """Mark a credential whose expiry date has passed as expired (the lapse scan passes no ``by``)."""
+    _require(accreditation, "expire", ("granted", "suspended"))
+    if by is not None:
+        _check_admin(by, accreditation)
+    if accreditation.expires_on is None or accreditation.expires_on >= on:
+        when = accreditation.expires_on.isoformat() if accreditation.expires_on else _("never")
+        raise TransitionRefused(_("This accreditation expires %(when)s, not before; suspend or revoke it to end it "
+                                  "early.", when=when))
+    _decide(accreditation, "expire", "expired", by, reason or _("Expired on %(day)s.",
+                                                               day=accreditation.expires_on.isoformat()))
+    _changed(accreditation, "expire", on, reason)
+    return accreditation
+
+
+def move_version(accreditation: Accreditation, version: RuleSetVersion, by: User, reason: str,
+                 on: date) -> Accreditation:
+    """Move a candidate to another version of the same rule set (grandfathering is the default)."""
+    _require(accreditation, "move", MOVABLE_STATUSES)
+    _check_admin(by, accreditation)
+    _need_reason(reason)
+    current = accreditation.rule_set_version
+    if version.rule_set_id != current.rule_set_id:
+        raise DomainError(_("Choose a version of the same rule set."), field="version_id")
+    if version.id == current.id:
+        raise DomainError(_("The candidate is on version %(label)s already.", label=version.label), field="version_id")
+    accreditation.rule_set_version = version
+    note = _("Moved from version %(old)s to %(new)s: %(reason)s", old=current.label, new=version.label, reason=reason)
+    _decide(accreditation, "move_version", accreditation.status, by, note)
+    _changed(accreditation, "move_version", on, reason)
+    return accreditation
+
+
+# What an administrator may do from each status, for the pages (the functions above decide).
+ADMIN_ACTIONS = {
+    "in_training": ("apply", "move_version"),
+    "applied": ("grant", "reject", "move_version"),
+    "rejected": ("apply", "move_version"),
+    "granted": ("renew", "suspend", "revoke", "expire"),
+    "suspended": ("reinstate", "revoke", "expire"),
+    "expired": ("renew",),
+    "revoked": (),
+}
+
+
+def actions_for(accreditation: Accreditation) -> tuple[str, ...]:
+    actions = ADMIN_ACTIONS.get(accreditation.status, ())
+    if not accreditation.rule_set_version.validity_months:
+        actions = tuple(a for a in actions if a not in ("renew", "expire"))
+    return actions
+
+
+# -- the parts ---------------------------------------------------------------------
+
+# What a refused step is called in "... cannot %(step)s": the verb alone, in the reader's language.
+STEP_NAMES = {"apply": _l("apply"), "grant": _l("grant"), "reject": _l("reject"), "renew": _l("renew"),
+              "suspend": _l("suspend"), "revoke": _l("revoke"), "reinstate": _l("reinstate"), "expire": _l("expire"),
+              "move": _l("move to another version")}
+
+
+def _require(accreditation: Accreditation, step: str, allowed: tuple[str, ...]) -> None:
+    if accreditation.status not in allowed:
+        raise TransitionRefused(_("An accreditation that is %(status)s cannot %(step)s (only when %(allowed)s).",
+                                  status=STATUS_LABELS[accreditation.status], step=STEP_NAMES[step],
+                                  allowed=_(" or ").join(str(STATUS_LABELS[s]) for s in allowed)))
+
+
+def _check_actor(by: User | None, society_id: int) -> None:
+    if by is not None and by.role == "admin" and by.society_id != society_id:
+        raise Forbidden(_("Administrators act for their own society only."))
+
+
+def _check_admin(by: User | None, accreditation: Accreditation) -> None:
+    if by is None or by.role != "admin":
+        raise Forbidden(_("Only an administrator of the society decides on accreditations."))
+    _check_actor(by, society_id_of(accreditation))
+
+
+def _need_reason(reason: str | None) -> None:
+    if not reason or not reason.strip():
+        raise DomainError(_("Give a reason; it is kept in the accreditation's history."), field="reason")
+
+
+def _decide(accreditation: Accreditation, action: str, to_status: str | None, by: User | None,
+            reason: str | None, expires_on: date | None = None) -> AccreditationDecision:
+    before = accreditation.status if action != "start" else None
+    if to_status is not None:
+        accreditation.status = to_status
+    if by is not None and by.role == "admin":
+        accreditation.decided_by_id = by.id
+    if reason and action not in ("start", "apply"):
+        accreditation.decision_reason = reason
+    decision = AccreditationDecision(
+        accreditation=accreditation, action=action, from_status=before, to_status=accreditation.status,
+        decided_by_id=by.id if by is not None else None, decided_at=datetime.now(timezone.utc),
+        reason=reason, expires_on=expires_on)
+    db.session.add(decision)
+    db.session.flush()
+    return decision
+
+
+def _changed(accreditation: Accreditation, action: str, on: date, reason: str | None) -> None:
+    signals.accreditation_changed.send(accreditation, action=action, on=on, reason=reason)

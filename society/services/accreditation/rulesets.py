@@ -1,0 +1,196 @@
+"""Rule sets as data: loading the shipped examples (or any society's own) from JSON."""
+import json
+from datetime import date
+from decimal import Decimal
+from importlib import resources
+
+from flask_babel import gettext as _
+
+from ...extensions import db
+from ...models import Requirement, RuleSet, RuleSetVersion, Society
+from ..errors import Conflict, InvalidInput
+
+SHIPPED = ("se", "uk", "us", "de", "anz")
+
+
+def shipped_rule_set(name: str) -> dict:
+    return json.loads(resources.files("society.rulesets").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+
+
+def ensure_society(data: dict) -> Society:
+    society = db.session.scalar(db.select(Society).where(Society.code == data["code"]))
+    if society is None:
+        society = Society(**data)
+        db.session.add(society)
+        db.session.flush()
+    return society
+
+
+def load_rule_set(data: dict, society: Society) -> RuleSet:
+    """Create the rule set and its versions described by ``data`` (idempotent by code and label)."""
+    rule_set = db.session.scalar(
+        db.select(RuleSet).where(RuleSet.society_id == society.id, RuleSet.code == data["code"])
+    )
+    if rule_set is None:
+        rule_set = RuleSet(society=society, code=data["code"], credential_title=data["credential_title"],
+                           description=data.get("description"))
+        db.session.add(rule_set)
+    existing = {version.label for version in rule_set.versions}
+    for version_data in data["versions"]:
+        if version_data["label"] not in existing:
+            rule_set.versions.append(_version(version_data))
+    db.session.flush()
+    return rule_set
+
+
+def _version(data: dict) -> RuleSetVersion:
+    pace = {key: Decimal(str(data[key])) for key in ("pace_supervision_per_year", "pace_leading_per_year") if data.get(key)}
+    version = RuleSetVersion(
+        label=data["label"],
+        effective_from=date.fromisoformat(data["effective_from"]),
+        effective_to=date.fromisoformat(data["effective_to"]) if data.get("effective_to") else None,
+        validity_months=data.get("validity_months"),
+        warning_days=data.get("warning_days", "90,60,30"),
+        notes=data.get("notes"),
+        **pace,
+    )
+    for requirement in data["requirements"]:
+        version.requirements.append(Requirement(
+            clause=requirement.get("clause", 1), option=requirement.get("option", "a"),
+            applies_if=requirement.get("applies_if"), label=requirement["label"], kind=requirement["kind"],
+            also_counts=requirement.get("also_counts"), unit=requirement["unit"],
+            minutes_per_unit=requirement.get("minutes_per_unit"), minimum=Decimal(str(requirement["minimum"])),
+            window_kind=requirement.get("window", "none"), window_months=requirement.get("window_months"),
+            requires_accredited_leader=requirement.get("requires_accredited_leader", False),
+            in_person_only=requirement.get("in_person_only", False),
+        ))
+    return version
+
+
+def load_shipped() -> dict[str, RuleSet]:
+    """Load the five shipped rule sets with their societies; returns them by short name."""
+    loaded = {}
+    for name in SHIPPED:
+        data = shipped_rule_set(name)
+        loaded[name] = load_rule_set(data, ensure_society(data["society"]))
+    return loaded
+
+
+def version_in_force(rule_set: RuleSet, day: date) -> RuleSetVersion | None:
+    """The version a candidate starting on ``day`` is put on."""
+    candidates = [v for v in rule_set.versions if v.in_force_on(day)]
+    return max(candidates, key=lambda v: v.effective_from) if candidates else None
+
+
+def version_from_data(data: dict) -> RuleSetVersion:
+    """A version (with its requirements, not yet saved) as the shipped JSON describes it."""
+    return _version(data)
+
+
+# -- editing rule sets as data (the administrators' pages) ------------------------------
+
+RULE_SET_FIELDS = ("code", "credential_title", "description")
+VERSION_FIELDS = ("label", "effective_from", "effective_to", "validity_months", "warning_days",
+                  "pace_supervision_per_year", "pace_leading_per_year", "notes")
+REQUIREMENT_FIELDS = ("clause", "option", "applies_if", "label", "kind", "also_counts", "unit", "minutes_per_unit",
+                      "minimum", "window_kind", "window_months", "requires_accredited_leader", "in_person_only")
+
+
+def create_rule_set(society_id: int, data: dict) -> RuleSet:
+    _unique_code(society_id, data["code"])
+    rule_set = RuleSet(society_id=society_id, **{k: data.get(k) for k in RULE_SET_FIELDS})
+    db.session.add(rule_set)
+    db.session.flush()
+    return rule_set
+
+
+def update_rule_set(rule_set: RuleSet, data: dict) -> RuleSet:
+    if data["code"] != rule_set.code:
+        _unique_code(rule_set.society_id, data["code"])
+    for key in RULE_SET_FIELDS:
+        setattr(rule_set, key, data.get(key))
+    db.session.flush()
+    return rule_set
+
+
+def create_version(rule_set: RuleSet, data: dict) -> RuleSetVersion:
+    _unique_label(rule_set, data["label"])
+    version = RuleSetVersion(rule_set=rule_set, **_version_values(data))
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+def update_version(version: RuleSetVersion, data: dict) -> RuleSetVersion:
+    if data["label"] != version.label:
+        _unique_label(version.rule_set, data["label"])
+    for key, value in _version_values(data).items():
+        setattr(version, key, value)
+    db.session.flush()
+    return version
+
+
+def copy_version(version: RuleSetVersion, label: str, effective_from: date, close_previous: bool = True) -> RuleSetVersion:
+    """A new version starting ``effective_from`` with the same settings and requirements, to edit.
+    ``close_previous`` ends the copied version the day before, so new candidates get the copy
+    while those already on the old one keep it."""
+    _unique_label(version.rule_set, label)
+    if effective_from <= version.effective_from:
+        raise InvalidInput(_("Start the new version after %(day)s, when the copied one starts.",
+                             day=version.effective_from.isoformat()),
+                           field="effective_from")
+    requirements = [Requirement(**{k: getattr(r, k) for k in REQUIREMENT_FIELDS}) for r in version.requirements]
+    ends = version.effective_to if version.effective_to and version.effective_to >= effective_from else None
+    settings = {k: getattr(version, k) for k in VERSION_FIELDS[3:]}
+    copy = RuleSetVersion(rule_set=version.rule_set, label=label, effective_from=effective_from, effective_to=ends,
+                          requirements=requirements, **settings)
+    db.session.add(copy)
+    if close_previous:
+        version.effective_to = date.fromordinal(effective_from.toordinal() - 1)
+    db.session.flush()
+    return copy
+
+
+def save_requirement(version: RuleSetVersion, data: dict, requirement: Requirement | None = None) -> Requirement:
+    """Add a requirement to ``version``, or change ``requirement``."""
+    values = {k: data.get(k) for k in REQUIREMENT_FIELDS}
+    values["also_counts"] = ",".join(k for k in (data.get("also_counts") or []) if k != values["kind"]) or None
+    values["requires_accredited_leader"] = bool(values["requires_accredited_leader"])
+    values["in_person_only"] = bool(values["in_person_only"])
+    if values["window_kind"] != "rolling_months":
+        values["window_months"] = None
+    clash = db.session.scalar(db.select(Requirement.id).where(
+        Requirement.version_id == version.id, Requirement.clause == values["clause"],
+        Requirement.option == values["option"], Requirement.label == values["label"],
+        Requirement.id != (requirement.id if requirement is not None else -1)).limit(1))
+    if clash is not None:
+        raise Conflict(_("This clause and option already have a requirement with this label."), field="label")
+    if requirement is None:
+        requirement = Requirement(version=version)
+        db.session.add(requirement)
+    for key, value in values.items():
+        setattr(requirement, key, value)
+    db.session.flush()
+    return requirement
+
+
+def delete_requirement(requirement: Requirement) -> None:
+    db.session.delete(requirement)
+    db.session.flush()
+
+
+def _version_values(data: dict) -> dict:
+    values = {k: data.get(k) for k in VERSION_FIELDS}
+    values["warning_days"] = values["warning_days"] or "90,60,30"
+    return values
+
+
+def _unique_code(society_id: int, code: str) -> None:
+    if db.session.scalar(db.select(RuleSet.id).where(RuleSet.society_id == society_id, RuleSet.code == code)):
+        raise Conflict(_("Your society already has a rule set with the code %(code)s.", code=code), field="code")
+
+
+def _unique_label(rule_set: RuleSet, label: str) -> None:
+    if db.session.scalar(db.select(RuleSetVersion.id).where(RuleSetVersion.rule_set_id == rule_set.id,
+                                                            RuleSetVersion.label == label)):
+        raise Conflict(_("This rule set already has a version labelled %(label)s.", label=label), field="label")

@@ -1,0 +1,1 @@
+"""What every domain leans on: accounts and log-in, the audit trail, exports, the scheduler's job runs and lease, mail, caching of public answers, the planner's needs, text search, the dashboard's figures and the demo data."""

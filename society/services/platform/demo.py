@@ -1,0 +1,410 @@
+"""Believable demo data drawn from the domain page, and the same at benchmark scale.
+
+One generator serves both: the demo is ``generate(40)`` plus the named cases the
+README points at (the physiotherapists' group, leaders at every stage, the demo
+logins). Rows are written with set-based bulk inserts, chunk by chunk, so 20,000
+groups take seconds, not minutes. Bulk rows bypass the per-row audit hook; one
+audit event records the seeding itself.
+"""
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+from sqlalchemy import func, text
+
+from ...extensions import db
+from ...models import (
+    Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader,
+    GroupParticipant, GroupSession, Membership, Person, RuleSetVersion, Society, TrainingRecord, User,
+)
+from . import accounts, audit, planner
+from ..accreditation import rulesets
+
+GIVEN = ("Anna Erik Karin Lars Maria Johan Eva Anders Sara Per Lena Mikael Ingrid Nils Sofia Olof Birgitta "
+         "Gustav Helena Magnus Elin Björn Kerstin Fredrik Ulla Astrid Henrik Margareta Jonas Linnea").split()
+FAMILY = ("Andersson Johansson Karlsson Nilsson Eriksson Larsson Olsson Persson Svensson Gustafsson Pettersson "
+          "Lindberg Lindqvist Berg Holm Sandberg Ek Wallin Sjöberg Lundgren Nyström Åberg Öhman Strand Hedlund").split()
+CITIES = ("Stockholm Göteborg Malmö Uppsala Linköping Örebro Västerås Umeå Lund Jönköping Karlstad Sundsvall "
+          "Gävle Växjö Luleå Falun Kalmar Visby Östersund Halmstad").split()
+OTHER_AUDIENCES = (("resident",), ("psychologist",), ("psychiatrist", "resident"), ("nurse", "gp"),
+                   ("physiotherapist",), ("psychologist", "psychotherapist"))
+# The stage of each group's first leader, cycling; every stage shows up in the first 20 groups.
+LEADER_STAGES = ("accredited",) * 10 + ("expiring", "expiring", "lapsed", "lapsed", "applied", "suspended",
+                                         "accredited", "accredited", "accredited", "accredited")
+DEMO_LOGINS = {
+    "admin": ("admin@sbs.example", "balint-admin-demo"),
+    "leader": ("leader@sbs.example", "balint-leader-demo"),
+    "trainee": ("trainee@sbs.example", "balint-trainee-demo"),
+}
+CHUNK = 1000
+_ASCII = str.maketrans("åäöÅÄÖéü", "aaoAAOeu")
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+@dataclass
+class Summary:
+    groups: int = 0
+    people: int = 0
+    sessions: int = 0
+    training_records: int = 0
+    accreditations: int = 0
+    logins: dict = field(default_factory=dict)
+
+
+class _Ids:
+    """Hands out primary keys above what the tables hold, so rows can refer to each other before insert."""
+
+    def __init__(self, models):
+        self._next = {m: (db.session.scalar(db.select(func.max(m.id))) or 0) + 1 for m in models}
+
+    def take(self, model) -> int:
+        value = self._next[model]
+        self._next[model] = value + 1
+        return value
+
+
+class Generator:
+    def __init__(self, society: Society, version: RuleSetVersion, today: date, seed: int = 1957):
+        self.society, self.version, self.today = society, version, today
+        self.rng = random.Random(seed)
+        self.ids = _Ids([Person, Membership, DuesPayment, Group, GroupLeader, GroupParticipant, GroupSession,
+                         TrainingRecord, Accreditation, AccreditationDecision])
+        self.now = datetime.now(timezone.utc)
+        self.rows: dict = {}
+        self.special: dict[str, int] = {}
+        self.summary = Summary()
+        # The named demo cases (the physiotherapists' group, the demo logins' people) come once.
+        self.first_run = not db.session.scalar(db.select(Group.id).where(Group.society_id == society.id).limit(1))
+
+    # -- rows -------------------------------------------------------------
+    def _add(self, model, row: dict) -> dict:
+        self.rows.setdefault(model, []).append(row)
+        return row
+
+    def person(self, profession: str, city: str, *, trained: bool = False, qualified_on: date | None = None) -> int:
+        pid = self.ids.take(Person)
+        given, family = self.rng.choice(GIVEN), self.rng.choice(FAMILY)
+        email = f"{given}.{family}.{pid}@example.se".lower().translate(_ASCII)
+        self._add(Person, dict(id=pid, given_name=given, family_name=family, email=email,
+                               phone=f"+46 70 {pid % 1000:03d} {pid % 100:02d} {pid % 97:02d}", profession=profession,
+                               language="sv", city=city, psychodynamically_trained=trained,
+                               psychotherapy_qualified_on=qualified_on))
+        self.member(pid, "trainee" if profession == "resident" else "full")
+        self.summary.people += 1
+        return pid
+
+    def member(self, person_id: int, category: str) -> None:
+        mid = self.ids.take(Membership)
+        joined = self.today - timedelta(days=self.rng.randint(200, 4000))
+        self._add(Membership, dict(id=mid, person_id=person_id, society_id=self.society.id, category=category,
+                                   joined_on=joined, ended_on=None, end_reason=None))
+        roll = self.rng.random()
+        for period in (self.today.year - 1, self.today.year):
+            unpaid = roll < 0.04 or (period == self.today.year and roll < 0.16)
+            due = date(period, 1, 31)
+            self._add(DuesPayment, dict(
+                id=self.ids.take(DuesPayment), membership_id=mid, period=period, amount=Decimal("450.00"),
+                currency="SEK", due_on=due, reference=None,
+                paid_on=None if unpaid or due > self.today else due - timedelta(days=self.rng.randint(0, 25))))
+
+    def record(self, person_id: int, kind: str, occurred_on: date, *, unit="session", units=1, minutes=90,
+               status="approved", source="admin", group_id=None, session_id=None, supervisor_id=None,
+               title=None, accredited_leader=True) -> None:
+        self._add(TrainingRecord, dict(
+            id=self.ids.take(TrainingRecord), person_id=person_id, kind=kind, occurred_on=occurred_on, unit=unit,
+            units=Decimal(units), minutes=minutes, in_person=True, with_accredited_leader=accredited_leader,
+            title=title, source=source, group_id=group_id, session_id=session_id, supervisor_id=supervisor_id,
+            status=status, decided_by_id=None, decided_at=self.now if status != "pending" else None,
+            rejection_reason=None, countersigned_by_id=None, countersigned_at=None, evidence_path=None,
+            evidence_name=None, evidence_type=None, created_by_id=None))
+        self.summary.training_records += 1
+
+    def accreditation(self, person_id: int, stage: str, started: date) -> None:
+        aid = self.ids.take(Accreditation)
+        validity = self.version.validity_months
+        status, granted, expires, applied = "in_training", None, None, None
+        if stage in ("accredited", "suspended"):
+            granted = self.today - timedelta(days=self.rng.randint(100, 1600))
+        elif stage == "expiring":
+            granted = add_months(self.today + timedelta(days=self.rng.randint(10, 55)), -validity)
+        elif stage == "lapsed":
+            granted = add_months(self.today - timedelta(days=self.rng.randint(20, 200)), -validity)
+        if granted:
+            status = "suspended" if stage == "suspended" else "granted"
+            expires = add_months(granted, validity) if validity else None
+        if stage == "applied":
+            status, applied = "applied", self.now - timedelta(days=self.rng.randint(2, 20))
+        self._add(Accreditation, dict(
+            id=aid, person_id=person_id, rule_set_version_id=self.version.id, status=status,
+            training_started_on=started, applied_at=applied, granted_on=granted, expires_on=expires,
+            decided_by_id=None, decision_reason="Requirements met; decided by the board." if granted else None,
+            public_reason="Suspended pending review." if stage == "suspended" else None))
+        steps = [("start", None, "in_training", started)]
+        if applied or granted:
+            steps.append(("apply", "in_training", "applied", granted or self.today))
+        if granted:
+            steps.append(("grant", "applied", "granted", granted))
+        if stage == "suspended":
+            steps.append(("suspend", "granted", "suspended", self.today - timedelta(days=14)))
+        for action, before, after, day in steps:
+            self._add(AccreditationDecision, dict(
+                id=self.ids.take(AccreditationDecision), accreditation_id=aid, action=action, from_status=before,
+                to_status=after, decided_by_id=None, expires_on=expires if action == "grant" else None,
+                decided_at=datetime(day.year, day.month, day.day, 10, tzinfo=timezone.utc),
+                reason="Demo history" if action != "suspend" else "Supervisor raised a concern; under review."))
+        self.summary.accreditations += 1
+
+    def ledger(self, person_id: int, stage: str, started: date, supervisor_id: int | None) -> None:
+        """A leader's history before the recent sessions: enough for the stage they are at."""
+        trainee = stage == "trainee"
+        for block in range(3):
+            self.record(person_id, "participation", started - timedelta(days=400 * (block + 1)), units=25,
+                        minutes=25 * 90, title="Group membership (imported)", source="import")
+        for block in range(2 if trainee else 5):
+            self.record(person_id, "co_leading", started + timedelta(days=60 * (block + 1)), units=10 if not trainee else 6,
+                        minutes=900, source="import")
+        for block in range(1 if trainee else 4):
+            self.record(person_id, "supervision", started + timedelta(days=90 * (block + 1)), unit="hour", units=6,
+                        minutes=360, supervisor_id=supervisor_id)
+        for block in range(1 if trainee else 2):
+            self.record(person_id, "intensive", started + timedelta(days=120 * block + 30), unit="event", units=1,
+                        minutes=960, title="Leadership course")
+        if trainee:
+            recent = min(self.today - timedelta(days=10), started + timedelta(days=300))
+            self.record(person_id, "supervision", recent, unit="hour", units=2, minutes=120, status="pending",
+                        source="self", supervisor_id=supervisor_id)
+            self.record(person_id, "intensive", recent - timedelta(days=5), unit="event", units=1, minutes=480,
+                        status="pending", source="self", title="Autumn leadership weekend")
+
+    def leader(self, group_id: int, city: str, stage: str, role: str, starts: date, supervisor_id=None,
+               profession: str = "gp", trained: bool = False, qualified_on: date | None = None) -> int:
+        pid = self.person(profession, city, trained=trained, qualified_on=qualified_on)
+        started = self.today - timedelta(days=self.rng.randint(400, 700) if stage == "trainee"
+                                         else self.rng.randint(2000, 3200))
+        self.ledger(pid, stage, started, supervisor_id)
+        self.accreditation(pid, stage, started)
+        self._add(GroupLeader, dict(id=self.ids.take(GroupLeader), group_id=group_id, person_id=pid, role=role,
+                                    is_trainee=stage == "trainee", starts_on=starts, ends_on=None))
+        return pid
+
+    def group(self, index: int) -> None:
+        rng, gid = self.rng, self.ids.take(Group)
+        city = CITIES[index % len(CITIES)]
+        physio = index == 1 and self.first_run
+        audience = ("gp",) if index % 2 == 0 else OTHER_AUDIENCES[index % len(OTHER_AUDIENCES)]
+        rhythm, minutes = rng.choice((("weekly", 120), ("fortnightly", 90), ("monthly", 120), ("monthly", 150)))
+        starts = self.today - timedelta(days=rng.randint(60, 2200))
+        status = rng.choices(("active", "forming", "paused", "closed"), (80, 8, 6, 6))[0]
+        name = f"Balintgrupp {city} {gid}"
+        ends = None
+        if physio:
+            name, audience, rhythm, minutes, status = "Fysioterapeuter i privat praktik", ("physiotherapist",), "monthly", 120, "active"
+            starts = add_months(self.today, -17)
+            ends = add_months(starts, 18)
+        if status == "closed":
+            ends = self.today - timedelta(days=rng.randint(10, 300))
+            starts = min(starts, ends - timedelta(days=365))
+        self._add(Group, dict(
+            id=gid, society_id=self.society.id, name=name, city=city, country="SE",
+            format=rng.choices(("in_person", "online", "hybrid"), (70, 15, 15))[0] if not physio else "in_person",
+            language="sv", rhythm=rhythm, session_minutes=minutes, starts_on=starts, ends_on=ends,
+            accepting_members=status in ("forming", "active") and rng.random() < 0.4, status=status))
+        for profession in audience:
+            self._add(GroupAudience, dict(group_id=gid, profession=profession))
+
+        # Leaders: a first leader at the stage the cycle gives, often a co-leader (a trainee, mostly).
+        stage = LEADER_STAGES[index % len(LEADER_STAGES)]
+        leader_profession = "physiotherapist" if physio else (audience[0] if audience[0] in ("gp", "psychologist", "psychiatrist") else "gp")
+        first = self.leader(gid, city, stage, "leader", starts, profession=leader_profession,
+                            trained=physio or rng.random() < 0.3,
+                            qualified_on=date(2009, 5, 1) if physio else None)
+        leaders = [(first, "leader", stage)]
+        named = index == 0 and self.first_run
+        if named or (not physio and rng.random() < 0.75):
+            co_stage = "trainee" if named or rng.random() < 0.6 else "accredited"
+            supervisor = first if stage in ("accredited", "expiring") else None
+            co = self.leader(gid, city, co_stage, "co_leader", starts + timedelta(days=30), supervisor_id=supervisor)
+            leaders.append((co, "co_leader", co_stage))
+        if named:
+            self.special["leader"] = first
+            if len(leaders) > 1 and leaders[1][2] == "trainee":
+                self.special["trainee"] = leaders[1][0]
+
+        size = 6 if physio else rng.choice((3, 5, 6, 7, 8, 8, 9, 10, 10, 13)) if status != "forming" else rng.randint(2, 5)
+        participants = [self.person(rng.choice(audience), city) for _ in range(size)]
+        for pid in participants:
+            self._add(GroupParticipant, dict(id=self.ids.take(GroupParticipant), group_id=gid, person_id=pid,
+                                             starts_on=starts, ends_on=None))
+        if status in ("active", "paused", "closed"):
+            self.sessions(gid, rhythm, minutes, starts, ends, leaders, participants)
+        self.summary.groups += 1
+
+    def sessions(self, gid, rhythm, minutes, starts, ends, leaders, participants) -> None:
+        step = {"weekly": 7, "fortnightly": 14, "monthly": 28}.get(rhythm, 28)
+        last = min(ends or self.today, self.today) - timedelta(days=self.rng.randint(1, step))
+        for k in range(6):
+            held = last - timedelta(days=step * k)
+            if held < starts:
+                break
+            sid = self.ids.take(GroupSession)
+            self._add(GroupSession, dict(id=sid, group_id=gid, held_on=held, minutes=minutes, format="in_person",
+                                         recorded_by_id=None))
+            self.summary.sessions += 1
+            if k >= 3:
+                continue  # attendance kept for the three most recent sessions
+            for pid, role, _stage in leaders:
+                self._add(Attendance, dict(session_id=sid, person_id=pid, role=role))
+                self.record(pid, "leading" if role == "leader" else "co_leading", held, minutes=minutes,
+                            source="attendance", group_id=gid, session_id=sid)
+            for pid in participants:
+                if self.rng.random() < 0.85:
+                    self._add(Attendance, dict(session_id=sid, person_id=pid, role="participant"))
+                    self.record(pid, "participation", held, minutes=minutes, source="attendance", group_id=gid,
+                                session_id=sid)
+
+    def flush_rows(self) -> None:
+        order = (Person, Membership, DuesPayment, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession,
+                 Attendance, Accreditation, AccreditationDecision, TrainingRecord)
+        for model in order:
+            rows = self.rows.pop(model, None)
+            if rows:
+                _bulk_insert(model.__table__, rows, self.now)
+        self.rows = {}
+
+
+def _bulk_insert(table, rows: list[dict], now: datetime) -> None:
+    """executemany straight through the driver: SQLAlchemy's type processing per value
+    costs more than the insert itself at this volume, and these values are already typed."""
+    columns = list(rows[0].keys())
+    extra = {name: value for name, value in (("created_at", now), ("updated_at", now), ("version_id", 1))
+             if name in table.c and name not in rows[0]}
+    columns += list(extra)
+    connection = db.session.connection()
+    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
+    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+           f"VALUES ({', '.join([placeholder] * len(columns))})")
+    tail = tuple(extra.values())
+    # Dates and decimals reach SQLite through the adapters registered in society/database.py.
+    connection.exec_driver_sql(sql, [tuple(row.values()) + tail for row in rows])
+
+
+# The tables the seed fills by bulk insert with explicit ids: their id sequences are moved past
+# them, and their planner statistics refreshed, once it is done.
+SEEDED_MODELS = (Person, Membership, DuesPayment, Group, GroupLeader, GroupParticipant, GroupSession,
+                 TrainingRecord, Accreditation, AccreditationDecision)
+
+
+def _reset_sequences() -> None:
+    if db.engine.dialect.name != "postgresql":
+        return
+    for model in SEEDED_MODELS:
+        table = model.__tablename__
+        db.session.execute(text(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"))
+
+
+def _demo_accounts(society: Society, special: dict) -> dict:
+    logins = {}
+    for role, (email, password) in DEMO_LOGINS.items():
+        if db.session.scalar(db.select(User.id).where(User.email == email)):
+            logins[role] = (email, password)
+            continue
+        person_id = special.get(role)
+        if role != "admin" and person_id is None:
+            continue
+        accounts.create_user(email, password, "admin" if role == "admin" else "leader",
+                             society_id=society.id if role == "admin" else None, person_id=person_id)
+        logins[role] = (email, password)
+    return logins
+
+
+def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
+    """Load the shipped rule sets and generate ``groups`` Swedish groups with everything around them."""
+    today = today or date.today()
+    shipped = rulesets.load_shipped()
+    society = shipped["se"].society
+    version = rulesets.version_in_force(shipped["se"], today)
+    generator = Generator(society, version, today)
+    for start in range(0, groups, CHUNK):
+        for index in range(start, min(groups, start + CHUNK)):
+            generator.group(index)
+        generator.flush_rows()
+        if progress:
+            progress(min(groups, start + CHUNK))
+    _reset_sequences()
+    db.session.flush()
+    planner.after_bulk_write(generator.summary.people, *(model.__tablename__ for model in SEEDED_MODELS))
+    seed_uk_candidates(shipped["uk"], generator.summary)
+    summary = generator.summary
+    summary.logins = _demo_accounts(society, generator.special)
+    audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,
+                 details={"groups": summary.groups, "people": summary.people})
+    # Certificates for the accreditations granted in the demo, dated on their grant: numbers
+    # only here, each PDF renders on its first download.
+    from ..certificates import issuing as certificates
+
+    certificates.issue_at_grant(society.id)
+    return summary
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(db.select(func.count(Society.id))) == 0
+
+
+# -- UK candidates: grandfathering on the 2016 and 2023 rules ------------------------------
+
+UK_ADMIN = ("admin@ukbs.example", "balint-admin-demo")
+# name, psychodynamically trained, training started, ledger (kind, unit, units, year), apply?
+UK_CANDIDATES = (
+    # Started in 2022: stays on the 2016 rules, which ask for no portfolio, and has met them.
+    ("Harriet", "Hughes", False, date(2022, 3, 1),
+     [("participation", "session", 20, 2021), ("co_leading", "session", 20, 2023), ("intensive", "event", 2, 2022),
+      ("supervisor_report", "event", 1, 2024)], False),
+    # Started in 2024: on the 2023 rules; the same ledger plus supervision, but no portfolio yet.
+    ("Owen", "Price", False, date(2024, 2, 1),
+     [("participation", "session", 20, 2023), ("co_leading", "session", 20, 2025), ("intensive", "event", 2, 2024),
+      ("supervision", "session", 6, 2025), ("supervisor_report", "event", 1, 2025)], False),
+    # Psychodynamically trained: 8 sessions are enough (the alternative); everything met, applied.
+    ("Priya", "Shah", True, date(2023, 9, 1),
+     [("participation", "session", 8, 2023), ("co_leading", "session", 20, 2024), ("intensive", "event", 2, 2024),
+      ("supervision", "session", 6, 2025), ("supervisor_report", "event", 1, 2025), ("portfolio", "event", 1, 2025)],
+     True),
+)
+
+
+def seed_uk_candidates(rule_set, summary: Summary) -> None:
+    """Three candidates of the UK society showing grandfathering, and its administrator's login."""
+    from ..accreditation import lifecycle
+
+    society = rule_set.society
+    if db.session.scalar(db.select(Person.id).where(Person.email == "harriet.hughes@example.org.uk")):
+        return
+    for given, family, trained, started, ledger, applies in UK_CANDIDATES:
+        person = Person(given_name=given, family_name=family, email=f"{given}.{family}@example.org.uk".lower(),
+                        profession="gp", language="en", city="London", psychodynamically_trained=trained)
+        db.session.add(person)
+        db.session.add(Membership(person=person, society=society, category="full", joined_on=date(started.year - 2, 1, 1)))
+        for kind, unit, units, year in ledger:
+            db.session.add(TrainingRecord(person=person, kind=kind, occurred_on=date(year, 6, 15), unit=unit,
+                                          units=Decimal(units), minutes=90 * units if unit == "session" else 0,
+                                          with_accredited_leader=True, status="approved", source="import"))
+        db.session.flush()
+        accreditation = lifecycle.start_pathway(person, rule_set, started)
+        if applies:
+            lifecycle.apply(accreditation, date(2026, 1, 15))
+        summary.people += 1
+        summary.training_records += len(ledger)
+        summary.accreditations += 1
+    if not db.session.scalar(db.select(User.id).where(User.email == UK_ADMIN[0])):
+        accounts.create_user(UK_ADMIN[0], UK_ADMIN[1], "admin", society_id=society.id)

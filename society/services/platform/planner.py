@@ -1,0 +1,35 @@
+"""What the databases' query planners need from us.
+
+SQLite plans without statistics: some list queries keep a column off its indexes
+(``column + 0``) so that it starts from the right one. PostgreSQL plans from statistics, and
+the same hints would only keep it off good indexes; what it needs instead is statistics that
+are current. Autovacuum refreshes them within a minute or so of a large change, but in that
+minute a plan made for an empty table (nested loops over "one row") can take a member list page
+from a tenth of a second to tens of seconds. So a bulk write analyses the tables it filled, in
+its own transaction (statistics are transactional: a rolled-back write leaves them as they were).
+"""
+from sqlalchemy import text
+
+from ...extensions import db
+
+BULK_ROWS = 1000  # a write of this many rows or more refreshes the statistics of its tables
+
+
+def needs_planner_hints() -> bool:
+    """Whether the session's database is SQLite, whose planner the list queries give hints."""
+    return db.session.get_bind().dialect.name == "sqlite"
+
+
+def off_index(column):
+    """``column + 0`` on SQLite, which then never starts a query from that column's indexes;
+    the plain column elsewhere."""
+    return column + 0 if needs_planner_hints() else column
+
+
+def after_bulk_write(rows: int, *tables: str) -> None:
+    """Refresh PostgreSQL's statistics of ``tables`` after a write of ``rows`` rows, if that is a
+    bulk write (``BULK_ROWS``). Nothing on SQLite, which keeps none."""
+    if rows < BULK_ROWS or db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        db.session.execute(text(f"ANALYZE {db.metadata.tables[table].name}"))  # a known table name only
