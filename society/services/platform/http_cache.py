@@ -10,7 +10,8 @@ is accredited changes at midnight with no row changing). One cheap query gives t
 version; the ETag and Last-Modified come from it, so every worker computes the same
 validators without serialising anything.
 
-Plain functions, no request objects: ``society/api.py`` applies them to requests.
+Plain functions, no request objects: ``society/api/`` applies them to requests (Werkzeug's
+``is_resource_modified`` decides a conditional GET).
 """
 import functools
 import hashlib
@@ -115,32 +116,6 @@ def entity_tag(*parts, weak: bool = True) -> str:
     the bytes, so it promises equivalent content rather than identical octets."""
     digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
     return f'W/"{digest}"' if weak else f'"{digest}"'
-
-
-def _opaque(tag: str) -> str:
-    tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison (RFC 9110 13.1.2): ``*`` or any listed tag with the same opaque value."""
-    wanted = _opaque(etag)
-    for candidate in if_none_match.split(","):
-        candidate = candidate.strip()
-        if candidate == "*" or _opaque(candidate) == wanted:
-            return True
-    return False
-
-
-def is_fresh(etag: str, last_modified: datetime, *, if_none_match: str | None,
-             if_modified_since: datetime | None) -> bool:
-    """Whether a conditional GET can be answered 304 (RFC 9110 13.2.2): If-None-Match
-    decides when present; otherwise If-Modified-Since, at one-second resolution."""
-    if if_none_match:
-        return etag_matches(if_none_match, etag)
-    if if_modified_since is not None:
-        return last_modified.replace(microsecond=0) <= as_utc(if_modified_since)
-    return False
 
 
 @dataclass(frozen=True)

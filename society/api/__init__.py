@@ -1,0 +1,44 @@
+"""The public API's shared machinery, for every package that adds endpoints under /api/v1.
+
+- ``blueprints``: ``public_blueprint(...)``, a flask-smorest Blueprint on /api/v1 under the
+  shared per-address rate limit (``API_RATE_LIMIT``; X-RateLimit-* headers, 429 problem details
+  with Retry-After), whose query schemas refuse unknown parameters; ``field_errors`` flattens
+  webargs' messages into one object, field by field.
+- ``answers``: ``answer(...)``, a cached, conditional JSON GET: ETag and Last-Modified from the
+  data version (``services/platform/http_cache.py``), 304 on revalidation (Werkzeug's
+  ``is_resource_modified``), Cache-Control for public data, the serialised body kept in an
+  in-process cache.
+- ``pages``: ``paged(...)``, the pagination object, X-Pagination and RFC 8288 Link headers.
+- ``front``: ``AnswerFront``, a WSGI layer that repeats a recent public answer without entering
+  Flask while its data version is still current.
+- ``cors``: CORS for every /api/ response (open for GET, preflight answered).
+- ``documentation``: OpenAPI fragments (``CACHE_HEADERS``, ``PAGE_HEADERS``,
+  ``CONDITIONAL_PARAMETERS``) and every error response documented as ``application/problem+json``.
+- ``rate_limits``: ``memory-inline://``, limits' memory storage without its timer thread.
+
+``init_app`` installs all of it on the application (after the flask-smorest Api).
+"""
+from .answers import answer, max_age, version_reuse
+from .blueprints import API_PREFIX, API_V1, RATE_LIMIT_SCOPE, field_errors, public_blueprint
+from .cors import add_cors_headers
+from .documentation import CACHE_HEADERS, CONDITIONAL_PARAMETERS, PAGE_HEADERS, PROBLEM_JSON, document_problem_responses
+from .front import AnswerFront
+from .pages import paged, pagination
+from .rate_limits import InlineExpiryMemoryStorage
+from ..services.platform.http_cache import AnswerCache
+
+__all__ = [
+    "API_PREFIX", "API_V1", "CACHE_HEADERS", "CONDITIONAL_PARAMETERS", "PAGE_HEADERS", "PROBLEM_JSON",
+    "RATE_LIMIT_SCOPE", "AnswerFront", "InlineExpiryMemoryStorage", "answer", "field_errors", "init_app",
+    "max_age", "paged", "pagination", "public_blueprint", "version_reuse",
+]
+
+
+def init_app(app) -> None:
+    """Install the shared API behaviour on ``app`` (after the flask-smorest Api)."""
+    size = app.config.get("API_ANSWER_CACHE_SIZE", 512)
+    app.extensions["society_api_answers"] = AnswerCache(size)
+    document_problem_responses()
+    app.after_request(add_cors_headers)
+    if app.config.get("API_FRONT_CACHE", True) and size > 0:
+        app.wsgi_app = AnswerFront(app, size)

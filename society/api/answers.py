@@ -1,0 +1,64 @@
+"""Answering a public GET: validators from the data version, 304 on revalidation, and the
+serialised body kept in an in-process cache."""
+from datetime import date, datetime
+
+from flask import current_app, request
+from werkzeug.http import http_date, is_resource_modified
+
+from ..access import PUBLIC, rule_for
+from ..services.platform.http_cache import AnswerCache, CachedAnswer, DataVersion, entity_tag
+from .front import ANSWER_MARK
+
+
+def max_age() -> int:
+    return current_app.config.get("API_CACHE_MAX_AGE", 300)
+
+
+def version_reuse() -> float:
+    """Seconds a worker may reuse a data version it read (see services/platform/http_cache.data_version)."""
+    return current_app.config.get("API_DATA_VERSION_REUSE_SECONDS", 1.0)
+
+
+def query_key(args: dict) -> tuple:
+    """A hashable, order-independent form of parsed query arguments."""
+    def plain(value):
+        if isinstance(value, (list, tuple, set)):
+            return tuple(sorted(plain(v) for v in value))
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return value
+
+    return tuple(sorted((name, plain(value)) for name, value in args.items()))
+
+
+def answer(name: str, args: dict, version: DataVersion, build):
+    """Answer a GET for resource ``name`` with query ``args`` at data ``version``.
+
+    304 when the client's If-None-Match / If-Modified-Since still hold (RFC 9110 13.2.2, as
+    Werkzeug's ``is_resource_modified`` decides: If-None-Match with the weak comparison when
+    present, else If-Modified-Since at one-second resolution); otherwise the serialised answer
+    from the in-process cache, built with ``build()`` on a miss. ``build`` returns
+    ``(payload, headers)``: ``payload`` already dumped by its schema, ``headers`` a dict of
+    extra headers (Link, X-Pagination)."""
+    key = (name, query_key(args))
+    etag = entity_tag(*key, version.token)
+    cache_headers = {"ETag": etag, "Last-Modified": http_date(version.last_modified),
+                     "Cache-Control": f"public, max-age={max_age()}"}
+    fresh = not is_resource_modified(request.environ, etag=etag, last_modified=version.last_modified)
+    # "If-None-Match: *" holds only if the resource exists: let build() find out (it may 404).
+    if fresh and "*" not in request.headers.get("If-None-Match", ""):
+        return current_app.response_class(status=304, headers=cache_headers)
+    answers: AnswerCache = current_app.extensions["society_api_answers"]
+    cached = answers.get((key, version.token))
+    if cached is None:
+        payload, extra = build()
+        cached = CachedAnswer(current_app.json.dumps(payload).encode(), tuple(extra.items()))
+        answers.put((key, version.token), cached)
+    if fresh:
+        return current_app.response_class(status=304, headers=cache_headers)
+    response = current_app.response_class(cached.body, mimetype="application/json")
+    if rule_for(request.endpoint, current_app.view_functions[request.endpoint]) == (PUBLIC,):
+        request.environ[ANSWER_MARK] = version  # AnswerFront may repeat it while the version holds
+    response.headers.extend(cached.headers)
+    response.headers.extend(cache_headers)
+    return response

@@ -1,0 +1,110 @@
+"""Repeating recent public answers before Flask."""
+import time
+from dataclasses import dataclass
+from datetime import date
+
+from flask_limiter.constants import HeaderNames
+from limits import parse_many
+
+from ..extensions import limiter
+from ..services.platform.http_cache import AnswerCache, DataVersion, still_current
+from .blueprints import API_PREFIX, RATE_LIMIT_SCOPE
+
+ANSWER_MARK = "society.api.answer"  # environ key: answer() built a repeatable 200 for this request
+_NOT_PLAIN = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+
+
+@dataclass(frozen=True)
+class FrontEntry:
+    version: DataVersion
+    headers: tuple
+    body: bytes
+
+
+class AnswerFront:
+    """A WSGI layer in front of the application that repeats, byte for byte and headers
+    included, a public API answer this worker built moments ago, as long as its data version
+    is still current (``http_cache.still_current``: read at most API_DATA_VERSION_REUSE_SECONDS
+    ago, and no write committed in this process since).
+
+    Only plain GETs under /api/ qualify: no cookie, authorization or conditional header.
+    Everything else, and every first or expired request, goes through Flask, which refreshes
+    the entry. Under load most directory requests then cost about what a bare WSGI app costs.
+
+    A repeated answer still counts against the client's rate limit: the front hits the very
+    counter Flask-Limiter keeps for the shared ``public-api`` limit (same storage, same key:
+    the client address, as ``get_remote_address`` reads it) and sends fresh X-RateLimit-*
+    headers. A client over its limit is handed to Flask, which answers the 429."""
+
+    def __init__(self, app, size: int):
+        self.app, self.wsgi_app = app, app.wsgi_app
+        self.entries = AnswerCache(size)
+        self._parsed = None  # (API_RATE_LIMIT, its limits, header names)
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(API_PREFIX)
+                or any(name in environ for name in _NOT_PLAIN)):
+            return self.wsgi_app(environ, start_response)
+        key = (environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
+        entry = self.entries.get(key)
+        if entry is not None and still_current(entry.version, date.today()):
+            limit_headers = self._count(environ)
+            if limit_headers is not None:
+                start_response("200 OK", [*entry.headers, *limit_headers])
+                return [entry.body]
+        return self._through_flask(key, environ, start_response)
+
+    def _count(self, environ) -> list | None:
+        """Count this request against the shared API limit: the X-RateLimit-* headers to send,
+        or None when the client is over its limit (Flask then answers the 429)."""
+        if not (self.app.config.get("RATELIMIT_ENABLED") and limiter.enabled):
+            return []
+        items, names = self._limits()
+        # The key Flask-Limiter uses: [prefix,] client address (get_remote_address), scope.
+        args = [environ.get("REMOTE_ADDR") or "127.0.0.1", RATE_LIMIT_SCOPE]
+        if self.app.config.get("RATELIMIT_KEY_PREFIX"):
+            args.insert(0, self.app.config["RATELIMIT_KEY_PREFIX"])
+        strategy = limiter.limiter
+        if not all([strategy.hit(item, *args) for item in items]):
+            return None
+        if not self.app.config.get("RATELIMIT_HEADERS_ENABLED"):
+            return []
+        # Like Flask-Limiter, the headers describe the first limit in its own sort order.
+        window = strategy.get_window_stats(items[0], *args)
+        reset_at = int(window.reset_time)
+        return [(names["limit"], str(items[0].amount)), (names["remaining"], str(window.remaining)),
+                (names["reset"], str(reset_at)), (names["retry"], str(max(reset_at - int(time.time()), 0)))]
+
+    def _limits(self):
+        spec = self.app.config["API_RATE_LIMIT"]
+        if self._parsed is None or self._parsed[0] != spec:
+            config = self.app.config
+            names = {"limit": config.get("RATELIMIT_HEADER_LIMIT", HeaderNames.LIMIT.value),
+                     "remaining": config.get("RATELIMIT_HEADER_REMAINING", HeaderNames.REMAINING.value),
+                     "reset": config.get("RATELIMIT_HEADER_RESET", HeaderNames.RESET.value),
+                     "retry": config.get("RATELIMIT_HEADER_RETRY_AFTER", HeaderNames.RETRY_AFTER.value)}
+            self._parsed = (spec, sorted(parse_many(spec)), names)
+        return self._parsed[1], self._parsed[2]
+
+    def _through_flask(self, key, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        answer_iter = self.wsgi_app(environ, capture)
+        version = environ.get(ANSWER_MARK)
+        if (version is None or not captured.get("status", "").startswith("200 ")
+                or any(name.lower() == "set-cookie" for name, _value in captured["headers"])):
+            return answer_iter
+        try:
+            body = b"".join(answer_iter)
+        finally:
+            if hasattr(answer_iter, "close"):
+                answer_iter.close()
+        # Rate-limit headers describe one request's count: the front sends fresh ones.
+        headers = tuple((name, value) for name, value in captured["headers"]
+                        if not name.lower().startswith("x-ratelimit-") and name.lower() != "retry-after")
+        self.entries.put(key, FrontEntry(version, headers, body))
+        return [body]

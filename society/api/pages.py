@@ -1,0 +1,46 @@
+"""Pages of a list: the pagination object and its headers."""
+import math
+from datetime import date, datetime
+
+from flask import current_app, url_for
+
+
+def pagination(total: int, page: int, per_page: int) -> dict:
+    total_pages = max(1, math.ceil(total / per_page))
+    return {
+        "total": total, "total_pages": total_pages, "first_page": 1, "last_page": total_pages,
+        "page": page, "per_page": per_page,
+        "previous_page": min(page - 1, total_pages) if page > 1 else None,
+        "next_page": page + 1 if page < total_pages else None,
+    }
+
+
+def paged(endpoint: str, args: dict, total: int, **values) -> tuple[dict, dict]:
+    """The pagination object and its headers (X-Pagination, Link) for a page of ``endpoint``."""
+    info = pagination(total, args["page"], args["per_page"])
+
+    def link(page: int, rel: str) -> str:
+        query = {name: value for name, value in args.items() if value is not None}
+        query["page"] = page
+        return f'<{url_for(endpoint, **values, **_query_strings(query))}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if info["previous_page"]:
+        links.append(link(info["previous_page"], "prev"))
+    if info["next_page"]:
+        links.append(link(info["next_page"], "next"))
+    links.append(link(info["last_page"], "last"))
+    headers = {"Link": ", ".join(links), "X-Pagination": current_app.json.dumps(info)}
+    return info, headers
+
+
+def _query_strings(query: dict) -> dict:
+    def text(value):
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return value
+
+    return {name: [text(v) for v in value] if isinstance(value, (list, tuple)) else text(value)
+            for name, value in query.items()}
