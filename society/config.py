@@ -6,6 +6,13 @@ from pathlib import Path
 WEAK_SECRETS = {"", "dev", "secret", "changeme", "change-me"}
 
 
+def weak_secret(secret: str) -> bool:
+    """Too short, a known placeholder, or too few distinct characters to be random
+    (one repeated character, spaces, "abababab...")."""
+    return (len(secret) < 32 or secret.lower() in WEAK_SECRETS or len(set(secret)) < 8
+            or not secret.strip())
+
+
 def database_url(raw: str | None, instance_path: str) -> str:
     """The SQLAlchemy URL for DATABASE_URL; PostgreSQL always goes through psycopg 3."""
     if not raw:
@@ -110,6 +117,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         if production:
             raise RuntimeError("SECRET_KEY must be set in production (at least 32 random characters).")
         settings["SECRET_KEY"] = development_secret(instance_path)
-    if production and (settings["SECRET_KEY"] in WEAK_SECRETS or len(settings["SECRET_KEY"]) < 32):
+    if production and weak_secret(settings["SECRET_KEY"]):
         raise RuntimeError("SECRET_KEY is too weak for production: use at least 32 random characters.")
+    if production and (settings.get("DEBUG") or env.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes")):
+        raise RuntimeError("FLASK_DEBUG must be off in production: the debugger runs code sent to it.")
     return settings

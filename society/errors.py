@@ -3,6 +3,7 @@ clients, an HTML page for people."""
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -10,13 +11,14 @@ from .access import wants_json
 from .api import field_errors
 from .extensions import db
 from .services.errors import DomainError
+from .services.platform.health import RETRY_AFTER_SECONDS
 
 
 # The error page in the reader's language; werkzeug's own names and descriptions are English.
 PAGE_TITLES = {
     400: _l("Bad request"), 403: _l("Forbidden"), 404: _l("Not found"), 405: _l("Method not allowed"),
     409: _l("Conflict"), 413: _l("Too large"), 422: _l("Invalid input"), 429: _l("Too many requests"),
-    500: _l("Internal server error"),
+    500: _l("Internal server error"), 503: _l("Service unavailable"),
 }
 PAGE_DETAILS = {
     400: _l("The request could not be understood. Go back, reload the page and try again."),
@@ -80,6 +82,23 @@ def handle_stale_data(_error: StaleDataError):
     return _page(409, gettext("Conflict"), detail)
 
 
+def handle_database_unavailable(error: Exception):
+    """The database cannot be reached (a restart, a failover) or is busy: nothing was written
+    (the transaction is rolled back), so the client may simply try again shortly."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
+        pass
+    current_app.logger.warning("Database unavailable on %s: %s", request.path, str(error).splitlines()[0])
+    detail = gettext("The registry cannot reach its database just now. Nothing was saved; try again in a moment.")
+    if wants_json():
+        response = problem(503, "Service Unavailable", detail)
+    else:
+        response = current_app.make_response(_page(503, gettext("Service unavailable"), detail))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def handle_unexpected(error: Exception):
     if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
         raise error
@@ -94,4 +113,6 @@ def register(app) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

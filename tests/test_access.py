@@ -82,6 +82,6 @@ def test_production_refuses_a_weak_or_missing_secret(monkeypatch, tmp_path):
     monkeypatch.setenv("SECRET_KEY", "changeme")
     with pytest.raises(RuntimeError, match="too weak"):
         config.load(str(tmp_path))
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SECRET_KEY", "kq3-Zp9vT_w2LxR8bN4mYc7HdJ6fGs1aEu5o")
     settings = config.load(str(tmp_path))
     assert settings["SESSION_COOKIE_SECURE"] is True

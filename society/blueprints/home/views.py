@@ -1,9 +1,10 @@
 """The landing page: each role goes where its work is."""
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...access import login_required, public
 from ...navigation import landing
+from ...services.platform import health as health_check
 from . import bp
 
 
@@ -29,4 +30,7 @@ def set_language():
 @bp.route("/healthz")
 @public
 def health():
-    return {"status": "ok"}
+    report = health_check.check(current_app.config["STORAGE_DIR"])
+    if report["status"] == "ok":
+        return report
+    return report, 503, {"Retry-After": str(health_check.RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}

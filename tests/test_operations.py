@@ -1,0 +1,70 @@
+"""What an operator meets: health checks, a database outage, production settings."""
+import pytest
+
+from society import config, create_app
+
+STRONG = "kq3-Zp9vT_w2LxR8bN4mYc7HdJ6fGs1aEu5o"
+
+
+@pytest.mark.parametrize("secret", ["k" * 40, " " * 48, "ab" * 24, "changeme"])
+def test_production_refuses_a_secret_that_is_not_random(monkeypatch, tmp_path, secret):
+    monkeypatch.setenv("SOCIETY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", secret)
+    with pytest.raises(RuntimeError, match="too weak"):
+        config.load(str(tmp_path))
+
+
+def test_production_refuses_the_debugger(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCIETY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", STRONG)
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="FLASK_DEBUG"):
+        config.load(str(tmp_path))
+    monkeypatch.setenv("FLASK_DEBUG", "0")
+    assert config.load(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
+
+
+def test_health_reports_the_database_and_the_storage(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok", "storage": "ok"}
+
+
+def test_health_is_503_when_the_storage_folder_cannot_be_written(app, client, tmp_path):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    previous = app.config["STORAGE_DIR"]
+    app.config["STORAGE_DIR"] = str(blocked / "storage")
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.config["STORAGE_DIR"] = previous
+    assert response.status_code == 503
+    assert response.json["storage"] == "down" and response.json["database"] == "ok"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+@pytest.fixture
+def app_without_database(tmp_path):
+    """A real application whose database server is not there (nothing listens on the port)."""
+    app = create_app({"TESTING": True, "SECRET_KEY": STRONG, "WTF_CSRF_ENABLED": False,
+                      "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://society@127.0.0.1:9/none?connect_timeout=2",
+                      "STORAGE_DIR": str(tmp_path / "storage"), "RATELIMIT_ENABLED": False})
+    return app
+
+
+def test_health_is_503_when_the_database_is_down(app_without_database):
+    response = app_without_database.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "down", "storage": "ok"}
+
+
+def test_a_page_during_a_database_outage_is_503_with_retry_after(app_without_database):
+    client = app_without_database.test_client()
+    page = client.post("/auth/login", data={"email": "someone@example.org", "password": "whatever-it-is"})
+    assert page.status_code == 503
+    assert int(page.headers["Retry-After"]) > 0
+    assert "try again" in page.get_data(as_text=True)
+    api = client.get("/api/v1/groups")
+    assert api.status_code == 503 and api.mimetype == "application/problem+json"
+    assert int(api.headers["Retry-After"]) > 0
