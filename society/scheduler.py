@@ -118,20 +118,21 @@ class SchedulerProcess:
                 log.info("%s: another scheduler is active; standing by.", job)
                 return
             day = date.today()
-            run = job_runs.run(job, day, trigger="schedule", run_key=day.isoformat())
+            run = job_runs.run(job, day, trigger="schedule", run_key=day.isoformat(), holder=self.holder)
             if run is not None:
                 log.info("%s for %s: %s %s", job, day, run.outcome, run.counts or run.error or "")
 
     def catch_up(self) -> None:
         """Start today's run of a daily job now if its time passed (within the grace) while no
-        scheduler was active: after a restart, or when this process took the lease over."""
+        scheduler was active (after a restart, or when this process took the lease over), or if
+        the scheduler that started it lost the lease before finishing it."""
         from .services.platform import job_runs
 
         now, today = datetime.now(), date.today()
         grace = timedelta(seconds=self.app.config["JOB_MISFIRE_GRACE_SECONDS"])
         for job, setting in DAILY.items():
             due_at = datetime.combine(today, parse_time(self.app.config[setting]))
-            if due_at <= now <= due_at + grace and not job_runs.already_claimed(job, today.isoformat()):
+            if due_at <= now <= due_at + grace and job_runs.due(job, today.isoformat(), self.holder):
                 self.scheduler.add_job(self.run_daily, args=[job], id=f"{job}-catch-up", name=f"{job} (catch-up)",
                                        replace_existing=True, misfire_grace_time=None)
 

@@ -73,3 +73,15 @@ def test_the_dashboard_says_when_no_scheduler_renews_its_lease(admin_client):
                                   expires_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
     page = admin_client.get("/admin/jobs/").get_data(as_text=True)
     assert "No scheduler is active" in page and "gone:1:dead" in page
+
+
+def test_the_dashboard_shows_an_interrupted_run_and_the_run_that_took_over(admin_client):
+    factories.job_run(run_key="2026-06-01~1", outcome="failed", host="gone:1:abc",
+                      error="Interrupted: the scheduler running it stopped before it finished (gone:1:abc); ...")
+    factories.job_run(run_key="2026-06-01", outcome="succeeded", host="here:2:def")
+    db.session.commit()
+    page = admin_client.get("/admin/jobs/").get_data(as_text=True)
+    assert "interrupted" in page and "the scheduler that took over ran it again" in page
+    assert "Interrupted: the scheduler" not in page  # the stored English detail gives way to the page's wording
+    admin_client.post("/language", data={"lang": "sv", "next": "/"})
+    assert "avbruten" in admin_client.get("/admin/jobs/").get_data(as_text=True)

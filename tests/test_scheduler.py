@@ -149,6 +149,45 @@ def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_
     assert process.active and catch_up == {"lapse-scan-catch-up"}
 
 
+def test_a_run_left_running_by_a_scheduler_that_lost_the_lease_is_taken_over_once(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SCAN_TIME", "00:00")
+    monkeypatch.setitem(app.config, "REMINDER_TIME", "00:00")
+    monkeypatch.setitem(app.config, "JOB_MISFIRE_GRACE_SECONDS", 24 * 3600)
+    today = date.today().isoformat()
+    demo.seed(8)
+    dead = factories.job_run(job="lapse-scan", run_key=today, outcome="running", host="gone:1:abc")
+    factories.job_run(job="reminders", run_key=today)
+    db.session.commit()
+    process = scheduler.SchedulerProcess(app)
+    process.keep_lease()
+    assert process.active and {job.id for job in process.scheduler.get_jobs()} == {"lapse-scan-catch-up"}
+
+    process.run_daily("lapse-scan")
+    process.run_daily("lapse-scan")  # a second firing finds the day done
+    db.session.rollback()
+    runs = db.session.scalars(select(JobRun).where(JobRun.job == "lapse-scan").order_by(JobRun.id)).all()
+    assert [(r.run_key, r.outcome) for r in runs] == [(f"{today}~{dead.id}", "failed"), (today, "succeeded")]
+    assert runs[0].error.startswith("Interrupted") and "gone:1:abc" in runs[0].error
+    assert runs[1].host == process.holder
+    assert db.session.scalar(select(func.count(Flag.id))) == json.loads(runs[1].counts)["raised"] > 0
+
+
+def test_a_slow_scheduler_that_was_taken_over_cannot_finish_its_run(app):
+    today = date.today().isoformat()
+    society = factories.society()
+    run_id = job_runs.claim("lapse-scan", run_key=today, trigger="schedule", holder="slow:1:aaa")
+    assert job_runs.take_over("lapse-scan", today, "fast:2:bbb") == 1
+    with writing():
+        db.session.add(Flag(kind="group_norms", subject_type="group", subject_id=1, cause="x", severity="info",
+                            message="work of the slow run", society_id=society.id, raised_on=date.today()))
+        db.session.flush()
+        job_runs._finish(run_id, "succeeded", counts={"raised": 1})
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(Flag.id))) == 0
+    assert db.session.get(JobRun, run_id).outcome == "failed"
+    assert job_runs.due("lapse-scan", today, "fast:2:bbb")  # free for the scheduler that took over
+
+
 def test_a_standing_by_scheduler_does_not_run_jobs(app):
     assert scheduler_lease.hold("scheduler", "someone-else", 600)
     process = scheduler.SchedulerProcess(app)
@@ -263,3 +302,80 @@ def test_a_scan_killed_half_way_leaves_no_flag_and_the_next_run_completes_it(app
     assert rerun.outcome == "succeeded" and json.loads(rerun.counts)["raised"] > 0
     db.session.refresh(dead)
     assert dead.outcome == "failed" and "Abandoned" in dead.error
+
+
+# A scheduler process that SIGKILLs itself at one point of its work (the first call of the named
+# function, or the second for reminders: after one reminder was sent and committed).
+KILL_AT = {
+    "scan-start": ("society.services.flags.lapse", "wanted_flags", 1),
+    "flags-raised": ("society.services.flags.lapse", "_resolve", 1),
+    "reminder-sent": ("society.services.flags.reminders", "_send_one", 2),
+}
+KILLER = """
+import importlib, os, signal, sys
+module, name, nth = sys.argv.pop(1), sys.argv.pop(1), int(sys.argv.pop(1))
+target = importlib.import_module(module)
+original, calls = getattr(target, name), []
+def dying(*args, **kwargs):
+    calls.append(1)
+    if len(calls) >= nth:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return original(*args, **kwargs)
+setattr(target, name, dying)
+from flask.cli import main
+sys.argv = ["flask"] + sys.argv[1:]
+main()
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", sorted(KILL_AT))
+def test_a_scheduler_killed_during_the_days_work_is_taken_over_and_the_work_done_once(
+        db_url, smtp_server, tmp_path, point):
+    mailbox, port = smtp_server
+    demo.seed(40)
+    db.session.commit()
+    due = max(datetime.now() - timedelta(minutes=2), datetime.combine(date.today(), datetime.min.time()))
+    env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=3,
+               SCAN_TIME=due.strftime("%H:%M"), REMINDER_TIME=due.strftime("%H:%M"), JOB_MISFIRE_GRACE_SECONDS=3600)
+    logs = [open(tmp_path / f"scheduler-{n}.log", "w+") for n in range(3)]
+    module, name, nth = KILL_AT[point]
+    doomed = subprocess.Popen([sys.executable, "-c", KILLER, module, name, str(nth), "--app", "society", "scheduler"],
+                              cwd=ROOT, env=env, stdout=logs[0], stderr=subprocess.STDOUT)
+    processes = [doomed]
+    try:
+        assert _wait_for(lambda: db.session.scalar(select(func.count(JobRun.id))) > 0, 60), _logs(logs)
+        processes += [subprocess.Popen([FLASK, "--app", "society", "scheduler"], cwd=ROOT, env=env, stdout=log,
+                                       stderr=subprocess.STDOUT) for log in logs[1:]]
+        assert doomed.wait(60) == -signal.SIGKILL, _logs(logs)
+        today = date.today().isoformat()
+        done = _wait_for(lambda: db.session.scalar(select(func.count(JobRun.id)).where(
+            JobRun.run_key == today, JobRun.outcome == "succeeded")) == 2, timeout=60)
+        time.sleep(4)  # time enough for a third process to (wrongly) run the jobs again
+        db.session.rollback()
+        assert done, _logs(logs)
+        runs = db.session.scalars(select(JobRun).order_by(JobRun.id)).all()
+        succeeded = {r.job: r for r in runs if r.outcome == "succeeded"}
+        assert sorted(succeeded) == ["lapse-scan", "reminders"]
+        assert all(r.run_key == today for r in succeeded.values())
+        interrupted = [r for r in runs if r.outcome != "succeeded"]
+        assert interrupted and all(r.error.startswith("Interrupted") and r.run_key.startswith(f"{today}~")
+                                   and f":{doomed.pid}:" in r.host for r in interrupted), _logs(logs)
+        assert all(f":{doomed.pid}:" not in succeeded[r.job].host for r in interrupted)  # taken over
+        scan = json.loads(succeeded["lapse-scan"].counts)
+        assert db.session.scalar(select(func.count(Flag.id))) == scan["raised"] == scan["open"] > 0
+        sent = db.session.scalar(select(func.count(ReminderSent.id)))
+        assert sent > 0 and len(mailbox.messages) == 2 * sent  # each reminder once, whoever sent it
+        leaders = [address for address in mailbox.recipients() if address != "admin@sbs.example"]
+        assert len(leaders) == len(set(leaders)) == sent
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        for log in logs:
+            log.close()

@@ -32,6 +32,14 @@ class JobRun(db.Model):
     # Set for a run an administrator started for their own society; scheduled runs cover all.
     society_id: Mapped[int | None] = mapped_column(ForeignKey("societies.id", ondelete="CASCADE"), index=True)
 
+    # A scheduled run whose scheduler stopped half-way: the scheduler that took over moved its
+    # key aside ("<key>~<id>", services/platform/job_runs.take_over) and ran the job again.
+    INTERRUPTED_KEY_MARK = "~"
+
+    @property
+    def interrupted(self) -> bool:
+        return self.outcome == "failed" and self.INTERRUPTED_KEY_MARK in (self.run_key or "")
+
 
 class SchedulerLease(db.Model):
     __tablename__ = "scheduler_leases"

@@ -9,6 +9,14 @@ The runner owns its transactions, like a CLI command: the claim is committed, th
 the lapse scan is one transaction that also marks the run succeeded (a run killed
 half-way leaves no flag behind), reminders commit one by one (each is sent at most once),
 and a failure is rolled back and recorded with its error.
+
+A scheduled run records the scheduler that claimed it (its lease holder id, in ``host``).
+When that scheduler dies half-way, its row stays "running"; the scheduler that takes the
+lease over finds it (``due``), marks it failed as *interrupted* (its key moved aside, so the
+jobs page keeps the attempt) and runs the job again under the key (``take_over``). The
+interrupted process, if it was only slow, cannot finish after that: a run is marked finished
+only while its row is still "running" (``_finish``), in the same transaction as the scan's
+flags, so its work is rolled back. The run is done once either way.
 """
 import json
 import logging
@@ -19,7 +27,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import String, cast, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...database import writing
@@ -61,13 +69,14 @@ def mark_abandoned(job: str) -> int:
     return result.rowcount or 0
 
 
-def claim(job: str, *, run_key: str | None = None, trigger: str = "manual", society_id: int | None = None) -> int | None:
+def claim(job: str, *, run_key: str | None = None, trigger: str = "manual", society_id: int | None = None,
+          holder: str | None = None) -> int | None:
     """Insert and commit the run's row; its id, or None when another process holds the key."""
     if job not in JOBS:
         raise KeyError(job)
     with writing():
         mark_abandoned(job)
-        run = JobRun(job=job, run_key=run_key, trigger=trigger, society_id=society_id, host=host_label(),
+        run = JobRun(job=job, run_key=run_key, trigger=trigger, society_id=society_id, host=holder or host_label(),
                      outcome="running", started_at=utcnow())
         db.session.add(run)
         try:
@@ -78,14 +87,43 @@ def claim(job: str, *, run_key: str | None = None, trigger: str = "manual", soci
         return run.id
 
 
-def already_claimed(job: str, run_key: str) -> bool:
-    return db.session.scalar(select(func.count(JobRun.id)).where(JobRun.job == job, JobRun.run_key == run_key)) > 0
+def _interrupted(job: str, run_key: str, holder: str):
+    """The condition of a scheduled run left "running" by a scheduler other than ``holder``."""
+    return (JobRun.job == job) & (JobRun.run_key == run_key) & (JobRun.outcome == "running") & (JobRun.host != holder)
+
+
+def due(job: str, run_key: str, holder: str) -> bool:
+    """Whether the active scheduler ``holder`` should run ``job`` under ``run_key``: nobody
+    claimed it, or the scheduler that did lost the lease before finishing."""
+    claimed = db.session.execute(select(JobRun.outcome, JobRun.host)
+                                 .where(JobRun.job == job, JobRun.run_key == run_key)).first()
+    return claimed is None or (claimed.outcome == "running" and claimed.host != holder)
+
+
+def take_over(job: str, run_key: str, holder: str) -> int:
+    """Mark ``job``'s run under ``run_key`` interrupted when another scheduler left it running,
+    moving its key aside (``<key>~<id>``) so the key can be claimed again. Call it only while
+    holding the scheduler lease: the run's own scheduler has then lost it. Commits; rows taken over."""
+    with writing():
+        result = db.session.execute(
+            update(JobRun).where(_interrupted(job, run_key, holder))
+            .values(outcome="failed", finished_at=utcnow(), run_key=JobRun.run_key + JobRun.INTERRUPTED_KEY_MARK + cast(JobRun.id, String),
+                    error="Interrupted: the scheduler running it stopped before it finished (" + JobRun.host
+                    + "); the scheduler that took over ran it again (" + holder + ").")
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+    if result.rowcount:
+        log.warning("%s %s: took over a run interrupted with its scheduler.", job, run_key)
+    return result.rowcount or 0
 
 
 def run(job: str, day: date, *, trigger: str = "manual", run_key: str | None = None, society_id: int | None = None,
-        progress=None) -> JobRun | None:
-    """Claim and execute one run of ``job`` for ``day``; the finished JobRun, or None if claimed elsewhere."""
-    run_id = claim(job, run_key=run_key, trigger=trigger, society_id=society_id)
+        progress=None, holder: str | None = None) -> JobRun | None:
+    """Claim and execute one run of ``job`` for ``day``; the finished JobRun, or None if claimed elsewhere.
+    ``holder``: the scheduler's lease holder id, for scheduled runs (it may take over an interrupted one)."""
+    if holder is not None and run_key is not None:
+        take_over(job, run_key, holder)
+    run_id = claim(job, run_key=run_key, trigger=trigger, society_id=society_id, holder=holder)
     if run_id is None:
         log.info("%s %s: claimed by another process; skipped.", job, run_key)
         return None
@@ -104,10 +142,18 @@ def run(job: str, day: date, *, trigger: str = "manual", run_key: str | None = N
 
 
 def _finish(run_id: int, outcome: str, *, counts: dict | None = None, error: str | None = None) -> None:
-    finished = db.session.get(JobRun, run_id)
-    finished.outcome, finished.finished_at = outcome, utcnow()
-    finished.counts = json.dumps(counts, sort_keys=True) if counts is not None else None
-    finished.error = error[:20000] if error else None
+    """Record the outcome and commit, with the work, unless the run was taken over meanwhile:
+    then the work is rolled back, since the scheduler that took over does it."""
+    finished = db.session.execute(
+        update(JobRun).where(JobRun.id == run_id, JobRun.outcome == "running")
+        .values(outcome=outcome, finished_at=utcnow(),
+                counts=json.dumps(counts, sort_keys=True) if counts is not None else None,
+                error=error[:20000] if error else None)
+        .execution_options(synchronize_session=False))
+    if finished.rowcount != 1:
+        db.session.rollback()
+        log.warning("Run %s was taken over by another scheduler; its work is discarded.", run_id)
+        return
     db.session.commit()
 
 
