@@ -12,6 +12,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(seed_demo)
     app.cli.add_command(scheduler)
+    app.cli.add_command(backup)
+    app.cli.add_command(restore)
 
 
 @click.command("create-admin")
@@ -82,3 +84,51 @@ def scheduler(fire_now: bool) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_scheduler(current_app._get_current_object(), fire_now=fire_now)
+
+
+@click.command("backup")
+@click.argument("outdir", type=click.Path(file_okay=False))
+def backup(outdir: str) -> None:
+    """Copy the database (SQLite online backup, or pg_dump) and the storage folder into a new
+    folder under OUTDIR, with a manifest of row counts. The last line is a JSON summary."""
+    import json
+
+    from flask import current_app
+
+    from .services.errors import DomainError
+    from .services.platform import backup as backups
+
+    try:
+        report = backups.make_backup(outdir, current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                     current_app.config["STORAGE_DIR"])
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Backup written to {report.folder}: {sum(report.counts.values())} rows in {len(report.counts)} "
+               f"tables, {report.files} stored files, migration {report.revision}.")
+    click.echo("Keep SECRET_KEY and any CERTIFICATE_SIGNING_* keys with it: they are not in the database.")
+    click.echo(json.dumps(report.as_dict()))
+
+
+@click.command("restore")
+@click.argument("backup_dir", type=click.Path(exists=True, file_okay=False))
+def restore(backup_dir: str) -> None:
+    """Restore a backup folder into the configured (empty) database and storage folder, then
+    check it: the migration revision against this code's head, every table's row count against
+    the backup's manifest. The last line is a JSON summary."""
+    import json
+
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    from .services.errors import DomainError
+    from .services.platform import backup as backups
+
+    head = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config()).get_current_head()
+    try:
+        summary = backups.restore(backup_dir, current_app.config["SQLALCHEMY_DATABASE_URI"],
+                                  current_app.config["STORAGE_DIR"], head)
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Restored {summary['rows']} rows in {summary['tables']} tables and {summary['files']} stored files; "
+               f"row counts match the manifest.")
+    click.echo(json.dumps(summary))
