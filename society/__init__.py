@@ -19,6 +19,7 @@ WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_mapping(config.load(app.instance_path, overrides))
+    configure_input_limits(app)
     configure_extensions(app)
     configure_request_hooks(app)
     configure_blueprints(app)
@@ -129,3 +130,21 @@ def configure_cli(app: Flask) -> None:
     from .cli import register
 
     register(app)
+
+
+def configure_input_limits(app: Flask) -> None:
+    """What no field can accept is refused before any view sees it (``schemas/limits.py``):
+    ids past the columns' range in URLs are unknown (404); control characters in any query or
+    form value, and page numbers out of range, are a 400 that names the field."""
+    from flask import abort
+
+    from .schemas.limits import BoundedIntegerConverter, odd_argument
+
+    app.url_map.converters["int"] = BoundedIntegerConverter
+
+    @app.before_request
+    def refuse_odd_input():
+        odd = odd_argument(request.args) or (odd_argument(request.form) if request.method in WRITE_METHODS else None)
+        if odd:
+            name, fix = odd
+            abort(400, description=f"{name}: {fix}")

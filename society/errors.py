@@ -3,7 +3,7 @@ clients, an HTML page for people."""
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -99,6 +99,19 @@ def handle_database_unavailable(error: Exception):
     return response
 
 
+def handle_unstorable_value(error: DataError):
+    """A value the database refuses (out of a column's range, a character it cannot store) that
+    no schema caught: the input's fault, so a 400, never a 500. Schemas catch these first
+    (``schemas/limits.py``); this is the backstop, logged so the schema can be tightened."""
+    db.session.rollback()
+    current_app.logger.warning("Unstorable value on %s: %s", request.path, str(error.orig).splitlines()[0])
+    detail = gettext("A value you sent is out of range or holds characters that cannot be stored. "
+                     "Check what you entered and try again.")
+    if wants_json():
+        return problem(400, "Bad Request", detail)
+    return _page(400, gettext("Bad request"), detail)
+
+
 def handle_unexpected(error: Exception):
     if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
         raise error
@@ -114,5 +127,6 @@ def register(app) -> None:
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DataError, handle_unstorable_value)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

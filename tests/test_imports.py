@@ -142,6 +142,8 @@ def test_problems_with_the_file_itself_are_shown_on_the_upload_form(admin_client
     not_utf8 = admin_client.post("/admin/imports/", data={"kind": "members", "file": (io.BytesIO("Åsa".encode("latin-1")), "x.csv")},
                                  content_type="multipart/form-data")
     assert "not UTF-8" in not_utf8.get_data(as_text=True)
+    with_nul = upload(admin_client, HEADER + "Anna,Berg\x00,anna@example.se\n")
+    assert with_nul.status_code == 422 and "NUL byte (line 2)" in with_nul.get_data(as_text=True)
     assert "header row but no rows" in upload(admin_client, HEADER).get_data(as_text=True)
     assert "Choose a CSV file." in admin_client.post("/admin/imports/", data={"kind": "members"}).get_data(as_text=True)
     assert db.session.scalar(select(func.count(ImportBatch.id))) == 0

@@ -2,8 +2,10 @@
 from flask_babel import gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from .base import InputSchema
 
-class AuditFilterSchema(Schema):
+
+class AuditFilterSchema(InputSchema):
     class Meta:
         unknown = EXCLUDE
 

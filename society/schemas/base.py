@@ -1,16 +1,39 @@
 """Base schemas. marshmallow 4 ignores a validator that returns False, so every
 validator here raises ValidationError."""
-from marshmallow import RAISE, Schema, ValidationError, pre_load
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from . import limits
 
 
-class StrictSchema(Schema):
+class InputSchema(Schema):
+    """Every input schema: text without control characters, integers and amounts within what
+    the columns hold (``schemas/limits.py``), unless a field sets tighter bounds itself."""
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        _bound(field_obj)
+
+
+def _bound(field: fields.Field) -> None:
+    if isinstance(field, fields.List):
+        _bound(field.inner)
+        return
+    has_upper = any(isinstance(v, validate.Range) and v.max is not None for v in field.validators)
+    if isinstance(field, fields.String):
+        field.validators.append(limits.refuse_control_characters)
+    elif isinstance(field, fields.Integer) and not has_upper:
+        field.validators.append(limits.integer_range())
+    elif isinstance(field, fields.Decimal) and not has_upper:
+        field.validators.append(limits.amount_range())
+
+
+class StrictSchema(InputSchema):
     """JSON input: unknown fields are an error that names them."""
 
     class Meta:
         unknown = RAISE
 
 
-class FormSchema(Schema):
+class FormSchema(InputSchema):
     """HTML form input: blank fields mean "not given", and the CSRF token is not data.
 
     Our messages are lazy translations; marshmallow wraps only plain strings in lists,

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 
 from ..models.groups import FORMATS, GROUP_STATUSES, LEADER_ROLES, RHYTHMS
 from ..models.people import PROFESSIONS
-from .base import FormSchema, StrictSchema, must
+from .base import FormSchema, InputSchema, StrictSchema, must
 
 SESSION_FORMATS = ("in_person", "online")
 
@@ -44,7 +44,7 @@ def _ends_not_before_starts(data: dict) -> None:
         raise ValidationError(str(_l("The end cannot come before the start.")), field_name="ends_on")
 
 
-class TranslatedErrors(Schema):
+class TranslatedErrors(InputSchema):
     """Error messages given as lazy strings become plain text, one list per field.
 
     marshmallow keeps a non-str message as it is (not in a list), so a lazily

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..models.people import END_REASONS, MEMBER_CATEGORIES, PROFESSIONS
 from ..services.membership.member_list import SORTS
 from ..services.membership.status import STATUSES
-from .base import FormSchema
+from .base import FormSchema, InputSchema
 
 PHONE = validate.Regexp(r"^\+?[0-9 ()./-]{3,40}$", error=_l("Use digits, spaces and + ( ) - . / only."))
 
@@ -90,7 +90,7 @@ class DuesPeriodSchema(FormSchema):
         return data
 
 
-class MemberFilterSchema(Schema):
+class MemberFilterSchema(InputSchema):
     """The list's query string; the same filters drive the CSV export."""
 
     class Meta:

@@ -53,10 +53,15 @@ class RowError:
 
 def decode(raw: bytes) -> str:
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise InvalidInput(gettext('The file is not UTF-8 text. Save it as "CSV UTF-8" and upload it again.'),
                            field="file") from error
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InvalidInput(gettext("The file holds a NUL byte (line %(line)s): it is not plain CSV text. Save it "
+                                   "again as \"CSV UTF-8\" and upload it again.", line=line), field="file")
+    return text
 
 
 def parse(kind: str, text: str) -> list[dict]:
