@@ -22,6 +22,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_input_limits(app)
     configure_extensions(app)
     configure_request_hooks(app)
+    configure_form_submissions(app)
     configure_blueprints(app)
     errors.register(app)
     configure_cli(app)
@@ -148,3 +149,40 @@ def configure_input_limits(app: Flask) -> None:
         if odd:
             name, fix = odd
             abort(400, description=f"{name}: {fix}")
+
+
+def configure_form_submissions(app: Flask) -> None:
+    """A form takes effect once, however often it is sent (``services/platform/submissions.py``)."""
+    from flask import abort, redirect
+    from flask_babel import gettext
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    from .services.platform import submissions
+
+    app.jinja_env.globals["form_token"] = submissions.new_token
+
+    @app.before_request
+    def take_the_form_token():
+        if request.method not in WRITE_METHODS or submissions.TOKEN_FIELD not in request.form:
+            return None
+        form = request.form.copy()
+        token = form.pop(submissions.TOKEN_FIELD)
+        request.form = ImmutableMultiDict(form)  # the views and their schemas never see it
+        if submissions.take(token, current_user.id if current_user.is_authenticated else None):
+            g.form_token = token
+            return None
+        location = submissions.first_location(token)
+        db.session.rollback()
+        if location:
+            return redirect(location, 303)
+        abort(409, description=gettext("This form was sent already: it was not applied a second time. "
+                                       "Go back and reload the page to see the result."))
+
+    @app.after_request
+    def remember_where_the_form_went(response):
+        token = g.pop("form_token", None)
+        if token and response.status_code >= 400:
+            db.session.rollback()  # refused: nothing of it stays, and the token is free for the corrected form
+        elif token and 300 <= response.status_code < 400 and response.location:
+            submissions.remember_location(token, response.location)
+        return response

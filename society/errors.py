@@ -3,7 +3,7 @@ clients, an HTML page for people."""
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -99,6 +99,19 @@ def handle_database_unavailable(error: Exception):
     return response
 
 
+def handle_integrity_conflict(error: IntegrityError):
+    """Two requests wrote the same unique thing at once (the same member twice, one period's
+    dues twice): the second answers 409 on both databases, never 500. Forms normally carry a
+    one-time token that answers a repeat before this (services/platform/submissions.py)."""
+    db.session.rollback()
+    current_app.logger.info("Conflict on %s: %s", request.path, str(error.orig).splitlines()[0])
+    detail = gettext("This was saved already, or conflicts with something saved at the same moment. "
+                     "Reload the page to see what is saved now.")
+    if wants_json():
+        return problem(409, "Conflict", detail)
+    return _page(409, gettext("Conflict"), detail)
+
+
 def handle_unstorable_value(error: DataError):
     """A value the database refuses (out of a column's range, a character it cannot store) that
     no schema caught: the input's fault, so a 400, never a 500. Schemas catch these first
@@ -128,5 +141,6 @@ def register(app) -> None:
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(DataError, handle_unstorable_value)
+    app.register_error_handler(IntegrityError, handle_integrity_conflict)
     app.register_error_handler(InterfaceError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected)

@@ -10,11 +10,12 @@ from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
 from .reminders import ReminderSent
 from .rules import Requirement, RuleSet, RuleSetVersion
+from .submissions import FormSubmission
 from .training import TrainingRecord
 
 __all__ = [
     "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
-    "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
+    "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
     "ImportFile", "ImportRowError", "JobRun",
     "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",

@@ -1,6 +1,7 @@
 """Schemas every public API endpoint shares: problem details, paging."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
+from . import limits
 from .base import StrictSchema
 
 MAX_PER_PAGE = 100
@@ -26,7 +27,7 @@ class ProblemSchema(Schema):
 class PageQuerySchema(StrictSchema):
     """``page`` and ``per_page`` for a paged list; unknown parameters are refused."""
 
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000),
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=limits.MAX_PAGE),
                           metadata={"description": "Page number, from 1."})
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PER_PAGE),
                               metadata={"description": f"Items per page, at most {MAX_PER_PAGE}."})

@@ -2,6 +2,7 @@
 from flask_babel import gettext
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from . import limits
 from .base import InputSchema
 
 
@@ -14,7 +15,7 @@ class AuditFilterSchema(InputSchema):
     actor = fields.String(load_default=None, validate=validate.Length(max=254))
     date_from = fields.Date(load_default=None)
     date_to = fields.Date(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=limits.MAX_PAGE))
 
     @pre_load
     def drop_blanks(self, data, **_kwargs):

@@ -19,7 +19,9 @@ def _bound(field: fields.Field) -> None:
         return
     has_upper = any(isinstance(v, validate.Range) and v.max is not None for v in field.validators)
     if isinstance(field, fields.String):
-        field.validators.append(limits.refuse_control_characters)
+        # A field with a pattern of its own keeps it alone (the OpenAPI document shows one pattern).
+        if not any(isinstance(v, validate.Regexp) for v in field.validators):
+            field.validators.append(limits.no_control_characters())
     elif isinstance(field, fields.Integer) and not has_upper:
         field.validators.append(limits.integer_range())
     elif isinstance(field, fields.Decimal) and not has_upper:

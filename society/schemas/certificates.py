@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from ..services.certificates.issuing import STATUSES, normalize_number
+from . import limits
 from .base import FormSchema, must
 
 NUMBER_HELP = _l("A certificate number looks like %(example)s.", example="SBS-2026-7K3Q9P")
@@ -24,7 +25,7 @@ class VerifyFormSchema(FormSchema):
 
 class CertificateSearchSchema(FormSchema):
     q = fields.String(load_default=None, validate=validate.Length(max=100))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=limits.MAX_PAGE))
 
 
 class CertificateExportSchema(FormSchema):

@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from ..models.flags import FLAG_KINDS, SUBJECT_TYPES
 from ..services.flags.inbox import STATES
+from . import limits
 from .base import FormSchema
 
 
@@ -12,7 +13,7 @@ class FlagFilterSchema(FormSchema):
     state = fields.String(load_default="open", validate=validate.OneOf(STATES))
     subject_type = fields.String(load_default=None, validate=validate.OneOf(SUBJECT_TYPES))
     subject_id = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=1))
-    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=limits.MAX_PAGE))
 
 
 class AcknowledgeSchema(FormSchema):

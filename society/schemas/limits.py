@@ -8,7 +8,7 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, validate
+from marshmallow import validate
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1  # ids and other integer columns: PostgreSQL's INTEGER
@@ -16,7 +16,10 @@ MIN_INT = -(2**31)
 MAX_PAGE = 100_000
 MAX_AMOUNT = Decimal("99999999.99")  # Numeric(10, 2): dues and payments
 # C0 controls and DEL, except tab, line feed and carriage return (typed text may hold those).
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_CLASS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+CONTROL_CHARACTERS = re.compile(f"[{_CONTROL_CLASS}]")
+# The same as a pattern text fields carry, so the OpenAPI document says it too.
+WITHOUT_CONTROL_CHARACTERS = f"^[^{_CONTROL_CLASS}]*$"
 PAGE_ARGUMENTS = ("page", "per_page")
 
 
@@ -24,10 +27,9 @@ def has_control_character(value: str) -> bool:
     return CONTROL_CHARACTERS.search(value) is not None
 
 
-def refuse_control_characters(value: str) -> str:
-    if isinstance(value, str) and has_control_character(value):
-        raise ValidationError(_l("Remove the control characters (such as a NUL byte) from this text."))
-    return value
+def no_control_characters() -> validate.Regexp:
+    return validate.Regexp(WITHOUT_CONTROL_CHARACTERS,
+                           error=_l("Remove the control characters (such as a NUL byte) from this text."))
 
 
 def integer_range() -> validate.Range:

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from ..models.people import END_REASONS, MEMBER_CATEGORIES, PROFESSIONS
 from ..services.membership.member_list import SORTS
 from ..services.membership.status import STATUSES
+from . import limits
 from .base import FormSchema, InputSchema
 
 PHONE = validate.Regexp(r"^\+?[0-9 ()./-]{3,40}$", error=_l("Use digits, spaces and + ( ) - . / only."))
@@ -101,7 +102,7 @@ class MemberFilterSchema(InputSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
     unpaid = fields.String(load_default=None, validate=validate.Regexp(r"^(any|[12][0-9]{3})$"))
     sort = fields.String(load_default="name", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100000))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=limits.MAX_PAGE))
 
     @pre_load
     def drop_blanks(self, data, **_kwargs):
