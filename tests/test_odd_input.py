@@ -116,3 +116,16 @@ def test_odd_values_in_any_administrators_form_never_answer_500(app, admin_clien
     assert response.status_code < 500, (url, fields)
     # The schemas caught it, not the database's refusal (the backstop for what they miss).
     assert "cannot be stored" not in response.get_data(as_text=True), (url, fields)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_odd_values_in_any_leaders_form_never_answer_500(app, leader_client, data):
+    names = _every_input_field_name()
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.rule.startswith("/portal")]
+    rule = data.draw(st.sampled_from(posts))
+    fields = data.draw(st.dictionaries(st.sampled_from(names), ODD_VALUES, min_size=1, max_size=6))
+    url = _fill(rule, {}, 1)
+    response = leader_client.post(url, data=fields)
+    assert response.status_code < 500, (url, fields)
+    assert "cannot be stored" not in response.get_data(as_text=True), (url, fields)
