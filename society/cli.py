@@ -13,6 +13,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(scheduler)
     app.cli.add_command(backup)
+    app.cli.add_command(imports_group)
     app.cli.add_command(restore)
 
 
@@ -132,3 +133,24 @@ def restore(backup_dir: str) -> None:
     click.echo(f"Restored {summary['rows']} rows in {summary['tables']} tables and {summary['files']} stored files; "
                f"row counts match the manifest.")
     click.echo(json.dumps(summary))
+
+
+@click.group("imports")
+def imports_group() -> None:
+    """CSV imports waiting to be checked or created."""
+
+
+@imports_group.command("run")
+@click.option("--seconds", type=click.FloatRange(min=1), default=600, show_default=True,
+              help="Stop starting new work after this long.")
+def run_imports(seconds: float) -> None:
+    """Advance every open import now (what the scheduler's import job does every few seconds).
+    Run it where no scheduler runs, or while it is stopped."""
+    from .models import ImportBatch
+    from .services.membership import import_jobs
+
+    worked = import_jobs.run_pending(seconds=seconds)
+    rows = db.session.execute(db.select(ImportBatch.id, ImportBatch.status, ImportBatch.imported_count)
+                              .order_by(ImportBatch.id.desc()).limit(max(worked, 1))).all()
+    click.echo(f"{worked} open import(s) worked on." + "".join(
+        f"\n  import {row.id}: {row.status} ({row.imported_count} rows imported)" for row in rows if worked))

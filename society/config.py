@@ -109,6 +109,17 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # A run still "running" after this long died with its process.
         "JOB_STALE_MINUTES": int(env.get("JOB_STALE_MINUTES", 180)),
         "MAIL_TIMEOUT": int(env.get("MAIL_TIMEOUT", 30)),
+        # CSV imports (services/membership/import_jobs.py): a file up to IMPORT_INLINE_ROWS rows is
+        # imported in the request; larger ones by the scheduler's import job, checked
+        # IMPORT_CHUNK_ROWS and created IMPORT_PUBLISH_ROWS at a time.
+        "IMPORT_INLINE_ROWS": int(env.get("IMPORT_INLINE_ROWS", 2000)),
+        "IMPORT_CHUNK_ROWS": int(env.get("IMPORT_CHUNK_ROWS", 500)),
+        "IMPORT_PUBLISH_ROWS": int(env.get("IMPORT_PUBLISH_ROWS", 5000)),
+        "IMPORT_REQUEST_SECONDS": float(env.get("IMPORT_REQUEST_SECONDS", 3)),
+        "IMPORT_JOB_SECONDS": float(env.get("IMPORT_JOB_SECONDS", 20)),
+        "IMPORT_POLL_SECONDS": int(env.get("IMPORT_POLL_SECONDS", 2)),
+        "IMPORT_CHUNK_PAUSE_SECONDS": float(env.get("IMPORT_CHUNK_PAUSE_SECONDS", 0.02)),
+        "IMPORT_PUBLISH_STALE_SECONDS": float(env.get("IMPORT_PUBLISH_STALE_SECONDS", 60)),
         "TESTING": False,
     }
     if overrides:

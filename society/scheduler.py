@@ -69,6 +69,8 @@ class SchedulerProcess:
                 self.scheduler.add_job(
                     self.run_daily, DateTrigger(run_date=datetime.now() + FIRE_NOW_DELAY), args=[job],
                     id=f"{job}-now", name=f"{job} (now)", replace_existing=True, misfire_grace_time=None)
+        self.scheduler.add_job(self.run_imports, IntervalTrigger(seconds=config["IMPORT_POLL_SECONDS"]),
+                               id="imports", name="imports", replace_existing=True, coalesce=True, max_instances=1)
         renew = max(1, config["SCHEDULER_LEASE_SECONDS"] // 4)
         self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=renew), id="scheduler-lease",
                                name="scheduler lease", replace_existing=True, coalesce=True, max_instances=1)
@@ -121,6 +123,20 @@ class SchedulerProcess:
             run = job_runs.run(job, day, trigger="schedule", run_key=day.isoformat(), holder=self.holder)
             if run is not None:
                 log.info("%s for %s: %s %s", job, day, run.outcome, run.counts or run.error or "")
+
+    def run_imports(self) -> None:
+        """Advance the CSV imports waiting to be checked or created (the active scheduler only)."""
+        from .extensions import db
+        from .services.membership import import_jobs
+
+        if not self.active:
+            return
+        with self.app.app_context():
+            try:
+                import_jobs.run_pending(seconds=self.app.config["IMPORT_JOB_SECONDS"])
+            except Exception:  # noqa: BLE001 - the batch records its own failure; try the rest next tick
+                db.session.rollback()
+                log.exception("Scheduler %s: the import job failed.", self.holder)
 
     def catch_up(self) -> None:
         """Start today's run of a daily job now if its time passed (within the grace) while no

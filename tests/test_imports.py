@@ -94,15 +94,14 @@ def test_all_or_nothing_when_the_database_changed_since_the_preview(admin_client
 
 def test_all_or_nothing_when_the_database_refuses_a_row_at_commit(admin_client, monkeypatch):
     batch = batch_of(upload(admin_client, GOOD))
-    build = imports._member
+    insert_rows = imports._inserted
 
-    def third_row_breaks_a_constraint(society, item):
-        membership = build(society, item)
-        if item["row"] == 4:
-            membership.person.profession = "not-a-profession"  # the CHECK constraint refuses it at flush
-        return membership
+    def third_row_breaks_a_constraint(model, rows):
+        if model is Membership:
+            rows[2]["category"] = "not-a-category"  # the CHECK constraint refuses it, after the people went in
+        return insert_rows(model, rows)
 
-    monkeypatch.setattr(imports, "_member", third_row_breaks_a_constraint)
+    monkeypatch.setattr(imports, "_inserted", third_row_breaks_a_constraint)
     response = admin_client.post(f"/admin/imports/{batch.id}/commit")
     assert response.status_code == 302
     assert people() == 0 and db.session.scalar(select(func.count(Membership.id))) == 0
@@ -115,6 +114,7 @@ def test_a_large_file_is_checked_in_chunks_with_progress(app, admin_client):
     rows = "".join(f"Given{n},Family{n},p{n}@example.se,,gp,full,2020-01-01\n" for n in range(25))
     rows = rows.replace("p17@example.se", "broken")
     app.config["IMPORT_CHUNK_ROWS"] = 10
+    app.config["IMPORT_REQUEST_SECONDS"] = 0  # one chunk per step
     try:
         batch = batch_of(upload(admin_client, HEADER + rows))
         assert (batch.status, batch.processed_rows, batch.total_rows) == ("validating", 10, 25)
@@ -122,12 +122,13 @@ def test_a_large_file_is_checked_in_chunks_with_progress(app, admin_client):
         assert 'id="import-progress"' in page and "imports.js" in page and 'aria-valuenow="40"' in page
         progress = admin_client.post(f"/admin/imports/{batch.id}/step", headers={"Accept": "application/json"}).get_json()
         assert progress == {"status": "validating", "processed": 20, "total": 25, "errors": 1, "done": False,
-                            "url": f"/admin/imports/{batch.id}"}
+                            "creating": False, "url": f"/admin/imports/{batch.id}"}
         assert admin_client.get(f"/admin/imports/{batch.id}/progress.json").get_json()["processed"] == 20
         # Without JavaScript the button does the same and comes back to the page.
         assert admin_client.post(f"/admin/imports/{batch.id}/step").status_code == 302
     finally:
-        app.config.pop("IMPORT_CHUNK_ROWS")
+        app.config["IMPORT_CHUNK_ROWS"] = 500
+        app.config["IMPORT_REQUEST_SECONDS"] = 3
     db.session.refresh(batch)
     assert (batch.status, batch.processed_rows, batch.error_count) == ("invalid", 25, 1)
     assert [(e.row_no, e.field) for e in imports.errors_of(batch)] == [(19, "email")]

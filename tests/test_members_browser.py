@@ -33,7 +33,7 @@ def test_admin_adds_a_member_records_dues_imports_a_file_and_reads_history(page,
     try:
         _day_with_members(page, admin, tmp_path)
     finally:
-        live_server.server.app.config.pop("IMPORT_CHUNK_ROWS")
+        live_server.server.app.config["IMPORT_CHUNK_ROWS"] = 500
 
 
 def _day_with_members(page, admin, tmp_path):

@@ -5,7 +5,7 @@ from .audit import AuditEvent
 from .certificates import Certificate
 from .flags import Flag
 from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession
-from .imports import ImportBatch, ImportFile, ImportRowError
+from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
 from .reminders import ReminderSent
@@ -16,7 +16,7 @@ from .training import TrainingRecord
 __all__ = [
     "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
     "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
-    "ImportFile", "ImportRowError", "JobRun",
+    "ImportFile", "ImportRow", "ImportRowError", "JobRun",
     "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

@@ -13,8 +13,8 @@ from ..extensions import db
 from ._base import Timestamps, choice
 
 IMPORT_KINDS = ("members", "groups")
-# validating -> valid | invalid; valid -> committed | invalid | failed; any open one -> discarded
-IMPORT_STATUSES = ("validating", "valid", "invalid", "committed", "failed", "discarded")
+# validating -> valid | invalid; valid -> committing -> committed | invalid | failed; any open one -> discarded
+IMPORT_STATUSES = ("validating", "valid", "invalid", "committing", "committed", "failed", "discarded")
 
 
 class ImportBatch(Timestamps, db.Model):
@@ -37,6 +37,12 @@ class ImportBatch(Timestamps, db.Model):
     failure: Mapped[str | None] = mapped_column(Text)  # why a commit failed
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Creating the rows: when its last step was taken (a heartbeat), and how many times it was
+    # (re)started; more than one start means an interrupted attempt was taken up again.
+    publish_started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    publish_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Who asked for the commit: the job that creates the rows acts for them in the audit trail.
+    committed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 class ImportFile(db.Model):
@@ -59,3 +65,18 @@ class ImportRowError(db.Model):
     row_no: Mapped[int] = mapped_column(Integer)
     field: Mapped[str] = mapped_column(String(60))
     message: Mapped[str] = mapped_column(String(500))
+
+
+class ImportRow(db.Model):
+    """A row of the file, staged once at upload: each step of the preview and of the commit reads
+    only its own rows (by number), never the whole file again. ``loaded`` holds the row as the
+    commit's check accepted it, ready to be created. Deleted with the file once imported or discarded."""
+
+    __tablename__ = "import_rows"
+
+    batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True)
+    row_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    cells: Mapped[str] = mapped_column(Text)  # JSON: the file's columns -> text, as read
+    loaded: Mapped[str | None] = mapped_column(Text)  # JSON: the checked values
+    # Members: the person created for this row, while the commit creates people chunk by chunk.
+    person_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,6 +1,6 @@
-// The import progress page: ask the server to check the next chunk of rows until every
-// row is checked, showing progress; then reload to show the verdict. Without JavaScript
-// the "Check the next rows" button does the same one chunk at a time.
+// The import progress page: ask the server to check the next rows until every row is
+// checked, showing progress; while the scheduler creates the rows of a large commit, ask how
+// far it is; then reload to show the verdict. Without JavaScript the button does a step.
 (function () {
   const box = document.getElementById("import-progress");
   if (box) {
@@ -9,11 +9,27 @@
     const bar = box.querySelector("[data-progress-bar]");
     const text = box.querySelector("[data-progress-text]");
     const show = (state) => {
+      if (!bar || !text) return; // creating the rows: nothing to count
       const percent = state.total ? Math.round((100 * state.processed) / state.total) : 100;
       bar.style.width = percent + "%";
       bar.textContent = percent + "%";
       bar.parentElement.setAttribute("aria-valuenow", String(percent));
       text.textContent = state.processed + " / " + state.total;
+    };
+    // Checking advances with each step; creating the rows is the scheduler's: ask how far it is.
+    const next = (state) => {
+      if (state.done) window.location.assign(state.url);
+      else if (state.creating) window.setTimeout(poll, 2000);
+      else step();
+    };
+    const poll = () => {
+      fetch(box.dataset.progressUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+        .then((response) => {
+          if (!response.ok) throw new Error(String(response.status));
+          return response.json();
+        })
+        .then(next)
+        .catch(() => window.setTimeout(poll, 5000));
     };
     const step = () => {
       fetch(box.dataset.stepUrl, {
@@ -27,8 +43,7 @@
         })
         .then((state) => {
           show(state);
-          if (state.done) window.location.assign(state.url);
-          else step();
+          next(state);
         })
         .catch(() => {
           if (fallback) fallback.hidden = false; // let the person continue by hand

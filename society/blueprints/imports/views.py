@@ -10,12 +10,9 @@ from ...extensions import db
 from ...models import ImportBatch
 from ...schemas.base import load_form
 from ...schemas.imports import UploadSchema
-from ...services.membership import imports
+from ...services.membership import import_jobs, imports
 from ...services.errors import InvalidInput
 from . import bp
-
-CHUNK_ROWS = 500
-
 
 def _batch(batch_id: int, lock: bool = False) -> ImportBatch:
     batch = db.session.get(ImportBatch, batch_id, with_for_update=lock, populate_existing=lock)
@@ -26,8 +23,12 @@ def _batch(batch_id: int, lock: bool = False) -> ImportBatch:
 
 def _progress(batch: ImportBatch) -> dict:
     return {"status": batch.status, "processed": batch.processed_rows, "total": batch.total_rows,
-            "errors": batch.error_count, "done": batch.status != "validating",
-            "url": url_for(".show", batch_id=batch.id)}
+            "errors": batch.error_count, "done": batch.status not in import_jobs.OPEN,
+            "creating": imports.ready_to_publish(batch), "url": url_for(".show", batch_id=batch.id)}
+
+
+def _step_seconds() -> float:
+    return current_app.config["IMPORT_REQUEST_SECONDS"]
 
 
 def _index_page(values=None, errors=None, status=200):
@@ -54,8 +55,12 @@ def upload():
     if errors:
         return _index_page(request.form.to_dict(), errors, 422)
     try:
-        batch = imports.start(admin_society_id(), data["kind"], file.filename, file.read(), current_user.id)
-        imports.validate_chunk(batch, current_app.config.get("IMPORT_CHUNK_ROWS", CHUNK_ROWS))
+        try:
+            raw = file.read()
+        finally:
+            file.close()  # a large upload is spooled to a temporary file: close it as soon as it is read
+        batch = imports.start(admin_society_id(), data["kind"], file.filename, raw, current_user.id)
+        imports.validate_chunk(batch, import_jobs.chunk_rows())
     except InvalidInput as error:
         db.session.rollback()
         return _index_page(request.form.to_dict(), {error.field or "file": [error.message]}, 422)
@@ -68,7 +73,8 @@ def upload():
 def show(batch_id: int):
     batch = _batch(batch_id)
     return render_template("imports/batch.html", batch=batch, errors=imports.errors_of(batch),
-                           rows=imports.preview(batch), columns=imports.COLUMNS[batch.kind], progress=_progress(batch))
+                           rows=imports.preview(batch), columns=imports.COLUMNS[batch.kind], progress=_progress(batch),
+                           interrupted=import_jobs.interrupted(batch))
 
 
 @bp.route("/<int:batch_id>/progress.json")
@@ -80,21 +86,27 @@ def progress(batch_id: int):
 @bp.route("/<int:batch_id>/step", methods=["POST"])
 @roles_required("admin")
 def step(batch_id: int):
-    """Validate the next chunk (the progress page calls this until done; without JS, a button does)."""
-    batch = _batch(batch_id, lock=True)
-    imports.validate_chunk(batch, current_app.config.get("IMPORT_CHUNK_ROWS", CHUNK_ROWS))
-    db.session.commit()
+    """Check the next rows for a few seconds (the progress page calls this until done; without JS, a
+    button does). Creating the rows of a large commit is the scheduler's import job."""
+    _batch(batch_id)  # 404 unless it is this society's
+    db.session.rollback()
+    batch = import_jobs.advance(batch_id, seconds=_step_seconds())
     if wants_json():
         return jsonify(_progress(batch))
-    return redirect(url_for(".show", batch_id=batch.id))
+    return redirect(url_for(".show", batch_id=batch_id))
 
 
 @bp.route("/<int:batch_id>/commit", methods=["POST"])
 @roles_required("admin")
 def commit(batch_id: int):
     batch = _batch(batch_id, lock=True)
+    if batch.total_rows > current_app.config["IMPORT_INLINE_ROWS"]:
+        imports.begin_commit(batch, current_user.id)
+        db.session.commit()
+        flash(_("The import runs in the background: this page shows how far it is, and you may leave it."), "info")
+        return redirect(url_for(".show", batch_id=batch_id))
     try:
-        created = imports.commit(batch)
+        created = import_jobs.commit_now(batch, current_user.id)
         db.session.commit()
     except SQLAlchemyError as error:
         db.session.rollback()

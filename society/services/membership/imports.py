@@ -1,31 +1,38 @@
 """CSV imports of members and of groups: upload, validate every row, then commit all or nothing.
 
 1. ``start`` reads the file (UTF-8, comma or semicolon separated), checks its columns,
-   marks rows repeating an e-mail (members) or a name (groups) of an earlier row, and keeps
-   the text in ``import_files``.
-2. ``validate_chunk`` checks the next rows through the marshmallow schemas and against the
-   database (e-mails or group names already registered). Each call does one chunk and
-   records its progress, so a page can show progress on a large file by calling it
-   repeatedly; nothing is written to the society's data.
-3. ``commit`` validates every row once more inside the caller's transaction and, only when
-   none is wrong, creates them all. If anything fails the caller rolls back: nothing is kept.
+   marks rows repeating an e-mail (members) or a name (groups) of an earlier row, keeps
+   the text in ``import_files`` and stages every row once in ``import_rows``.
+2. ``validate_chunk`` checks the next rows (read from the staging table by number, never the
+   whole file again) through the marshmallow schemas and against the database (e-mails or
+   group names already registered). Each call does one chunk and records its progress;
+   nothing is written to the society's data.
+3. The commit runs as a job (``import_jobs``), in steps that each hold the database briefly:
+   ``begin_commit``, then ``check_commit_chunk`` checks every row once more, chunk by chunk,
+   keeping each accepted row in the staging table; if any row is wrong now, nothing is
+   created. ``publish`` then creates every row in one transaction with set-based INSERTs
+   (and one audit event per created row), so the commit is still all or nothing, and
+   SQLite's write lock is held for seconds, not for the whole check.
 
 Row numbers are those a spreadsheet shows: the header is row 1, the first member row 2.
 """
 import csv
 import io
+import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from flask_babel import gettext
 from marshmallow import ValidationError
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from ...extensions import db
-from ...models import Group, GroupAudience, ImportBatch, ImportFile, ImportRowError, Membership, Person, Society
+from ...models import (
+    Group, GroupAudience, ImportBatch, ImportFile, ImportRow, ImportRowError, Membership, Person, Society,
+)
 from ...schemas.imports import GroupRowSchema
 from ...schemas.members import MemberSchema
-from ..platform import planner
+from ..platform import audit, bulk, planner
 from ..errors import Conflict, InvalidInput
 
 COLUMNS = {
@@ -168,13 +175,6 @@ def validate_rows(kind: str, society: Society, rows: list[dict], first_number: i
 
 # -- the batch's life --------------------------------------------------------------------
 
-def _content(batch: ImportBatch) -> str:
-    content = db.session.scalar(select(ImportFile.content).where(ImportFile.batch_id == batch.id))
-    if content is None:
-        raise Conflict(gettext("This import's file is no longer kept; upload it again."))
-    return content
-
-
 def _add_errors(batch_id: int, errors: list[RowError]) -> None:
     # Plain INSERTs: these are derived messages, not records worth an audit row each.
     room = MAX_STORED_ERRORS - (db.session.scalar(
@@ -205,20 +205,40 @@ def start(society_id: int, kind: str, filename: str, raw: bytes, user_id: int | 
     db.session.add(batch)
     db.session.flush()
     db.session.execute(insert(ImportFile).values(batch_id=batch.id, content=text))
+    _stage(batch.id, rows)
     duplicates = duplicates_in_file(kind, rows)
     _add_errors(batch.id, duplicates)
     _progress(batch, error_count=len(duplicates))
     return batch
 
 
+STAGE_ROWS = 5000  # rows per INSERT when staging a file
+
+
+def _stage(batch_id: int, rows: list[dict]) -> None:
+    # Plain INSERTs, like the file's text: the file is not the society's data until committed.
+    for first in range(0, len(rows), STAGE_ROWS):
+        db.session.execute(insert(ImportRow), [
+            {"batch_id": batch_id, "row_no": first + offset + 2, "cells": json.dumps(row, ensure_ascii=False)}
+            for offset, row in enumerate(rows[first:first + STAGE_ROWS])])
+
+
+def _staged(batch: ImportBatch, first_index: int, size: int) -> list[dict]:
+    """The file's rows ``first_index`` to ``first_index + size`` (0-based), as parsed at upload."""
+    first_row = first_index + 2
+    cells = db.session.scalars(select(ImportRow.cells).where(
+        ImportRow.batch_id == batch.id, ImportRow.row_no >= first_row, ImportRow.row_no < first_row + size)
+        .order_by(ImportRow.row_no))
+    return [json.loads(text) for text in cells]
+
+
 def validate_chunk(batch: ImportBatch, size: int = 500) -> ImportBatch:
     """Validate the next ``size`` rows; the batch becomes "valid" or "invalid" after the last."""
     if batch.status != "validating":
         return batch
-    rows = parse(batch.kind, _content(batch))
     society = db.session.get(Society, batch.society_id)
     start_at = batch.processed_rows
-    chunk = rows[start_at:start_at + size]
+    chunk = _staged(batch, start_at, size)
     _loaded, errors = validate_rows(batch.kind, society, chunk, start_at + 2)
     _add_errors(batch.id, errors)
     processed = start_at + len(chunk)
@@ -230,47 +250,176 @@ def validate_chunk(batch: ImportBatch, size: int = 500) -> ImportBatch:
     return batch
 
 
-def commit(batch: ImportBatch) -> int:
-    """Create every row of a valid batch in the caller's transaction; returns how many.
-
-    Everything is validated again first (the database may have changed since the preview):
-    if any row is wrong now, nothing is created, the batch becomes "invalid" with its errors,
-    and 0 is returned."""
+def begin_commit(batch: ImportBatch, user_id: int | None) -> None:
+    """Queue the commit of a valid batch: every row is checked again, then created (``import_jobs``)."""
     if batch.status != "valid":
         raise Conflict(gettext("Only a file whose every row is valid can be imported."))
+    _progress(batch, status="committing", processed_rows=0, committed_by_id=user_id)
+
+
+def _as_json(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def check_commit_chunk(batch: ImportBatch, size: int = 500) -> ImportBatch:
+    """Check the next ``size`` rows once more (the database may have changed since the preview)
+    and keep each as accepted; the first wrong row makes the batch "invalid": nothing is created."""
+    if batch.status != "committing" or batch.processed_rows >= batch.total_rows:
+        return batch
     society = db.session.get(Society, batch.society_id)
-    rows = parse(batch.kind, _content(batch))
-    loaded, errors = validate_rows(batch.kind, society, rows, 2)
-    errors = duplicates_in_file(batch.kind, rows) + errors
+    start_at = batch.processed_rows
+    loaded, errors = validate_rows(batch.kind, society, _staged(batch, start_at, size), start_at + 2)
     if errors:
         db.session.execute(delete(ImportRowError).where(ImportRowError.batch_id == batch.id))
         _add_errors(batch.id, errors)
         _progress(batch, status="invalid", error_count=len(errors))
-        return 0
-    build = _member if batch.kind == "members" else _group
-    db.session.add_all(build(society, item) for item in loaded)
-    db.session.flush()
-    batch.status, batch.imported_count = "committed", len(loaded)
+        return batch
+    if loaded:
+        staged = ImportRow.__table__
+        db.session.execute(
+            update(staged).where(staged.c.batch_id == batch.id, staged.c.row_no == bindparam("number"))
+            .values(loaded=bindparam("checked")),
+            [{"number": item["row"], "checked": json.dumps({k: _as_json(v) for k, v in item.items()},
+                                                           ensure_ascii=False)} for item in loaded])
+    _progress(batch, processed_rows=start_at + size if start_at + size < batch.total_rows else batch.total_rows)
+    return batch
+
+
+def ready_to_publish(batch: ImportBatch) -> bool:
+    return batch.status == "committing" and batch.processed_rows >= batch.total_rows
+
+
+PUBLISH_ROWS = 5000  # people created per step of a members commit
+
+
+def publish_step(batch: ImportBatch, rows: int = PUBLISH_ROWS) -> bool:
+    """Take the next step of creating a checked batch's rows, in the caller's transaction; True
+    once every row is created and the batch is "committed".
+
+    Members: the people first, ``rows`` at a time, each step short (a person without a
+    membership is not yet anyone's member: no list shows them); then, in one last step, every
+    membership, which makes them members all at once. Groups (a society has tens) are created in
+    one step. A failure at any step is undone by ``undo_publish``: nothing is kept."""
+    if not ready_to_publish(batch):
+        raise Conflict(gettext("Only a file whose every row is valid can be imported."))
+    society = db.session.get(Society, batch.society_id)
+    if batch.kind == "members":
+        pending = db.session.execute(
+            select(ImportRow.row_no, ImportRow.loaded).where(ImportRow.batch_id == batch.id,
+                                                             ImportRow.person_id.is_(None))
+            .order_by(ImportRow.row_no).limit(rows)).all()
+        if pending:
+            _create_people(society, batch.id, pending)
+            return False
+        created = _create_memberships(society, batch.id)
+    else:
+        created = _create_groups(society, _checked(batch))
+    batch.status, batch.imported_count = "committed", created
     batch.committed_at = datetime.now(timezone.utc)
-    db.session.execute(delete(ImportFile).where(ImportFile.batch_id == batch.id))  # personal data not kept
+    # Personal data of the file is not kept once its rows are the society's.
+    db.session.execute(delete(ImportFile).where(ImportFile.batch_id == batch.id))
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     db.session.flush()
-    planner.after_bulk_write(len(loaded), *(("people", "memberships") if batch.kind == "members"
-                                           else ("groups", "group_audiences")))
-    return len(loaded)
+    planner.after_bulk_write(created, *(("people", "memberships") if batch.kind == "members"
+                                        else ("groups", "group_audiences")))
+    return True
 
 
-def _member(society: Society, item: dict) -> Membership:
-    person = Person(given_name=item["given_name"], family_name=item["family_name"], email=item["email"],
-                    phone=item.get("phone"), profession=item["profession"], language=society.default_language)
-    return Membership(person=person, society_id=society.id, category=item["category"], joined_on=item["joined_on"])
+def _checked(batch: ImportBatch) -> list[dict]:
+    items = [json.loads(text) if text else None for text in db.session.scalars(
+        select(ImportRow.loaded).where(ImportRow.batch_id == batch.id).order_by(ImportRow.row_no))]
+    if len(items) != batch.total_rows or any(item is None for item in items):
+        raise Conflict(gettext("The import's rows are not all checked; check them again."))
+    return items
 
 
-def _group(society: Society, item: dict) -> Group:
-    group = Group(society_id=society.id, **{k: item[k] for k in (
-        "name", "city", "country", "format", "language", "rhythm", "session_minutes", "starts_on",
-        "accepting_members", "status")})
-    group.audiences = [GroupAudience(profession=code) for code in item["audience"]]
-    return group
+def _create_people(society: Society, batch_id: int, pending) -> None:
+    items = [json.loads(loaded) for _row_no, loaded in pending]
+    people = _inserted(Person, [
+        {"given_name": item["given_name"], "family_name": item["family_name"], "email": item["email"],
+         "phone": item.get("phone"), "profession": item["profession"], "language": society.default_language,
+         "psychodynamically_trained": False}
+        for item in items])
+    audit.record_created("Person", people, society.id)
+    staged = ImportRow.__table__
+    db.session.execute(
+        update(staged).where(staged.c.batch_id == batch_id, staged.c.row_no == bindparam("number"))
+        .values(person_id=bindparam("person")),
+        [{"number": row_no, "person": person["id"]} for (row_no, _loaded), person in zip(pending, people)])
+
+
+def _create_memberships(society: Society, batch_id: int) -> int:
+    staged = db.session.execute(select(ImportRow.person_id, ImportRow.loaded)
+                                .where(ImportRow.batch_id == batch_id).order_by(ImportRow.row_no)).all()
+    memberships = []
+    for person_id, loaded in staged:
+        item = json.loads(loaded)
+        memberships.append({"person_id": person_id, "society_id": society.id, "category": item["category"],
+                            "joined_on": date.fromisoformat(item["joined_on"])})
+    audit.record_created("Membership", _inserted(Membership, memberships), society.id)
+    return len(memberships)
+
+
+def undo_publish(batch_id: int) -> int:
+    """After a failed step: remove the people this batch created so far (with a delete event each),
+    so nothing of the import stays. Runs in a transaction of its own; how many were removed."""
+    people = list(db.session.scalars(select(ImportRow.person_id).where(
+        ImportRow.batch_id == batch_id, ImportRow.person_id.is_not(None))))
+    for first in range(0, len(people), 5000):
+        chunk = people[first:first + 5000]
+        for person in db.session.scalars(select(Person).where(Person.id.in_(chunk))):
+            db.session.delete(person)  # through the ORM: the flush hook records each deletion
+        db.session.flush()
+    db.session.execute(update(ImportRow.__table__).where(ImportRow.__table__.c.batch_id == batch_id)
+                       .values(person_id=None))
+    return len(people)
+
+
+def _inserted(model, rows: list[dict]) -> list[dict]:
+    """INSERT the rows (column defaults applied, ids reserved first); the rows, with their ids."""
+    table = model.__table__
+    # Every row names the same columns (one statement serves them all): a value left out, or
+    # None where the column has a plain default, takes that default, as the ORM would give it.
+    defaults = {column.name: column.default.arg for column in table.c
+                if column.default is not None and column.default.is_scalar}
+    for row in rows:
+        for name, value in defaults.items():
+            if row.get(name) is None:
+                row[name] = value
+    if rows and "id" in table.c:
+        for row, new_id in zip(rows, _reserve_ids(table, len(rows))):
+            row["id"] = new_id
+    bulk.insert_rows(table, rows)
+    return rows
+
+
+def _reserve_ids(table, count: int) -> list[int]:
+    """``count`` new ids for ``table``: from its sequence on PostgreSQL; on SQLite the next ones
+    after the largest, which is safe because the caller holds the only write lock."""
+    if db.engine.dialect.name == "postgresql":
+        return list(db.session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)"),
+            {"table": table.name, "count": count}))
+    first = (db.session.scalar(select(func.max(table.c.id))) or 0) + 1
+    return list(range(first, first + count))
+
+
+GROUP_COLUMNS = ("name", "city", "country", "format", "language", "rhythm", "session_minutes", "starts_on",
+                 "accepting_members", "status")
+
+
+def _create_groups(society: Society, items: list[dict]) -> int:
+    def values(item):
+        row = {"society_id": society.id, **{key: item.get(key) for key in GROUP_COLUMNS}}
+        row["starts_on"] = date.fromisoformat(row["starts_on"]) if row["starts_on"] else None
+        return row
+
+    groups = _inserted(Group, [values(item) for item in items])
+    audiences = _inserted(GroupAudience, [{"group_id": group["id"], "profession": code}
+                                          for group, item in zip(groups, items) for code in item["audience"]])
+    audit.record_created("Group", groups, society.id)
+    audit.record_created("GroupAudience", audiences, society.id)
+    return len(groups)
 
 
 def mark_failed(batch_id: int, reason: str) -> None:
@@ -285,6 +434,7 @@ def discard(batch: ImportBatch) -> None:
         raise Conflict(gettext("An imported file cannot be discarded."))
     batch.status = "discarded"
     db.session.execute(delete(ImportFile).where(ImportFile.batch_id == batch.id))
+    db.session.execute(delete(ImportRow).where(ImportRow.batch_id == batch.id))
     db.session.flush()
 
 
@@ -295,9 +445,9 @@ def errors_of(batch: ImportBatch, limit: int = 500) -> list[ImportRowError]:
 
 def preview(batch: ImportBatch, limit: int = 10) -> list[dict]:
     """The first rows as the file gives them, for the preview table."""
-    if batch.status not in ("validating", "valid", "invalid"):
+    if batch.status not in ("validating", "valid", "invalid", "committing"):
         return []
-    return parse(batch.kind, _content(batch))[:limit]
+    return _staged(batch, 0, limit)
 
 
 def example(kind: str) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from ...extensions import db
 from ...models import AuditEvent
+from ...models._base import utcnow
 
 # Columns whose values never belong in the trail.
 SECRET_COLUMNS = {"password_hash", "session_token"}
@@ -164,3 +165,19 @@ def history_of(entity_type: str, entity_id: int, limit: int = 200) -> list[Audit
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)
     ))
+
+
+def record_created(entity_type: str, rows: list[dict], society_id: int | None) -> None:
+    """One "create" event per row written by bulk insert (work the flush hook does not see), in
+    the form the hook writes: every non-empty column, old value None."""
+    from .bulk import insert_rows
+
+    actor = current_actor()
+    now = utcnow()
+    insert_rows(AuditEvent.__table__, [
+        {"occurred_at": now, "actor_user_id": actor.user_id, "actor_label": actor.label, "ip": actor.ip,
+         "action": "create", "entity_type": entity_type, "entity_id": row.get("id"), "society_id": society_id,
+         "changes": json.dumps({key: [None, "***" if key in SECRET_COLUMNS else _plain(value)]
+                                for key, value in row.items() if key not in SKIPPED_COLUMNS and value is not None},
+                               default=str)}
+        for row in rows], now)

@@ -18,7 +18,7 @@ from ...models import (
     Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader,
     GroupParticipant, GroupSession, Membership, Person, RuleSetVersion, Society, TrainingRecord, User,
 )
-from . import accounts, audit, planner
+from . import accounts, audit, bulk, planner
 from ..accreditation import rulesets
 
 GIVEN = ("Anna Erik Karin Lars Maria Johan Eva Anders Sara Per Lena Mikael Ingrid Nils Sofia Olof Birgitta "
@@ -284,19 +284,7 @@ class Generator:
 
 
 def _bulk_insert(table, rows: list[dict], now: datetime) -> None:
-    """executemany straight through the driver: SQLAlchemy's type processing per value
-    costs more than the insert itself at this volume, and these values are already typed."""
-    columns = list(rows[0].keys())
-    extra = {name: value for name, value in (("created_at", now), ("updated_at", now), ("version_id", 1))
-             if name in table.c and name not in rows[0]}
-    columns += list(extra)
-    connection = db.session.connection()
-    placeholder = "?" if connection.dialect.name == "sqlite" else "%s"
-    sql = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-           f"VALUES ({', '.join([placeholder] * len(columns))})")
-    tail = tuple(extra.values())
-    # Dates and decimals reach SQLite through the adapters registered in society/database.py.
-    connection.exec_driver_sql(sql, [tuple(row.values()) + tail for row in rows])
+    bulk.insert_rows(table, rows, now)
 
 
 # The tables the seed fills by bulk insert with explicit ids: their id sequences are moved past
