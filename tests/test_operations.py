@@ -1,4 +1,6 @@
 """What an operator meets: health checks, a database outage, production settings."""
+import os
+
 import pytest
 
 from society import config, create_app
@@ -68,3 +70,30 @@ def test_a_page_during_a_database_outage_is_503_with_retry_after(app_without_dat
     api = client.get("/api/v1/groups")
     assert api.status_code == 503 and api.mimetype == "application/problem+json"
     assert int(api.headers["Retry-After"]) > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.environ.get("PG_TEST_CTL"), reason="needs the throw-away PostgreSQL server of make test")
+def test_a_database_restart_answers_503_with_retry_after_and_recovers_by_itself(db_url, storage_dir, society):
+    """A real outage: the PostgreSQL server the suite runs on is stopped, then started again."""
+    import shlex
+    import subprocess
+
+    from .conftest import make_app
+
+    app = make_app(db_url, storage_dir)
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    control = shlex.split(os.environ["PG_TEST_CTL"])
+    subprocess.run([*control, "-m", "fast", "stop"], check=True, capture_output=True)
+    try:
+        down = client.get("/healthz")
+        page = client.post("/auth/login", data={"email": "someone@example.org", "password": "whatever-it-is"})
+        api = client.get("/api/v1/societies")
+    finally:
+        subprocess.run([*control, "start"], check=True, capture_output=True)
+    assert down.status_code == 503 and down.json["database"] == "down"
+    assert page.status_code == 503 and int(page.headers["Retry-After"]) > 0
+    assert api.status_code == 503 and api.mimetype == "application/problem+json"
+    assert client.get("/healthz").status_code == 200  # the pool reconnects by itself
+    assert client.get("/api/v1/societies").status_code == 200
