@@ -3,11 +3,14 @@
 A record edited by two people at once is caught by its version counter: the service
 raises ``Conflict`` when the form's version is stale, and SQLAlchemy raises
 ``StaleDataError`` when the other save lands between our read and our write. Either
-way the form comes back with a 409 and what was typed; bad input comes back as a 422
-with the errors beside the fields; nothing is half-saved.
+way the form comes back with a 409 and what was typed, as it does when two saves race for
+one unique value (``IntegrityError``); bad input comes back as a 422 with the errors beside
+the fields; nothing is half-saved.
 """
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
@@ -33,4 +36,11 @@ def commit_edit(save, stale_message) -> EditOutcome:
     except InvalidInput as error:
         db.session.rollback()
         return EditOutcome(False, 422, errors=error.errors or {error.field or "_": [error.message]})
+    except IntegrityError:
+        # Another save took the same unique value at the same moment (the service's own check
+        # passed for both): the database decided; the form comes back as typed.
+        db.session.rollback()
+        return EditOutcome(False, 409, conflict=gettext(
+            "This was saved already, or conflicts with something saved at the same moment. "
+            "Reload the page to see what is saved now."))
     return EditOutcome(True)
