@@ -312,3 +312,19 @@ def test_admins_and_unlinked_accounts_do_not_use_the_portal(admin_client, app, s
     client = app.test_client()
     factories.log_in(client, loner.email)
     assert client.get("/portal/progress").status_code == 403
+
+
+def test_renewal_asks_for_confirmation_naming_the_new_expiry_and_a_second_one_is_refused(admin_client, admin, society):
+    accreditation = granted(society, admin)
+    url = f"/admin/accreditations/{accreditation.id}"
+    page = text(admin_client.get(url))
+    form = page[page.index('id="action-renew"') - 400:page.index('id="action-renew"')]
+    expected = lifecycle.renewed_expiry(accreditation, date.today()).isoformat()
+    assert "data-confirm=" in form and expected in form
+    for action in ("suspend", "revoke", "expire"):
+        start = page.index(f'id="action-{action}"')
+        assert "data-confirm=" in page[start - 300:start]
+    assert admin_client.post(f"{url}/renew", data={"on": "2026-04-01"}).status_code == 302
+    again = admin_client.post(f"{url}/renew", data={"on": "2026-04-01"})
+    assert again.status_code == 409 and "already valid until 2031-06-01" in text(again)
+    assert db.session.get(Accreditation, accreditation.id).expires_on == date(2031, 6, 1)

@@ -84,6 +84,7 @@ def render_detail(accreditation: Accreditation, errors=None, failed_action=None,
     return render_template(
         "accreditation/admin_detail.html", accreditation=accreditation, report=progress_for(accreditation, on),
         deciders=deciders(accreditation), actions=lifecycle.actions_for(accreditation), today=on,
+        transitions=lifecycle.TRANSITIONS, renewal_expiry=lifecycle.renewed_expiry(accreditation, on),
         version_choices=[(v.id, f"{v.label} ({v.effective_from} – {v.effective_to or ''})")
                          for v in accreditation.rule_set_version.rule_set.versions if v.id != accreditation.rule_set_version_id],
         errors=errors or {}, failed_action=failed_action, values=values or {},
