@@ -64,6 +64,22 @@ def test_the_list_filters_by_status_and_searches_by_name(admin_client, society, 
     assert "Cora Candidate" not in text(admin_client.get("/admin/accreditations/?status=all&q=c_ra"))
 
 
+def test_granted_accreditations_past_their_expiry_are_listed_and_counted_as_expired(admin_client, society, uk):
+    today = date.today()
+    lapsed = candidate(society, uk, status="granted", granted_on=today - timedelta(days=900),
+                       expires_on=today - timedelta(days=1))
+    current = factories.person(given_name="Vera", family_name="Valid")
+    factories.membership(current, society)
+    pathway(current, uk, status="granted", granted_on=today - timedelta(days=10), expires_on=today)
+    page = text(admin_client.get("/admin/accreditations/?status=expired"))
+    assert re.search(r'href="/admin/accreditations/\?status=expired">[^<]*<span class="badge text-bg-light">1</span>', page)
+    assert "Cora Candidate" in page and "Vera Valid" not in page
+    granted_tab = text(admin_client.get("/admin/accreditations/?status=granted"))
+    assert "Vera Valid" in granted_tab and "Cora Candidate" not in granted_tab
+    export = text(admin_client.get("/admin/accreditations/export.csv?status=expired"))
+    assert f"{lapsed.id},Cora Candidate" in export and ",expired," in export
+
+
 def test_accreditation_is_in_the_admin_menu(admin_client):
     assert 'href="/admin/accreditations/"' in text(admin_client.get("/admin/accreditations/"))
 
