@@ -183,7 +183,7 @@ def test_recording_sends_the_session_recorded_signal(admin, group_with_people):
 
     with signals.session_recorded.connected_to(listener):
         session = attendance.record_session(group, held_on=DAY, attendees=[leader.id], today=TODAY)
-        attendance.update_session(session, held_on=DAY, attendees=[], today=TODAY)
+        attendance.update_session(session, held_on=DAY, attendees=[], today=TODAY, confirm_empty=True)
     assert received == [(session.id, True, 1), (session.id, False, 0)]
 
 
@@ -368,4 +368,31 @@ def test_a_trainee_may_delete_a_session_whose_records_are_still_pending(app, gro
     post_session(client, group, [co_leader, p1])
     session = db.session.scalar(select(GroupSession))
     assert client.post(f"/groups/{group.id}/sessions/{session.id}/delete").status_code == 302
+    assert records() == []
+
+
+# -- a session with nobody present ----------------------------------------------------------
+
+def test_a_session_with_no_attendee_is_not_saved_silently_but_warns_and_asks_to_confirm(admin_client, group_with_people):
+    group, *_people = group_with_people
+    response = post_session(admin_client, group, [], minutes="75")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and db.session.scalar(select(GroupSession)) is None
+    assert 'id="confirm-empty"' in html and "Nobody is marked present" in html and 'name="confirm_empty"' in html
+    assert 'value="75"' in html  # what was typed is kept
+    confirmed = post_session(admin_client, group, [], minutes="75", confirm_empty="y")
+    assert confirmed.status_code == 302
+    session = db.session.scalar(select(GroupSession))
+    assert session.minutes == 75 and session.attendance == [] and records() == []
+
+
+def test_unticking_everyone_on_a_correction_asks_to_confirm_too(admin_client, group_with_people):
+    group, leader, _co, _participants = group_with_people
+    post_session(admin_client, group, [leader])
+    session = db.session.scalar(select(GroupSession))
+    url = f"/groups/{group.id}/sessions/{session.id}/edit"
+    response = admin_client.post(url, data={"held_on": DAY.isoformat(), "reason": ""})
+    assert response.status_code == 422 and 'id="confirm-empty"' in response.get_data(as_text=True)
+    assert len(records()) == 1
+    assert admin_client.post(url, data={"held_on": DAY.isoformat(), "confirm_empty": "y"}).status_code == 302
     assert records() == []

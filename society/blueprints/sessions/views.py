@@ -94,7 +94,8 @@ def _save(group: Group, session=None):
         return _form(group, session, values, errors, 422)
     session_id = session.id if session is not None else None
     fields = dict(held_on=data["held_on"], attendees=data["attendees"], minutes=data["minutes"],
-                  format=data["format"], recorded_by_id=current_user.id, today=date.today())
+                  format=data["format"], recorded_by_id=current_user.id, today=date.today(),
+                  confirm_empty=data["confirm_empty"])
     try:
         if session is None:
             session = attendance.record_session(group, **fields)

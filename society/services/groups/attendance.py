@@ -84,6 +84,13 @@ def _check_day(group: Group, held_on: date, today: date, session_id: int | None 
         raise _invalid("held_on", _("A session on this day is already recorded for the group."))
 
 
+def _check_someone_attended(person_ids, confirm_empty: bool) -> None:
+    """A session saved with nobody present is usually a slip: it is saved only once confirmed."""
+    if not person_ids and not confirm_empty:
+        raise _invalid("confirm_empty", _("Nobody is marked present. Tick who attended, or confirm that the "
+                                          "session took place with nobody present."))
+
+
 def _roles_of(group: Group, held_on: date, person_ids) -> dict[int, str]:
     eligible = {a.person.id: a.role for a in attendees_on(group, held_on)}
     strangers = [pid for pid in person_ids if pid not in eligible]
@@ -93,9 +100,12 @@ def _roles_of(group: Group, held_on: date, person_ids) -> dict[int, str]:
 
 
 def record_session(group: Group, *, held_on: date, attendees, today: date, minutes: int | None = None,
-                   format: str | None = None, recorded_by_id: int | None = None) -> GroupSession:
-    """Record a session of the group and its attendance (person ids); returns the session."""
+                   format: str | None = None, recorded_by_id: int | None = None,
+                   confirm_empty: bool = False) -> GroupSession:
+    """Record a session of the group and its attendance (person ids); returns the session.
+    With no attendee it is refused unless ``confirm_empty``."""
     _check_day(group, held_on, today)
+    _check_someone_attended(attendees, confirm_empty)
     roles = _roles_of(group, held_on, attendees)
     session = GroupSession(group=group, held_on=held_on, minutes=minutes or group.session_minutes,
                            format=format or default_format(group), recorded_by_id=recorded_by_id)
@@ -107,10 +117,12 @@ def record_session(group: Group, *, held_on: date, attendees, today: date, minut
 
 
 def update_session(session: GroupSession, *, held_on: date, attendees, today: date, minutes: int | None = None,
-                   format: str | None = None, recorded_by_id: int | None = None) -> GroupSession:
-    """Correct a session; its attendance and training records follow."""
+                   format: str | None = None, recorded_by_id: int | None = None,
+                   confirm_empty: bool = False) -> GroupSession:
+    """Correct a session; its attendance and training records follow (nobody present: as above)."""
     group = session.group
     _check_day(group, held_on, today, session.id)
+    _check_someone_attended(attendees, confirm_empty)
     roles = _roles_of(group, held_on, attendees)
     session.held_on = held_on
     session.minutes = minutes or session.minutes
