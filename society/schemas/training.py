@@ -66,9 +66,10 @@ class RecordFormSchema(TranslatedFormSchema):
             return
         expected = data["units"] * per_unit
         if Decimal(data["minutes"]) != expected:
+            units, total = format(data["units"].normalize(), "f"), format(expected.normalize(), "f")
             raise ValidationError(_l("%(units)s × %(per_unit)s minutes make %(expected)s minutes; give those minutes "
-                                     "or change the number of units.", units=f"{data['units'].normalize():f}",
-                                     per_unit=per_unit, expected=f"{expected.normalize():f}"), field_name="minutes")
+                                     "or change the number of units.", units=units, per_unit=per_unit,
+                                     expected=total), field_name="minutes")
 
 
 class _FilterSchema(TranslatedFormSchema):
