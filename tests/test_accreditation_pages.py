@@ -64,6 +64,22 @@ def test_the_list_filters_by_status_and_searches_by_name(admin_client, society, 
     assert "Cora Candidate" not in text(admin_client.get("/admin/accreditations/?status=all&q=c_ra"))
 
 
+def test_granted_accreditations_past_their_expiry_are_listed_and_counted_as_expired(admin_client, society, uk):
+    today = date.today()
+    lapsed = candidate(society, uk, status="granted", granted_on=today - timedelta(days=900),
+                       expires_on=today - timedelta(days=1))
+    current = factories.person(given_name="Vera", family_name="Valid")
+    factories.membership(current, society)
+    pathway(current, uk, status="granted", granted_on=today - timedelta(days=10), expires_on=today)
+    page = text(admin_client.get("/admin/accreditations/?status=expired"))
+    assert re.search(r'href="/admin/accreditations/\?status=expired">[^<]*<span class="badge text-bg-light">1</span>', page)
+    assert "Cora Candidate" in page and "Vera Valid" not in page
+    granted_tab = text(admin_client.get("/admin/accreditations/?status=granted"))
+    assert "Vera Valid" in granted_tab and "Cora Candidate" not in granted_tab
+    export = text(admin_client.get("/admin/accreditations/export.csv?status=expired"))
+    assert f"{lapsed.id},Cora Candidate" in export and ",expired," in export
+
+
 def test_accreditation_is_in_the_admin_menu(admin_client):
     assert 'href="/admin/accreditations/"' in text(admin_client.get("/admin/accreditations/"))
 
@@ -312,3 +328,19 @@ def test_admins_and_unlinked_accounts_do_not_use_the_portal(admin_client, app, s
     client = app.test_client()
     factories.log_in(client, loner.email)
     assert client.get("/portal/progress").status_code == 403
+
+
+def test_renewal_asks_for_confirmation_naming_the_new_expiry_and_a_second_one_is_refused(admin_client, admin, society):
+    accreditation = granted(society, admin)
+    url = f"/admin/accreditations/{accreditation.id}"
+    page = text(admin_client.get(url))
+    form = page[page.index('id="action-renew"') - 400:page.index('id="action-renew"')]
+    expected = lifecycle.renewed_expiry(accreditation, date.today()).isoformat()
+    assert "data-confirm=" in form and expected in form
+    for action in ("suspend", "revoke", "expire"):
+        start = page.index(f'id="action-{action}"')
+        assert "data-confirm=" in page[start - 300:start]
+    assert admin_client.post(f"{url}/renew", data={"on": "2026-04-01"}).status_code == 302
+    again = admin_client.post(f"{url}/renew", data={"on": "2026-04-01"})
+    assert again.status_code == 409 and "already valid until 2031-06-01" in text(again)
+    assert db.session.get(Accreditation, accreditation.id).expires_on == date(2031, 6, 1)

@@ -85,6 +85,27 @@ def test_a_valid_form_loads(app):
     assert errors == {} and data["units"] == Decimal("1.50") and data["in_person"] is True
 
 
+@pytest.mark.parametrize("unit, units, minutes, agree", [
+    ("hour", "2", "30", False),  # "2 hours · 30 min"
+    ("hour", "2", "120", True),
+    ("hour", "1.5", "90", True),
+    ("double_session", "2", "90", False),
+    ("double_session", "2", "180", True),
+    ("session", "2", "30", True),  # sessions have no fixed length
+])
+def test_units_of_a_fixed_length_and_minutes_must_agree(app, unit, units, minutes, agree):
+    with app.test_request_context():
+        _data, errors = load_form(RecordFormSchema(), MultiDict({**FORM, "unit": unit, "units": units, "minutes": minutes}))
+    assert ("minutes" not in errors) == agree
+
+
+def test_a_record_of_2_hours_and_30_minutes_is_refused_beside_the_minutes(leader_client, leader):
+    response = leader_client.post("/portal/records/new", data={**FORM, "unit": "hour", "units": "2", "minutes": "30"})
+    assert response.status_code == 422
+    assert "2 × 60 minutes make 120 minutes" in response.get_data(as_text=True)
+    assert records_of(leader.person_id) == []
+
+
 def test_filter_and_decision_validators_refuse_bad_values(app):
     with app.test_request_context():
         assert "date_to" in load_form(MyRecordsFilterSchema(), MultiDict({"date_from": "2024-05-01", "date_to": "2024-01-01"}))[1]

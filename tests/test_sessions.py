@@ -156,7 +156,8 @@ def test_deleting_a_session_removes_its_records_and_attendance(admin_client, gro
     post_session(admin_client, group, [leader, p1])
     other_record = factories.training_record(p1, kind="supervision", source="self")
     session = db.session.scalar(select(GroupSession))
-    response = admin_client.post(f"/groups/{group.id}/sessions/{session.id}/delete")
+    response = admin_client.post(f"/groups/{group.id}/sessions/{session.id}/delete",
+                                 data={"reason": "Recorded on the wrong group"})
     assert response.status_code == 302
     assert [r.id for r in records()] == [other_record.id]
     assert db.session.scalar(select(db.func.count(Attendance.session_id))) == 0
@@ -182,7 +183,7 @@ def test_recording_sends_the_session_recorded_signal(admin, group_with_people):
 
     with signals.session_recorded.connected_to(listener):
         session = attendance.record_session(group, held_on=DAY, attendees=[leader.id], today=TODAY)
-        attendance.update_session(session, held_on=DAY, attendees=[], today=TODAY)
+        attendance.update_session(session, held_on=DAY, attendees=[], today=TODAY, confirm_empty=True)
     assert received == [(session.id, True, 1), (session.id, False, 0)]
 
 
@@ -265,3 +266,133 @@ def test_members_without_a_role_cannot_reach_the_session_log(app, society, group
     client = app.test_client()
     factories.log_in(client, member.email)
     assert client.get(f"/groups/{group.id}/sessions/new").status_code == 403
+
+
+# -- no one credits themselves ------------------------------------------------------------
+
+def leader_login(app, person, **kw):
+    user = factories.leader_user(person, **kw)
+    db.session.commit()
+    client = app.test_client()
+    factories.log_in(client, user.email)
+    return client, user
+
+
+def test_a_trainee_co_leader_recording_a_back_dated_session_alone_gets_records_for_review(app, group_with_people):
+    group, _leader, co_leader, _participants = group_with_people
+    client, _user = leader_login(app, co_leader)
+    response = post_session(client, group, [co_leader], day=TODAY - timedelta(days=200))
+    assert response.status_code == 302
+    (record,) = records()
+    assert (record.person_id, record.kind, record.status, record.decided_by_id) == (co_leader.id, "co_leading", "pending", None)
+
+
+def test_records_wait_for_review_in_the_admins_list(admin_client, app, group_with_people):
+    group, _leader, co_leader, (p1, *_rest) = group_with_people
+    client, _user = leader_login(app, co_leader)
+    post_session(client, group, [co_leader, p1])
+    html = admin_client.get("/admin/records/").get_data(as_text=True)
+    assert html.count('name="record_ids"') == 2
+
+
+def test_an_accredited_leader_of_the_group_records_approved_records(app, group_with_people):
+    group, leader, co_leader, (p1, *_rest) = group_with_people
+    client, user = leader_login(app, leader)
+    post_session(client, group, [leader, co_leader, p1])
+    assert {(r.person_id, r.status, r.decided_by_id) for r in records()} == {
+        (leader.id, "approved", user.id), (co_leader.id, "approved", user.id), (p1.id, "approved", user.id)}
+
+
+def test_a_leader_not_accredited_on_the_sessions_day_records_for_review(app, society, group_with_people):
+    group, _leader, _co, (p1, *_rest) = group_with_people
+    newcomer = factories.member_person(society, given_name="Nils", family_name="New")
+    factories.group_leader_accreditation(newcomer, society, granted_on=TODAY - timedelta(days=3))
+    factories.group_leader(group, newcomer, role="co_leader", starts_on=date(2024, 1, 1))
+    client, _user = leader_login(app, newcomer)
+    post_session(client, group, [newcomer, p1], day=TODAY - timedelta(days=10))
+    assert {r.status for r in records()} == {"pending"}
+    post_session(client, group, [newcomer, p1], day=TODAY - timedelta(days=1))
+    assert {r.status for r in records() if r.occurred_on == TODAY - timedelta(days=1)} == {"approved"}
+
+
+def test_a_trainee_correcting_an_approved_session_sends_changed_records_back_to_review(admin_client, app, group_with_people):
+    group, leader, co_leader, (p1, *_rest) = group_with_people
+    post_session(admin_client, group, [leader, co_leader, p1])
+    session = db.session.scalar(select(GroupSession))
+    client, _user = leader_login(app, co_leader)
+    response = client.post(f"/groups/{group.id}/sessions/{session.id}/edit", data={
+        "held_on": DAY.isoformat(), "minutes": "180", "attendees": [str(leader.id), str(co_leader.id), str(p1.id)]})
+    assert response.status_code == 302
+    assert {r.status for r in records()} == {"pending"}
+    assert {r.minutes for r in records()} == {180}
+
+
+def test_a_leader_cannot_delete_a_session_that_credited_others(admin_client, app, group_with_people):
+    group, leader, co_leader, (p1, *_rest) = group_with_people
+    post_session(admin_client, group, [leader, co_leader, p1])
+    session = db.session.scalar(select(GroupSession))
+    client, _user = leader_login(app, co_leader)
+    page = client.get(f"/groups/{group.id}/sessions/{session.id}/edit").get_data(as_text=True)
+    assert 'id="delete-needs-admin"' in page and 'id="delete-session"' not in page
+    response = client.post(f"/groups/{group.id}/sessions/{session.id}/delete")
+    assert response.status_code == 403
+    assert "only an administrator can delete it" in response.get_data(as_text=True)
+    assert len(records()) == 3
+
+
+def test_an_admin_deletes_a_session_that_credited_others_only_with_a_reason_kept_on_the_trail(admin_client, group_with_people):
+    from society.models import AuditEvent
+
+    group, leader, _co, (p1, *_rest) = group_with_people
+    post_session(admin_client, group, [leader, p1])
+    session = db.session.scalar(select(GroupSession))
+    ids = sorted(r.id for r in records())
+    page = admin_client.get(f"/groups/{group.id}/sessions/{session.id}/edit").get_data(as_text=True)
+    assert 'name="reason"' in page
+    refused = admin_client.post(f"/groups/{group.id}/sessions/{session.id}/delete", data={"reason": "  "})
+    assert refused.status_code == 422 and "Give a reason" in refused.get_data(as_text=True)
+    assert len(records()) == 2
+    response = admin_client.post(f"/groups/{group.id}/sessions/{session.id}/delete", data={"reason": "Duplicate entry"})
+    assert response.status_code == 302 and records() == []
+    (deletion,) = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "delete_session")).all()
+    assert '"reason": "Duplicate entry"' in deletion.changes and str(ids[0]) in deletion.changes
+    gone = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.entity_type == "TrainingRecord", AuditEvent.action == "delete")).all()
+    assert sorted(event.entity_id for event in gone) == ids
+    assert all('"approved"' in event.changes for event in gone)  # each record's last state is kept
+
+
+def test_a_trainee_may_delete_a_session_whose_records_are_still_pending(app, group_with_people):
+    group, _leader, co_leader, (p1, *_rest) = group_with_people
+    client, _user = leader_login(app, co_leader)
+    post_session(client, group, [co_leader, p1])
+    session = db.session.scalar(select(GroupSession))
+    assert client.post(f"/groups/{group.id}/sessions/{session.id}/delete").status_code == 302
+    assert records() == []
+
+
+# -- a session with nobody present ----------------------------------------------------------
+
+def test_a_session_with_no_attendee_is_not_saved_silently_but_warns_and_asks_to_confirm(admin_client, group_with_people):
+    group, *_people = group_with_people
+    response = post_session(admin_client, group, [], minutes="75")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and db.session.scalar(select(GroupSession)) is None
+    assert 'id="confirm-empty"' in html and "Nobody is marked present" in html and 'name="confirm_empty"' in html
+    assert 'value="75"' in html  # what was typed is kept
+    confirmed = post_session(admin_client, group, [], minutes="75", confirm_empty="y")
+    assert confirmed.status_code == 302
+    session = db.session.scalar(select(GroupSession))
+    assert session.minutes == 75 and session.attendance == [] and records() == []
+
+
+def test_unticking_everyone_on_a_correction_asks_to_confirm_too(admin_client, group_with_people):
+    group, leader, _co, _participants = group_with_people
+    post_session(admin_client, group, [leader])
+    session = db.session.scalar(select(GroupSession))
+    url = f"/groups/{group.id}/sessions/{session.id}/edit"
+    response = admin_client.post(url, data={"held_on": DAY.isoformat(), "reason": ""})
+    assert response.status_code == 422 and 'id="confirm-empty"' in response.get_data(as_text=True)
+    assert len(records()) == 1
+    assert admin_client.post(url, data={"held_on": DAY.isoformat(), "confirm_empty": "y"}).status_code == 302
+    assert records() == []

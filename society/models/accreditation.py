@@ -16,6 +16,9 @@ from .rules import RuleSetVersion
 ACCREDITATION_STATUSES = ("in_training", "applied", "granted", "suspended", "revoked", "expired", "rejected")
 # Statuses of an accreditation that was granted at some point, and so was valid for a while.
 VALID_ONCE_STATUSES = ("granted", "expired", "suspended", "revoked")
+# Statuses that end validity by a decision; without an effective date (``invalid_from``) the
+# decision holds on every day, so no public answer calls the credential valid while it stands.
+ENDED_BY_DECISION = ("suspended", "revoked")
 DECISION_ACTIONS = (
     "start", "apply", "grant", "reject", "renew", "suspend", "revoke", "reinstate", "expire", "move_version",
 )
@@ -57,8 +60,14 @@ class Accreditation(Timestamps, db.Model):
             and self.granted_on is not None
             and self.granted_on <= day
             and (self.expires_on is None or self.expires_on >= day)
-            and (self.invalid_from is None or day < self.invalid_from)
+            and not self.ended_by_decision_on(day)
         )
+
+    def ended_by_decision_on(self, day: date) -> bool:
+        """Whether a suspension or revocation is in effect on ``day`` (undated: on every day)."""
+        if self.invalid_from is not None:
+            return self.invalid_from <= day
+        return self.status in ENDED_BY_DECISION
 
 
 class AccreditationDecision(db.Model):

@@ -13,6 +13,8 @@ RECORD_KINDS = ("participation", "co_leading", "leading", "intensive", "supervis
 UNITS = ("session", "double_session", "hour", "case_discussion", "event")
 RECORD_STATUSES = ("pending", "approved", "rejected")
 RECORD_SOURCES = ("self", "attendance", "admin", "import")
+# Units of a fixed length: a record in these says its minutes twice, and the two must agree.
+MINUTES_PER_UNIT = {"hour": 60, "double_session": 90}
 
 
 class TrainingRecord(Timestamps, db.Model):

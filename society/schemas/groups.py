@@ -170,6 +170,8 @@ class SessionFormSchema(TranslatedErrors, FormSchema):
     minutes = fields.Integer(load_default=None, strict=False, validate=validate.Range(min=1, max=600))
     format = fields.String(load_default=None, validate=validate.OneOf(SESSION_FORMATS))
     attendees = IdList(load_default=list)
+    # Ticked after the form warned that nobody is marked present.
+    confirm_empty = fields.Boolean(load_default=False)
 
     @validates("attendees")
     def no_duplicates(self, value, **_kwargs):

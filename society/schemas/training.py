@@ -4,7 +4,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
-from ..models.training import RECORD_KINDS, RECORD_STATUSES, UNITS
+from ..models.training import MINUTES_PER_UNIT, RECORD_KINDS, RECORD_STATUSES, UNITS
 from ..services.training.ledger import LOGGABLE_KINDS
 from .base import FormSchema
 
@@ -57,6 +57,19 @@ class RecordFormSchema(TranslatedFormSchema):
     group_id = fields.Integer(load_default=None, error_messages={"invalid": _l("Choose one of your own groups.")})
     supervisor_email = fields.Email(load_default=None)
     remove_evidence = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def minutes_agree_with_units(self, data, **_kwargs):
+        """Hours and double sessions have a fixed length, so "2 hours · 30 min" cannot be."""
+        per_unit = MINUTES_PER_UNIT.get(data.get("unit"))
+        if per_unit is None or data.get("units") is None or data.get("minutes") is None:
+            return
+        expected = data["units"] * per_unit
+        if Decimal(data["minutes"]) != expected:
+            units, total = format(data["units"].normalize(), "f"), format(expected.normalize(), "f")
+            raise ValidationError(_l("%(units)s × %(per_unit)s minutes make %(expected)s minutes; give those minutes "
+                                     "or change the number of units.", units=units, per_unit=per_unit,
+                                     expected=total), field_name="minutes")
 
 
 class _FilterSchema(TranslatedFormSchema):

@@ -60,10 +60,12 @@ def _list_filters() -> tuple[str, str]:
 @roles_required("admin")
 def applications():
     status, search = _list_filters()
-    page = db.paginate(accreditation_list.listing(admin_society_id(), status, search), per_page=25)
+    today = date.today()
+    page = db.paginate(accreditation_list.listing(admin_society_id(), status, search, today), per_page=25)
     return render_template("accreditation/admin_list.html", page=page, status=status, search=search,
-                           counts=accreditation_list.counts_by_status(admin_society_id()),
-                           statuses=ACCREDITATION_STATUSES)
+                           counts=accreditation_list.counts_by_status(admin_society_id(), today),
+                           statuses=ACCREDITATION_STATUSES, today=today,
+                           listed_status=accreditation_list.listed_status)
 
 
 @bp.route("/admin/accreditations/export.csv")
@@ -76,7 +78,8 @@ def export():
                  details={"filters": {"status": status, **({"q": search} if search else {})}})
     db.session.commit()  # the download is on record before a byte leaves
     return csv_response(f"accreditations-{current_user.society.code}-{date.today().isoformat()}.csv",
-                        accreditation_list.EXPORT_COLUMNS, accreditation_list.export_rows(society_id, status, search))
+                        accreditation_list.EXPORT_COLUMNS,
+                        accreditation_list.export_rows(society_id, status, search, date.today()))
 
 
 def render_detail(accreditation: Accreditation, errors=None, failed_action=None, values=None, status=200):
@@ -84,6 +87,7 @@ def render_detail(accreditation: Accreditation, errors=None, failed_action=None,
     return render_template(
         "accreditation/admin_detail.html", accreditation=accreditation, report=progress_for(accreditation, on),
         deciders=deciders(accreditation), actions=lifecycle.actions_for(accreditation), today=on,
+        transitions=lifecycle.TRANSITIONS, renewal_expiry=lifecycle.renewed_expiry(accreditation, on),
         version_choices=[(v.id, f"{v.label} ({v.effective_from} – {v.effective_to or ''})")
                          for v in accreditation.rule_set_version.rule_set.versions if v.id != accreditation.rule_set_version_id],
         errors=errors or {}, failed_action=failed_action, values=values or {},

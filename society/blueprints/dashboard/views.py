@@ -13,11 +13,13 @@ from . import bp
 from .charts import bar_chart
 
 # Where each count leads: the first endpoint that exists (other blueprints own these pages).
+# Each count is the total of the list it links to (services/platform/dashboard.attention).
 ATTENTION_LINKS = {
     "open_flags": (("flags.inbox", {}),),
     "pending_records": (("ledger.review", {}),),
     "applications": (("accreditation.applications", {}),),
     "dues_overdue": (("members.index", {"status": "dues_overdue"}),),
+    "dues_lapsed": (("members.index", {"status": "lapsed"}),),
 }
 
 
@@ -57,12 +59,14 @@ def index():
     society = current_user.society
     today = date.today()
     attention = dashboard.attention(society, today)
+    lapsed = dict(key="dues_lapsed", count=attention.dues_lapsed, url=link_for("dues_lapsed"),
+                  label=_("%(n)s lapsed: unpaid beyond the %(days)s-day grace period", n=attention.dues_lapsed,
+                          days=society.dues_grace_days))
     items = [
         ("open_flags", _("Open flags"), attention.open_flags, None),
         ("pending_records", _("Training records to review"), attention.pending_records, None),
         ("applications", _("Applications awaiting a decision"), attention.applications, None),
-        ("dues_overdue", _("Members with dues overdue"), attention.dues_overdue,
-         _("%(n)s beyond the %(days)s-day grace period", n=attention.dues_lapsed, days=society.dues_grace_days)),
+        ("dues_overdue", _("Members with dues overdue"), attention.dues_overdue, lapsed),
     ]
     cards = [dict(key=key, label=label, count=count, note=note, url=link_for(key)) for key, label, count, note in items]
     return render_template("dashboard/index.html", society=society, cards=cards, charts=build_charts(society, today),

@@ -72,10 +72,12 @@ def _day(text: str | None, default: date) -> date:
 
 def _form(group: Group, session, values: dict, errors: dict, status: int = 200):
     day = _day(values.get("held_on"), session.held_on if session else date.today())
+    credited = len(attendance.approved_records_of_others(session, current_user)) if session else 0
     return render_template(
         "sessions/form.html", group=group, session=session, values=values, errors=errors, day=day,
         attendees=attendance.attendees_on(group, day), checked={str(v) for v in values.get("attendees", [])},
-        formats=choices_of("format")[:2], labels=LABELS, today_iso=date.today().isoformat()), status
+        formats=choices_of("format")[:2], labels=LABELS, today_iso=date.today().isoformat(),
+        credited=credited), status
 
 
 def _submitted(source) -> dict:
@@ -92,7 +94,8 @@ def _save(group: Group, session=None):
         return _form(group, session, values, errors, 422)
     session_id = session.id if session is not None else None
     fields = dict(held_on=data["held_on"], attendees=data["attendees"], minutes=data["minutes"],
-                  format=data["format"], recorded_by_id=current_user.id, today=date.today())
+                  format=data["format"], recorded_by_id=current_user.id, today=date.today(),
+                  confirm_empty=data["confirm_empty"])
     try:
         if session is None:
             session = attendance.record_session(group, **fields)
@@ -142,10 +145,19 @@ def edit(group_id: int, session_id: int):
 @bp.route("/<int:group_id>/sessions/<int:session_id>/delete", methods=["POST"])
 @roles_required("admin", "leader")
 def delete(group_id: int, session_id: int):
+    """Delete a session and its records; one that credited others takes an administrator and a reason."""
     group = _group(group_id)
     session = attendance.get_session(group, session_id)
     day = session.held_on
-    attendance.delete_session(session)
+    try:
+        attendance.delete_session(session, current_user._get_current_object(), request.form.get("reason"))
+    except InvalidInput as error:
+        db.session.rollback()
+        group = _group(group_id)
+        session = attendance.get_session(group, session_id)
+        values = {"held_on": session.held_on.isoformat(), "minutes": session.minutes, "format": session.format,
+                  "attendees": [row.person_id for row in session.attendance], "reason": request.form.get("reason", "")}
+        return _form(group, session, values, error.errors, 422)
     db.session.commit()
     flash(_("Session of %(day)s deleted with its training records.", day=day.isoformat()), "success")
     return _back(group)

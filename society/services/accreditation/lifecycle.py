@@ -1,7 +1,8 @@
 """The accreditation lifecycle: start, apply, grant or reject, renew, suspend, revoke,
 reinstate, expire, move to another rule-set version.
 
-Each step checks that it is allowed from the current status, changes the accreditation,
+Each step checks that it is allowed from the current status (one table, ``TRANSITIONS``,
+which the administrator's page reads for its buttons too), changes the accreditation,
 records an AccreditationDecision (who, when, why) and sends a domain signal
 (``accreditation_granted`` on grant and renew, ``accreditation_changed`` otherwise).
 Functions flush; the caller commits.
@@ -10,6 +11,7 @@ Functions flush; the caller commits.
          ^                    |                  |  \\--revoke--> revoked <--revoke--/
          \\---(re-apply)-- rejected              |--expire--> expired --renew--> granted
 """
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -27,7 +29,6 @@ from .rulesets import version_in_force
 
 # Pathways that still count: a person cannot start a second one on the same rule set.
 OPEN_STATUSES = ("in_training", "applied", "rejected", "granted", "suspended", "expired")
-MOVABLE_STATUSES = ("in_training", "applied", "rejected")
 
 
 class TransitionRefused(Conflict):
@@ -37,6 +38,33 @@ class TransitionRefused(Conflict):
 class RequirementsNotMet(DomainError):
     status = 422
     title = _l("Requirements not met")
+
+
+@dataclass(frozen=True)
+class Transition:
+    """What an action needs: the statuses it is allowed from, whether it needs a reason, and
+    whether the page asks "are you sure?" before sending it."""
+
+    from_statuses: tuple[str, ...]
+    reason_required: bool = False
+    confirm: bool = False
+
+
+# The one table of the lifecycle: each step checks it (``_require``) and the administrator's
+# page offers exactly the actions it allows from the current status, in this order.
+TRANSITIONS = {
+    "apply": Transition(("in_training", "rejected")),
+    "grant": Transition(("applied",)),
+    "reject": Transition(("applied",), reason_required=True, confirm=True),
+    "renew": Transition(("granted", "expired"), confirm=True),
+    "suspend": Transition(("granted",), reason_required=True, confirm=True),
+    "reinstate": Transition(("suspended",)),
+    "revoke": Transition(("granted", "suspended"), reason_required=True, confirm=True),
+    "expire": Transition(("granted", "suspended"), confirm=True),
+    "move_version": Transition(("in_training", "applied", "rejected"), reason_required=True),
+}
+# Actions that only make sense where the rule-set version sets a validity period.
+VALIDITY_ACTIONS = ("renew", "expire")
 
 
 def add_months(day: date, months: int) -> date:
@@ -79,7 +107,7 @@ def start_pathway(person: Person, rule_set: RuleSet, on: date, by: User | None =
 def apply(accreditation: Accreditation, on: date, by: User | None = None, reason: str | None = None) -> Accreditation:
     """Apply for the credential. A leader may apply only when the evaluator says every
     requirement is met; an administrator may enter an application on a candidate's behalf."""
-    _require(accreditation, "apply", ("in_training", "rejected"))
+    _require(accreditation, "apply")
     on_behalf = by is not None and by.role == "admin"
     if on_behalf:
         _check_actor(by, society_id_of(accreditation))
@@ -97,7 +125,7 @@ def apply(accreditation: Accreditation, on: date, by: User | None = None, reason
 
 def grant(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
     """Grant the credential from ``on``; it expires after the version's validity, if it sets one."""
-    _require(accreditation, "grant", ("applied",))
+    _require(accreditation, "grant")
     _check_admin(by, accreditation)
     validity = accreditation.rule_set_version.validity_months
     accreditation.granted_on = on
@@ -110,29 +138,45 @@ def grant(accreditation: Accreditation, by: User, reason: str | None, on: date) 
 
 
 def reject(accreditation: Accreditation, by: User, reason: str, on: date) -> Accreditation:
-    _require(accreditation, "reject", ("applied",))
+    _require(accreditation, "reject")
     _check_admin(by, accreditation)
-    _need_reason(reason)
+    _need_reason("reject", reason)
     _decide(accreditation, "reject", "rejected", by, reason)
     _changed(accreditation, "reject", on, reason)
     return accreditation
 
 
+def renewal_restarts(accreditation: Accreditation, on: date) -> bool:
+    """Whether a renewal on ``on`` starts validity afresh (the credential had expired)."""
+    current = accreditation.expires_on
+    return accreditation.status == "expired" or current is None or current < on
+
+
+def renewed_expiry(accreditation: Accreditation, on: date) -> date | None:
+    """The expiry a renewal on ``on`` would give: one validity period from the current expiry
+    when renewed before it, from ``on`` when it had expired. None: no validity period."""
+    validity = accreditation.rule_set_version.validity_months
+    if not validity:
+        return None
+    return add_months(on if renewal_restarts(accreditation, on) else accreditation.expires_on, validity)
+
+
 def renew(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
-    """A new expiry date: one validity period from the current expiry when renewed before it,
-    from ``on`` when it had expired (validity then restarts on ``on``)."""
-    _require(accreditation, "renew", ("granted", "expired"))
+    """A new expiry date (``renewed_expiry``). A credential already valid for a full period
+    from ``on`` is not renewed again, so a second renewal on a day never stacks validity."""
+    _require(accreditation, "renew")
     _check_admin(by, accreditation)
     validity = accreditation.rule_set_version.validity_months
     if not validity:
         raise TransitionRefused(_("This rule set sets no validity period, so there is nothing to renew."))
     current = accreditation.expires_on
-    if accreditation.status == "expired" or current is None or current < on:
+    if not renewal_restarts(accreditation, on) and current >= add_months(on, validity):
+        raise TransitionRefused(_("This accreditation is already valid until %(day)s, a full validity period from "
+                                  "%(on)s; it was renewed already.", day=current.isoformat(), on=on.isoformat()))
+    expires_on = renewed_expiry(accreditation, on)
+    if renewal_restarts(accreditation, on):
         accreditation.granted_on = on
-        base = on
-    else:
-        base = current
-    accreditation.expires_on = add_months(base, validity)
+    accreditation.expires_on = expires_on
     _decide(accreditation, "renew", "granted", by, reason, expires_on=accreditation.expires_on)
     signals.accreditation_granted.send(accreditation, action="renew", on=on, actor=audit.current_actor())
     return accreditation
@@ -141,9 +185,9 @@ def renew(accreditation: Accreditation, by: User, reason: str | None, on: date) 
 def suspend(accreditation: Accreditation, by: User, reason: str, on: date,
             public_reason: str | None = None) -> Accreditation:
     """Stop validity from ``on`` until reinstated."""
-    _require(accreditation, "suspend", ("granted",))
+    _require(accreditation, "suspend")
     _check_admin(by, accreditation)
-    _need_reason(reason)
+    _need_reason("suspend", reason)
     accreditation.invalid_from = on
     accreditation.public_reason = public_reason
     _decide(accreditation, "suspend", "suspended", by, reason)
@@ -154,9 +198,9 @@ def suspend(accreditation: Accreditation, by: User, reason: str, on: date,
 def revoke(accreditation: Accreditation, by: User, reason: str, on: date,
            public_reason: str | None = None) -> Accreditation:
     """End validity for good from ``on`` (or from an earlier suspension)."""
-    _require(accreditation, "revoke", ("granted", "suspended"))
+    _require(accreditation, "revoke")
     _check_admin(by, accreditation)
-    _need_reason(reason)
+    _need_reason("revoke", reason)
     if accreditation.invalid_from is None or accreditation.invalid_from > on:
         accreditation.invalid_from = on
     accreditation.public_reason = public_reason or accreditation.public_reason
@@ -166,7 +210,7 @@ def revoke(accreditation: Accreditation, by: User, reason: str, on: date,
 
 
 def reinstate(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
-    _require(accreditation, "reinstate", ("suspended",))
+    _require(accreditation, "reinstate")
     _check_admin(by, accreditation)
     accreditation.invalid_from = None
     accreditation.public_reason = None
@@ -177,7 +221,7 @@ def reinstate(accreditation: Accreditation, by: User, reason: str | None, on: da
 
 def expire(accreditation: Accreditation, on: date, by: User | None = None, reason: str | None = None) -> Accreditation:
     """Mark a credential whose expiry date has passed as expired (the lapse scan passes no ``by``)."""
-    _require(accreditation, "expire", ("granted", "suspended"))
+    _require(accreditation, "expire")
     if by is not None:
         _check_admin(by, accreditation)
     if accreditation.expires_on is None or accreditation.expires_on >= on:
@@ -193,9 +237,9 @@ def expire(accreditation: Accreditation, on: date, by: User | None = None, reaso
 def move_version(accreditation: Accreditation, version: RuleSetVersion, by: User, reason: str,
                  on: date) -> Accreditation:
     """Move a candidate to another version of the same rule set (grandfathering is the default)."""
-    _require(accreditation, "move", MOVABLE_STATUSES)
+    _require(accreditation, "move_version")
     _check_admin(by, accreditation)
-    _need_reason(reason)
+    _need_reason("move_version", reason)
     current = accreditation.rule_set_version
     if version.rule_set_id != current.rule_set_id:
         raise DomainError(_("Choose a version of the same rule set."), field="version_id")
@@ -208,23 +252,12 @@ def move_version(accreditation: Accreditation, version: RuleSetVersion, by: User
     return accreditation
 
 
-# What an administrator may do from each status, for the pages (the functions above decide).
-ADMIN_ACTIONS = {
-    "in_training": ("apply", "move_version"),
-    "applied": ("grant", "reject", "move_version"),
-    "rejected": ("apply", "move_version"),
-    "granted": ("renew", "suspend", "revoke", "expire"),
-    "suspended": ("reinstate", "revoke", "expire"),
-    "expired": ("renew",),
-    "revoked": (),
-}
-
-
 def actions_for(accreditation: Accreditation) -> tuple[str, ...]:
-    actions = ADMIN_ACTIONS.get(accreditation.status, ())
-    if not accreditation.rule_set_version.validity_months:
-        actions = tuple(a for a in actions if a not in ("renew", "expire"))
-    return actions
+    """What an administrator may do now, read from ``TRANSITIONS`` (the steps check the same table)."""
+    has_validity = bool(accreditation.rule_set_version.validity_months)
+    return tuple(action for action, transition in TRANSITIONS.items()
+                 if accreditation.status in transition.from_statuses
+                 and (has_validity or action not in VALIDITY_ACTIONS))
 
 
 # -- the parts ---------------------------------------------------------------------
@@ -232,10 +265,11 @@ def actions_for(accreditation: Accreditation) -> tuple[str, ...]:
 # What a refused step is called in "... cannot %(step)s": the verb alone, in the reader's language.
 STEP_NAMES = {"apply": _l("apply"), "grant": _l("grant"), "reject": _l("reject"), "renew": _l("renew"),
               "suspend": _l("suspend"), "revoke": _l("revoke"), "reinstate": _l("reinstate"), "expire": _l("expire"),
-              "move": _l("move to another version")}
+              "move_version": _l("move to another version")}
 
 
-def _require(accreditation: Accreditation, step: str, allowed: tuple[str, ...]) -> None:
+def _require(accreditation: Accreditation, step: str) -> None:
+    allowed = TRANSITIONS[step].from_statuses
     if accreditation.status not in allowed:
         raise TransitionRefused(_("An accreditation that is %(status)s cannot %(step)s (only when %(allowed)s).",
                                   status=STATUS_LABELS[accreditation.status], step=STEP_NAMES[step],
@@ -253,8 +287,8 @@ def _check_admin(by: User | None, accreditation: Accreditation) -> None:
     _check_actor(by, society_id_of(accreditation))
 
 
-def _need_reason(reason: str | None) -> None:
-    if not reason or not reason.strip():
+def _need_reason(step: str, reason: str | None) -> None:
+    if TRANSITIONS[step].reason_required and (not reason or not reason.strip()):
         raise DomainError(_("Give a reason; it is kept in the accreditation's history."), field="reason")
 
 

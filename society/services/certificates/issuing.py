@@ -240,24 +240,26 @@ def effective_expiry(certificate: Certificate) -> date | None:
 
 
 def status_on(certificate: Certificate, day: date) -> tuple[str, str | None]:
-    """(status, public reason) of a certificate on ``day``, from its accreditation."""
+    """(status, public reason) of a certificate on ``day``, from its accreditation.
+
+    Valid or expiring exactly when ``Accreditation.is_valid_on`` (the directory's rule,
+    ``standing.valid_on``) holds and the certificate's own expiry has not passed; otherwise
+    the status names why not, a decision (suspension, revocation) before a date."""
     accreditation = certificate.accreditation
     if certificate.revoked_at is not None:
         return "revoked", None
-    ended = accreditation.invalid_from is not None and accreditation.invalid_from <= day
-    if accreditation.status in ("revoked", "suspended") and (ended or accreditation.invalid_from is None):
-        return accreditation.status, accreditation.public_reason
-    if ended:
-        return "suspended", accreditation.public_reason
     expiry = effective_expiry(certificate)
+    if accreditation.is_valid_on(day) and (expiry is None or day <= expiry):
+        lead = max(accreditation.rule_set_version.warning_day_list, default=0)
+        if expiry is not None and (expiry - day).days <= lead:
+            return "expiring", None
+        return "valid", None
+    if accreditation.ended_by_decision_on(day):
+        status = "revoked" if accreditation.status == "revoked" else "suspended"
+        return status, accreditation.public_reason
     if accreditation.status == "expired" or (expiry is not None and day > expiry):
         return "expired", None
-    if not accreditation.is_valid_on(day):
-        return "invalid", None
-    lead = max(accreditation.rule_set_version.warning_day_list, default=0)
-    if expiry is not None and (expiry - day).days <= lead:
-        return "expiring", None
-    return "valid", None
+    return "invalid", None
 
 
 def _frozen(certificate: Certificate) -> dict:

@@ -1,11 +1,17 @@
 """Sessions, who attended them, and the training records attendance produces.
 
-Recording a session's attendance writes one approved training record per attendee
-and session: ``participation`` for participants, ``leading``/``co_leading`` for
-leaders by their role in the group on that day. The records follow the session:
-a corrected attendance list, date, length or format adds, removes or updates them,
-and deleting the session removes them. The database keeps each (session, person,
-kind) once. Writes flush; the caller commits.
+Recording a session's attendance writes one training record per attendee and
+session: ``participation`` for participants, ``leading``/``co_leading`` for leaders by
+their role in the group on that day. No one credits themselves: the records are
+approved only when an administrator of the group's society, or a leader of the group
+who was accredited and not a trainee on the session's day, records the session;
+otherwise they wait for review (an administrator, or a countersignature) like any
+logged record, and a correction by such a recorder sends changed records back to review.
+The records follow the session: a corrected attendance list, date, length or format
+adds, removes or updates them. Deleting a session that produced approved records of
+other people takes an administrator and a reason; the records' deletion is on the
+audit trail (every field as it was) with that reason. The database keeps each
+(session, person, kind) once. Writes flush; the caller commits.
 """
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,11 +22,12 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ...extensions import db
-from ...models import Attendance, Group, GroupSession, Person, TrainingRecord
+from ...models import Attendance, Group, GroupSession, Person, TrainingRecord, User
 from ...models._base import utcnow
 from ... import signals
 from ..accreditation import standing
-from ..errors import InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..platform import audit
 from ..platform.exports import batches
 
 KIND_BY_ROLE = {"participant": "participation", "leader": "leading", "co_leader": "co_leading"}
@@ -77,6 +84,13 @@ def _check_day(group: Group, held_on: date, today: date, session_id: int | None 
         raise _invalid("held_on", _("A session on this day is already recorded for the group."))
 
 
+def _check_someone_attended(person_ids, confirm_empty: bool) -> None:
+    """A session saved with nobody present is usually a slip: it is saved only once confirmed."""
+    if not person_ids and not confirm_empty:
+        raise _invalid("confirm_empty", _("Nobody is marked present. Tick who attended, or confirm that the "
+                                          "session took place with nobody present."))
+
+
 def _roles_of(group: Group, held_on: date, person_ids) -> dict[int, str]:
     eligible = {a.person.id: a.role for a in attendees_on(group, held_on)}
     strangers = [pid for pid in person_ids if pid not in eligible]
@@ -86,9 +100,12 @@ def _roles_of(group: Group, held_on: date, person_ids) -> dict[int, str]:
 
 
 def record_session(group: Group, *, held_on: date, attendees, today: date, minutes: int | None = None,
-                   format: str | None = None, recorded_by_id: int | None = None) -> GroupSession:
-    """Record a session of the group and its attendance (person ids); returns the session."""
+                   format: str | None = None, recorded_by_id: int | None = None,
+                   confirm_empty: bool = False) -> GroupSession:
+    """Record a session of the group and its attendance (person ids); returns the session.
+    With no attendee it is refused unless ``confirm_empty``."""
     _check_day(group, held_on, today)
+    _check_someone_attended(attendees, confirm_empty)
     roles = _roles_of(group, held_on, attendees)
     session = GroupSession(group=group, held_on=held_on, minutes=minutes or group.session_minutes,
                            format=format or default_format(group), recorded_by_id=recorded_by_id)
@@ -100,10 +117,12 @@ def record_session(group: Group, *, held_on: date, attendees, today: date, minut
 
 
 def update_session(session: GroupSession, *, held_on: date, attendees, today: date, minutes: int | None = None,
-                   format: str | None = None, recorded_by_id: int | None = None) -> GroupSession:
-    """Correct a session; its attendance and training records follow."""
+                   format: str | None = None, recorded_by_id: int | None = None,
+                   confirm_empty: bool = False) -> GroupSession:
+    """Correct a session; its attendance and training records follow (nobody present: as above)."""
     group = session.group
     _check_day(group, held_on, today, session.id)
+    _check_someone_attended(attendees, confirm_empty)
     roles = _roles_of(group, held_on, attendees)
     session.held_on = held_on
     session.minutes = minutes or session.minutes
@@ -114,9 +133,46 @@ def update_session(session: GroupSession, *, held_on: date, attendees, today: da
     return session
 
 
-def delete_session(session: GroupSession) -> None:
-    """Delete a session with its attendance and the training records it produced."""
-    for record in _records_of(session):
+def approves_attendance(group: Group, user: User | None, day: date) -> bool:
+    """Whether records from a session ``user`` records on ``day`` arrive approved: an administrator
+    of the group's society, or a leader of the group serving that day, not as a trainee, who held
+    a valid accreditation that day."""
+    if user is None:
+        return False
+    if user.role == "admin":
+        return user.society_id == group.society_id
+    if user.person_id is None:
+        return False
+    return any(leader.person_id == user.person_id and leader.active_on(day) and not leader.is_trainee
+               for leader in group.leaders) and standing.accredited_on(user.person_id, day)
+
+
+def approved_records_of_others(session: GroupSession, user: User) -> list[TrainingRecord]:
+    """The session's approved records of people other than ``user``'s own person."""
+    return [record for record in _records_of(session)
+            if record.status == "approved" and record.person_id != user.person_id]
+
+
+def delete_session(session: GroupSession, by: User, reason: str | None = None) -> None:
+    """Delete a session with its attendance and the training records it produced.
+
+    When it produced approved records of other people, only an administrator may, with a
+    reason; the reason and the records deleted are recorded on the audit trail beside the
+    records' own deletion events, which keep every field as it was."""
+    records = _records_of(session)
+    credited = approved_records_of_others(session, by)
+    reason = (reason or "").strip()
+    if credited:
+        if by.role != "admin":
+            raise Forbidden(_("This session produced approved training records of %(n)s other people; only an "
+                              "administrator can delete it, with a reason.", n=len(credited)))
+        if not reason:
+            raise _invalid("reason", _("Give a reason: it is kept with the deleted training records."))
+    audit.record("delete_session", entity_type="GroupSession", entity_id=session.id,
+                 society_id=session.group.society_id,
+                 details={"held_on": session.held_on.isoformat(), "reason": reason or None,
+                          "training_records": sorted(record.id for record in records)})
+    for record in records:
         db.session.delete(record)
     db.session.delete(session)
     db.session.flush()
@@ -142,6 +198,7 @@ def _sync(session: GroupSession, roles: dict[int, str], user_id: int | None) -> 
     group = session.group
     leader_ids = [leader.person_id for leader in group.leaders if leader.active_on(session.held_on)]
     accredited = bool(standing.accredited_people_on(leader_ids, session.held_on))
+    approving = approves_attendance(group, db.session.get(User, user_id) if user_id else None, session.held_on)
     wanted = {(person_id, KIND_BY_ROLE[role]) for person_id, role in roles.items()}
     existing = {(record.person_id, record.kind): record for record in _records_of(session)}
     for key, record in existing.items():
@@ -151,16 +208,25 @@ def _sync(session: GroupSession, roles: dict[int, str], user_id: int | None) -> 
     for person_id, kind in sorted(wanted):
         record = existing.get((person_id, kind))
         if record is None:
-            record = TrainingRecord(
-                person_id=person_id, kind=kind, unit="session", units=Decimal(1), source="attendance",
-                status="approved", group_id=group.id, session_id=session.id, created_by_id=user_id,
-                decided_by_id=user_id, decided_at=utcnow())
+            record = TrainingRecord(person_id=person_id, kind=kind, unit="session", units=Decimal(1),
+                                    source="attendance", status="pending", group_id=group.id,
+                                    session_id=session.id, created_by_id=user_id)
             db.session.add(record)
-        record.occurred_on = session.held_on
-        record.minutes = session.minutes
-        record.in_person = session.format == "in_person"
-        record.with_accredited_leader = accredited
+        facts = (session.held_on, session.minutes, session.format == "in_person", accredited)
+        changed = (record.occurred_on, record.minutes, record.in_person, record.with_accredited_leader) != facts
+        record.occurred_on, record.minutes, record.in_person, record.with_accredited_leader = facts
+        _review_state(record, approving, changed, user_id)
     db.session.flush()
+
+
+def _review_state(record: TrainingRecord, approving: bool, changed: bool, user_id: int | None) -> None:
+    """Approve the record when its recorder may vouch for it; otherwise a new or changed record
+    waits for review, so nobody turns their own attendance into approved credit."""
+    if approving and record.status == "pending":
+        record.status, record.decided_by_id, record.decided_at = "approved", user_id, utcnow()
+    elif not approving and changed and record.status != "pending":
+        record.status, record.decided_by_id, record.decided_at, record.rejection_reason = "pending", None, None, None
+        record.countersigned_by_id = record.countersigned_at = None
 
 
 def counts(session_ids) -> dict[int, tuple[int, int]]:

@@ -207,8 +207,19 @@ def _order(sort: str, row=_TABLE_COLUMNS) -> list:
     return [c.desc() for c in columns] if sort.startswith("-") else list(columns)
 
 
+def count_statement(conditions: list):
+    return select(func.count()).select_from(Membership).where(*conditions)
+
+
 def count(conditions: list) -> int:
-    return db.session.scalar(select(func.count()).select_from(Membership).where(*conditions))
+    return db.session.scalar(count_statement(conditions))
+
+
+def total_without_search(society_id: int, filters: MemberFilters, day: date, grace_days: int):
+    """SELECT count: the list's total for ``filters`` without a search (other than the "active"
+    status, counted by ``_count_active``). The page runs it, and the dashboard's member tiles
+    embed it, so a tile and the list it links to never disagree."""
+    return count_statement(membership_conditions(society_id, filters, day, grace_days, drive=True))
 
 
 def _count_active(society_id: int, filters: MemberFilters, day: date) -> int:
@@ -265,6 +276,8 @@ def page(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
         total = 0
     elif filters.status == "active" and plan.search is None:
         total = _count_active(society_id, filters, day)
+    elif plan.search is None:
+        total = db.session.scalar(total_without_search(society_id, filters, day, grace_days))
     else:
         total = count(plan.conditions)
     small = total <= SMALL_RESULT

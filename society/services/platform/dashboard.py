@@ -6,48 +6,46 @@ costs a handful of queries whatever the society's size. ``today`` is a parameter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, case, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, and_, case, func, literal, or_, select, union_all
 
 from ...extensions import db
-from ...models import Accreditation, DuesPayment, Flag, Group, Membership, RuleSet, RuleSetVersion, TrainingRecord
+from ...models import Accreditation, Group, Membership, RuleSet, RuleSetVersion
 from ...models.groups import GROUP_STATUSES
 from ...models.people import MEMBER_CATEGORIES
-from ..accreditation import standing
+from ..accreditation import listing as accreditation_listing, standing
+from ..flags import inbox
+from ..membership import member_list
+from ..training import ledger
 
 
 @dataclass(frozen=True)
 class Attention:
-    open_flags: int
-    pending_records: int
-    applications: int
-    dues_overdue: int  # current members with dues unpaid after their due date
-    dues_lapsed: int  # of whom unpaid beyond the society's grace period
+    open_flags: int  # the flags inbox's default tab: open, not yet acknowledged
+    pending_records: int  # the review list's default: pending records of the society's members
+    applications: int  # the accreditation list's default tab: applied
+    dues_overdue: int  # the member list filtered by status "dues overdue" (within the grace period)
+    dues_lapsed: int  # the member list filtered by status "lapsed" (unpaid beyond the grace period)
 
 
 def _count(stmt):
-    return select(func.count()).select_from(stmt.subquery()).scalar_subquery()
+    return select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
 
 
 def attention(society, today: date) -> Attention:
-    """Counts of what waits for the administrator, in one query."""
-    society_id = society.id
-    member_of_society = exists().where(Membership.person_id == TrainingRecord.person_id,
-                                       Membership.society_id == society_id)
-    unpaid = (select(DuesPayment.membership_id, func.min(DuesPayment.due_on).label("due_on"))
-              .join(Membership, Membership.id == DuesPayment.membership_id)
-              .where(Membership.society_id == society_id, Membership.ended_on.is_(None),
-                     DuesPayment.paid_on.is_(None), DuesPayment.due_on < today)
-              .group_by(DuesPayment.membership_id).subquery())
+    """Counts of what waits for the administrator, in one query. Each count is the total of
+    the list its tile links to, from that list's own statement (never a rule of its own)."""
+    society_id, grace_days = society.id, society.dues_grace_days
+
+    def members(status):
+        return member_list.total_without_search(society_id, member_list.MemberFilters(status=status), today,
+                                                grace_days).scalar_subquery()
+
     row = db.session.execute(select(
-        _count(select(Flag.id).where(Flag.society_id == society_id, Flag.resolved_at.is_(None))),
-        _count(select(TrainingRecord.id).where(TrainingRecord.status == "pending", member_of_society)),
-        _count(select(Accreditation.id)
-               .join(RuleSetVersion, RuleSetVersion.id == Accreditation.rule_set_version_id)
-               .join(RuleSet, RuleSet.id == RuleSetVersion.rule_set_id)
-               .where(RuleSet.society_id == society_id, Accreditation.status == "applied")),
-        select(func.count()).select_from(unpaid).scalar_subquery(),
-        select(func.count()).select_from(unpaid)
-        .where(unpaid.c.due_on < today - timedelta(days=society.dues_grace_days)).scalar_subquery(),
+        _count(inbox.inbox_query(society_id, state="open")),
+        _count(ledger.review_list(society_id, {"status": "pending"})),
+        _count(accreditation_listing.listing(society_id, "applied")),
+        members("dues_overdue"),
+        members("lapsed"),
     )).one()
     return Attention(*row)
 

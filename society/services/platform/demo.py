@@ -148,6 +148,8 @@ class Generator:
         self._add(Accreditation, dict(
             id=aid, person_id=person_id, rule_set_version_id=self.version.id, status=status,
             training_started_on=started, applied_at=applied, granted_on=granted, expires_on=expires,
+            # The suspension takes effect on the day it was decided, as lifecycle.suspend records it.
+            invalid_from=self.today - timedelta(days=14) if stage == "suspended" else None,
             decided_by_id=None, decision_reason="Requirements met; decided by the board." if granted else None,
             public_reason="Suspended pending review." if stage == "suspended" else None))
         steps = [("start", None, "in_training", started)]
