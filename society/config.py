@@ -46,6 +46,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": env.get("SECRET_KEY", ""),
+        # Earlier keys, comma-separated: sessions and two-factor secrets made with them stay valid.
+        "SECRET_KEY_FALLBACKS": [key for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or env.get("SESSION_COOKIE_SECURE") == "1",

@@ -194,3 +194,30 @@ def test_the_pages_speak_swedish(app, admin_client):
     password_step(client)
     page = client.get("/auth/login/code").get_data(as_text=True)
     assert "Ange den sexsiffriga koden" in page
+
+
+def test_the_code_step_keeps_where_the_user_was_going_and_its_form_carries_csrf(csrf_app, admin_client):
+    secret, _codes = enrol(admin_client)
+    client = csrf_app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/auth/login").get_data(as_text=True)).group(1)
+    client.post("/auth/login", data={"email": "admin@example.org", "password": PASSWORD, "next": "/auth/password",
+                                      "csrf_token": token})
+    page = client.get("/auth/login/code").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/auth/login/code", data={"code": code(secret)}).status_code == 400  # no token
+    done = client.post("/auth/login/code", data={"code": code(secret), "csrf_token": token})
+    assert done.headers["Location"] == "/auth/password"
+
+
+def test_secrets_survive_a_key_change_through_the_fallbacks(db_url, storage_dir, admin_client, admin):
+    from society.services.platform import twofactor
+
+    from .conftest import TEST_SECRET, make_app
+
+    secret, _codes = enrol(admin_client)
+    user = db.session.get(User, admin.id)
+    new_key = "another-secret-key-that-is-long-enough-for-production"
+    with make_app(db_url, storage_dir, SECRET_KEY=new_key, SECRET_KEY_FALLBACKS=[TEST_SECRET]).app_context():
+        assert twofactor.secret_of(user) == secret
+    with make_app(db_url, storage_dir, SECRET_KEY=new_key).app_context():
+        assert twofactor.secret_of(user) is None
