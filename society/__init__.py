@@ -26,6 +26,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_blueprints(app)
     errors.register(app)
     configure_cli(app)
+    trust_proxies(app)
     if app.config["SCHEDULER_IN_PROCESS"]:
         from .scheduler import start_in_process_scheduler
 
@@ -119,6 +120,18 @@ def configure_request_hooks(app: Flask) -> None:
         from .navigation import nav_items
 
         return {"languages": app.config["LANGUAGES"], "nav_items": nav_items, "get_locale": get_locale}
+
+
+def trust_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, take the client's address and scheme from their
+    X-Forwarded-For/-Proto, so throttling, rate limits and the audit trail see the real client.
+    Outermost, so the API's answer front sees it too. Off (0) by default: the headers are
+    anyone's to forge when nothing in front overwrites them."""
+    proxies = app.config["TRUSTED_PROXIES"]
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def configure_blueprints(app: Flask) -> None:

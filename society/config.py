@@ -53,6 +53,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": env.get("SECRET_KEY", ""),
+        # Earlier keys, comma-separated: sessions and two-factor secrets made with them stay valid.
+        "SECRET_KEY_FALLBACKS": [key for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key],
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production or env.get("SESSION_COOKIE_SECURE") == "1",
@@ -71,6 +73,13 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Log-in throttling counts failures in the database so it holds across workers.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", 15 * 60)),
+        # LOGIN_MAX_FAILURES locks one (account, address) pair; these stop spraying many accounts from one
+        # address, and one account guessed from many (sparing addresses it logged in from lately).
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", 100)),
+        "LOGIN_KNOWN_ADDRESS_DAYS": int(env.get("LOGIN_KNOWN_ADDRESS_DAYS", 90)),
+        # Reverse proxies in front that set X-Forwarded-For/-Proto (0: trust no such header).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
         # Per process; "memory-inline" is limits' memory storage without its timer thread (society/api.py).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory-inline://"),

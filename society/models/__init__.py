@@ -1,5 +1,5 @@
 """The domain model, one module per noun. Importing this package registers every table."""
-from .accounts import ROLES, User
+from .accounts import ROLES, RecoveryCode, User
 from .accreditation import Accreditation, AccreditationDecision
 from .audit import AuditEvent
 from .certificates import Certificate
@@ -15,8 +15,8 @@ from .training import TrainingRecord
 
 __all__ = [
     "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
-    "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
-    "ImportFile", "ImportRow", "ImportRowError", "JobRun",
+    "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession",
+    "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
     "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

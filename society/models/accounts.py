@@ -2,7 +2,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, CheckConstraint, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +32,12 @@ class User(Timestamps, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Two-factor authentication (services/platform/twofactor.py): the TOTP secret, encrypted with a
+    # key derived from SECRET_KEY; set but not yet enabled while enrolment awaits its first code.
+    totp_secret: Mapped[str | None] = mapped_column(String(255))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The time step of the last code accepted: a code is good once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
 
     society: Mapped[Society | None] = relationship()
     person: Mapped[Person | None] = relationship()
@@ -55,8 +61,22 @@ class User(Timestamps, db.Model):
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
 
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
     def has_role(self, *roles: str) -> bool:
         return self.role in roles
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A single-use two-factor recovery code; only its SHA-256 is kept (the code has 80 random bits)."""
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

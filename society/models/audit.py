@@ -14,6 +14,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_entity", "entity_type", "entity_id", "occurred_at"),
         Index("ix_audit_events_society_time", "society_id", "occurred_at"),
         Index("ix_audit_events_action_actor_time", "action", "actor_label", "occurred_at"),
+        # Log-in throttling counts failures per client address across accounts.
+        Index("ix_audit_events_action_ip_time", "action", "ip", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

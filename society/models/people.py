@@ -2,7 +2,7 @@
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, Boolean, Integer, Text, text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, Boolean, Integer, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +38,8 @@ class Society(Timestamps, db.Model):
     dues_grace_days: Mapped[int] = mapped_column(Integer, default=90)
     certificate_signatories: Mapped[str | None] = mapped_column(Text)  # one "Name, Title" per line
     logo_filename: Mapped[str | None] = mapped_column(String(200))
+    # Administrators without two-factor authentication are sent to enrol and can reach nothing else.
+    require_admin_2fa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     @property
     def language_list(self) -> list[str]:

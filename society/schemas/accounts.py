@@ -14,3 +14,18 @@ class PasswordChangeSchema(FormSchema):
     current_password = fields.String(required=True, error_messages={"required": _l("Enter your current password.")})
     new_password = fields.String(required=True, validate=validate.Length(min=8, max=128),
                                  error_messages={"required": _l("Choose a new password.")})
+
+
+class CodeSchema(FormSchema):
+    """A six-digit code from the authenticator app, or a recovery code."""
+    code = fields.String(required=True, validate=validate.Length(max=40),
+                         error_messages={"required": _l("Enter the code from your authenticator app.")})
+
+
+class TwoFactorOffSchema(FormSchema):
+    password = fields.String(load_default="")
+    code = fields.String(load_default="", validate=validate.Length(max=40))
+
+
+class SocietySettingsSchema(FormSchema):
+    require_admin_2fa = fields.Boolean(load_default=False, truthy={"y", "on", "1", "true"}, falsy={"0", "false", "off"})

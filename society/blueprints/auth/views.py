@@ -12,6 +12,7 @@ from ...schemas.base import load_form
 from ...services.platform import accounts
 from ...services.errors import DomainError
 from . import bp
+from .twofactor import ask_for_code, throttled_or
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -35,12 +36,17 @@ def login():
         data, errors = load_form(LoginSchema(), request.form)
         if not errors:
             try:
-                user = accounts.authenticate(data["email"], data["password"], request.remote_addr)
+                user = accounts.verify_credentials(data["email"], data["password"], request.remote_addr)
             except DomainError as error:
                 db.session.commit()  # keep the audited failure
                 flash(error.message, "danger")
                 values.pop("password", None)
-                return render_template("auth/login.html", values=values, errors={}), error.status if error.status == 429 else 401
+                response = render_template("auth/login.html", values=values, errors={})
+                return throttled_or(response, error, 401)
+            if user.has_two_factor:  # not logged in until the code passes (twofactor.py)
+                db.session.commit()
+                return ask_for_code(user, _safe_next(data.get("next")))
+            accounts.record_login(user, request.remote_addr)
             db.session.commit()
             login_user(user)
             return redirect(_safe_next(data.get("next")) or url_for("home.index"))

@@ -1,11 +1,11 @@
 """Accounts: password policy and hashing, log-in with throttling, session revocation."""
-from datetime import timedelta
+import math
+from datetime import timedelta, timezone
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_babel import gettext, lazy_gettext, ngettext
-from sqlalchemy import func
 
 from ...extensions import db
 from ...models import AuditEvent, User
@@ -23,6 +23,10 @@ _COMMON = None
 class LoginThrottled(DomainError):
     status = 429
     title = lazy_gettext("Too many attempts")
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after  # seconds, for the Retry-After header
 
 
 def _common_passwords() -> frozenset[str]:
@@ -67,31 +71,80 @@ def create_user(email: str, password: str, role: str, *, society_id=None, person
     return user
 
 
-def _recent_failures(email: str, ip: str | None) -> int:
-    since = utcnow() - timedelta(seconds=_setting("LOGIN_WINDOW_SECONDS", 900))
-    by_account = db.session.scalar(
-        db.select(func.count(AuditEvent.id)).where(
-            AuditEvent.action == "login_failed", AuditEvent.actor_label == email, AuditEvent.occurred_at >= since
-        )
-    )
-    return by_account or 0
-
-
 def _setting(name: str, default):
     from flask import current_app, has_app_context
 
     return current_app.config.get(name, default) if has_app_context() else default
 
 
-def authenticate(email: str, password: str, ip: str | None = None) -> User:
-    """Return the user for these credentials, or raise. Failures are audited and throttled
-    in the database, so the limit holds across every worker and host."""
+def locked_for(action: str, limit: int, *, label: str | None = None, ip: str | None = None,
+               any_ip: bool = False) -> int:
+    """Seconds until fewer than ``limit`` audited ``action`` rows (by this actor label and/or
+    client address) remain in the window; 0 when there are fewer already."""
+    window = _setting("LOGIN_WINDOW_SECONDS", 900)
+    now = utcnow()
+    query = db.select(AuditEvent.occurred_at).where(
+        AuditEvent.action == action, AuditEvent.occurred_at >= now - timedelta(seconds=window))
+    if label is not None:
+        query = query.where(AuditEvent.actor_label == label)
+    if not any_ip:
+        query = query.where(AuditEvent.ip.is_(None) if ip is None else AuditEvent.ip == ip)
+    recent = list(db.session.scalars(query.order_by(AuditEvent.occurred_at.desc()).limit(limit)))
+    if len(recent) < limit:
+        return 0
+    oldest = recent[-1] if recent[-1].tzinfo else recent[-1].replace(tzinfo=timezone.utc)
+    return max(1, math.ceil((oldest + timedelta(seconds=window) - now).total_seconds()))
+
+
+def _is_known_address(email: str, ip: str | None) -> bool:
+    """Has this account logged in from this address lately (the owner's own browser)?"""
+    since = utcnow() - timedelta(days=_setting("LOGIN_KNOWN_ADDRESS_DAYS", 90))
+    return ip is not None and db.session.scalar(db.select(AuditEvent.id).where(
+        AuditEvent.action == "login", AuditEvent.actor_label == email, AuditEvent.ip == ip,
+        AuditEvent.occurred_at >= since).limit(1)) is not None
+
+
+def login_lock(email: str, ip: str | None) -> tuple[int, str] | None:
+    """(seconds to wait, why) when log-in from this address to this account is refused for now.
+
+    Failures lock the pair (account, address) only, so a stranger's wrong guesses from
+    elsewhere never lock the owner out of their own browser. Across accounts an address gets a
+    much higher limit (stops spraying one password over many accounts); across addresses an
+    account gets one that spares the addresses it logged in from lately (stops a botnet
+    guessing one account, while its owner still gets in)."""
+    pair = locked_for("login_failed", _setting("LOGIN_MAX_FAILURES", 5), label=email, ip=ip)
+    if pair:
+        return pair, "pair"
+    address = locked_for("login_failed", _setting("LOGIN_MAX_FAILURES_PER_ADDRESS", 50), ip=ip)
+    if address:
+        return address, "address"
+    account = locked_for("login_failed", _setting("LOGIN_MAX_FAILURES_PER_ACCOUNT", 100), label=email, any_ip=True)
+    if account and not _is_known_address(email, ip):
+        return account, "account"
+    return None
+
+
+def _throttled(seconds: int, reason: str) -> LoginThrottled:
+    minutes = max(1, -(-seconds // 60))
+    if reason == "address":
+        message = ngettext("Too many failed log-ins from this address. Wait %(num)s minute, then try again.",
+                           "Too many failed log-ins from this address. Wait %(num)s minutes, then try again.",
+                           minutes)
+    else:
+        message = ngettext("Too many failed log-ins for this account. Wait %(num)s minute, then try again.",
+                           "Too many failed log-ins for this account. Wait %(num)s minutes, then try again.",
+                           minutes)
+    return LoginThrottled(message, retry_after=seconds)
+
+
+def verify_credentials(email: str, password: str, ip: str | None = None) -> User:
+    """Return the user for these credentials, or raise; nobody is logged in yet (a second
+    factor may follow). Failures are audited and throttled in the database, so the limit
+    holds across every worker and host."""
     email = (email or "").strip().lower()
-    if _recent_failures(email, ip) >= _setting("LOGIN_MAX_FAILURES", 5):
-        minutes = max(1, -(-_setting("LOGIN_WINDOW_SECONDS", 900) // 60))
-        raise LoginThrottled(ngettext("Too many failed log-ins for this account. Wait %(num)s minute, then try again.",
-                                      "Too many failed log-ins for this account. Wait %(num)s minutes, then try again.",
-                                      minutes))
+    lock = login_lock(email, ip)
+    if lock:
+        raise _throttled(*lock)
     user = db.session.scalar(db.select(User).where(User.email == email))
     if not verify_password(user, password) or not user.is_enabled:
         audit.record("login_failed", entity_type="User", entity_id=user.id if user else None,
@@ -99,9 +152,20 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
         raise DomainError(gettext("E-mail or password is wrong, or the account is disabled."))
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    return user
+
+
+def record_login(user: User, ip: str | None = None, *, second_factor: str | None = None) -> None:
     user.last_login_at = utcnow()
     audit.record("login", entity_type="User", entity_id=user.id, society_id=user.society_id,
+                 details={"second_factor": second_factor} if second_factor else None,
                  actor=audit.Actor(user.id, user.email, ip))
+
+
+def authenticate(email: str, password: str, ip: str | None = None) -> User:
+    """Log-in with a password alone (accounts without a second factor)."""
+    user = verify_credentials(email, password, ip)
+    record_login(user, ip)
     return user
 
 

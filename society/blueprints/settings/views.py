@@ -1,0 +1,29 @@
+"""The administrator's page of their society's settings."""
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ...access import admin_society_id, roles_required
+from ...extensions import db
+from ...models import Society
+from ...schemas.accounts import SocietySettingsSchema
+from ...schemas.base import load_form
+from ...services.platform import society_settings
+from . import bp
+
+
+@bp.route("", methods=["GET", "POST"])
+@roles_required("admin")
+def society():
+    society_ = db.session.get(Society, admin_society_id())
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(SocietySettingsSchema(), request.form)
+        if not errors:
+            society_settings.update(society_, **data)
+            db.session.commit()
+            flash(_("The settings have been saved."), "success")
+            return redirect(url_for("settings.society"))
+    values = {"require_admin_2fa": society_.require_admin_2fa}
+    return render_template("settings/society.html", society=society_, values=values, errors=errors,
+                           has_two_factor=current_user.has_two_factor), (422 if errors else 200)

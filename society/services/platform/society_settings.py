@@ -1,0 +1,8 @@
+"""A society's own settings, changed by its administrators (audited by the flush hook)."""
+from ...models import Society
+
+
+def update(society: Society, *, require_admin_2fa: bool) -> None:
+    """Require two-factor authentication of the society's administrators, or stop requiring it.
+    Administrators without it are sent to enrol at their next request (blueprints/auth/twofactor.py)."""
+    society.require_admin_2fa = require_admin_2fa
