@@ -64,6 +64,11 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         # Log-in throttling counts failures in the database so it holds across workers.
         "LOGIN_MAX_FAILURES": int(env.get("LOGIN_MAX_FAILURES", 5)),
         "LOGIN_WINDOW_SECONDS": int(env.get("LOGIN_WINDOW_SECONDS", 15 * 60)),
+        # One-time links by e-mail: an invitation to set a password, a password reset.
+        "INVITATION_HOURS": int(env.get("INVITATION_HOURS", 48)),
+        "RESET_HOURS": int(env.get("RESET_HOURS", 2)),
+        # Reset e-mails per address and hour; more requests get the same answer and no e-mail.
+        "RESET_MAX_PER_HOUR": int(env.get("RESET_MAX_PER_HOUR", 3)),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
         # Per process; "memory-inline" is limits' memory storage without its timer thread (society/api.py).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory-inline://"),

@@ -1,4 +1,5 @@
 """The domain model, one module per noun. Importing this package registers every table."""
+from .account_tokens import AccountToken
 from .accounts import ROLES, User
 from .accreditation import Accreditation, AccreditationDecision
 from .audit import AuditEvent
@@ -13,7 +14,7 @@ from .rules import Requirement, RuleSet, RuleSetVersion
 from .training import TrainingRecord
 
 __all__ = [
-    "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
+    "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
     "Flag", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession", "ImportBatch",
     "ImportFile", "ImportRowError", "JobRun",
     "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",

@@ -18,7 +18,7 @@ from ...extensions import db
 from ...models import AuditEvent
 
 # Columns whose values never belong in the trail.
-SECRET_COLUMNS = {"password_hash", "session_token"}
+SECRET_COLUMNS = {"password_hash", "session_token", "token_hash"}
 SKIPPED_COLUMNS = {"updated_at", "created_at", "version_id"}
 
 
