@@ -40,7 +40,6 @@ def test_admin_invites_a_member_who_sets_a_password_and_logs_in_with_the_role(ap
 
     visitor = app.test_client()
     assert visitor.get(path).status_code == 200
-    assert factories.log_in.__name__  # the person cannot log in before choosing a password
     assert visitor.post("/auth/login", data={"email": "ina@example.org", "password": NEW_PASSWORD}).status_code == 401
     response = set_password(visitor, path)
     assert response.status_code == 302 and response.headers["Location"].endswith("/auth/login")
@@ -190,3 +189,15 @@ def test_swedish_wording_of_the_reset_page_and_mail(app, leader, mail_on):
     assert "Glömt lösenord" in page
     client.post("/auth/reset", data={"email": leader.email}, headers={"Accept-Language": "sv"})
     assert "lösenord" in mail_on.messages[0]["Subject"]
+
+
+def test_the_invitation_is_in_the_members_language_and_refusals_in_swedish(app, admin_client, society, mail_on):
+    person = factories.member_person(society, email="sv@example.se", language="sv")
+    admin_client.post(f"/admin/members/{person.id}/login/invite", data={"role": "member"})
+    message = mail_on.messages[0]
+    assert "Din inloggning till registret" in message["Subject"]
+    assert "Följ länken för att välja ditt lösenord" in message.get_body(preferencelist=("plain",)).get_content()
+    path = link_in(message, "invitation")
+    refused = app.test_client().post(path, data={"password": "princess1", "password_confirm": "princess1"},
+                                     headers={"Accept-Language": "sv"})
+    assert refused.status_code == 422 and "vanligaste" in refused.get_data(as_text=True)
