@@ -10,6 +10,7 @@ from .extensions import db
 
 def register(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(invite)
     app.cli.add_command(seed_demo)
     app.cli.add_command(scheduler)
     app.cli.add_command(backup)
@@ -37,6 +38,37 @@ def create_admin(email: str, society_code: str, password: str) -> None:
             raise click.ClickException(error.message) from error
         db.session.commit()
     click.echo(f"Administrator {email} created for {society.name}.")
+
+
+@click.command("invite")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["leader", "member", "admin"]), required=True,
+              help="The login's role; an administrator administers the person's society.")
+@click.option("--society", "society_code", default=None,
+              help="Code of the society, when the person is a member of several.")
+def invite(email: str, role: str, society_code: str | None) -> None:
+    """Invite a person already in the registry to a login: an e-mail with a one-time link to set a password."""
+    from .services.platform import account_links, logins
+    from .services.errors import DomainError
+
+    with writing():
+        try:
+            person, society_id = logins.person_for_cli(email, society_code)
+            user, token = logins.invite(person, role, society_id)
+            mail = logins.invitation_mail(user, token)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        db.session.commit()
+    try:
+        sent = logins.send(mail)
+    except DomainError as error:
+        raise click.ClickException(f"The login is ready but the invitation was not sent: {error.message}") from error
+    if sent:
+        click.echo(f"Invitation sent to {user.email} ({role}).")
+    else:
+        # E-mail is off (development): whoever runs this command may hand the link over.
+        click.echo(f"E-mail is off (MAIL_ENABLED=0); the invitation link for {user.email} is:")
+        click.echo(account_links.url_for_token("invite", token))
 
 
 @click.command("seed-demo")

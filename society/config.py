@@ -80,6 +80,11 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_KNOWN_ADDRESS_DAYS": int(env.get("LOGIN_KNOWN_ADDRESS_DAYS", 90)),
         # Reverse proxies in front that set X-Forwarded-For/-Proto (0: trust no such header).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
+        # One-time links by e-mail: an invitation to set a password, a password reset.
+        "INVITATION_HOURS": int(env.get("INVITATION_HOURS", 48)),
+        "RESET_HOURS": int(env.get("RESET_HOURS", 2)),
+        # Reset e-mails per address and hour; more requests get the same answer and no e-mail.
+        "RESET_MAX_PER_HOUR": int(env.get("RESET_MAX_PER_HOUR", 3)),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
         # Per process; "memory-inline" is limits' memory storage without its timer thread (society/api.py).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory-inline://"),

@@ -1,4 +1,5 @@
 """The domain model, one module per noun. Importing this package registers every table."""
+from .account_tokens import AccountToken
 from .accounts import ROLES, RecoveryCode, User
 from .accreditation import Accreditation, AccreditationDecision
 from .audit import AuditEvent
@@ -14,9 +15,9 @@ from .submissions import FormSubmission
 from .training import TrainingRecord
 
 __all__ = [
-    "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DuesPayment",
-    "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant", "GroupSession",
-    "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
+    "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
+    "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
+    "GroupSession", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
     "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

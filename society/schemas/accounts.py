@@ -1,5 +1,7 @@
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from ..services.platform.logins import INVITABLE_ROLES
 
 from .base import FormSchema
 
@@ -29,3 +31,24 @@ class TwoFactorOffSchema(FormSchema):
 
 class SocietySettingsSchema(FormSchema):
     require_admin_2fa = fields.Boolean(load_default=False, truthy={"y", "on", "1", "true"}, falsy={"0", "false", "off"})
+
+
+class SetPasswordSchema(FormSchema):
+    """Choosing a password through an invitation or reset link; the policy is checked by the service."""
+    password = fields.String(required=True, error_messages={"required": _l("Choose a password.")})
+    password_confirm = fields.String(required=True, error_messages={"required": _l("Type the password again.")})
+
+    @validates_schema
+    def passwords_match(self, data, **_kwargs):
+        if data.get("password") and data.get("password_confirm") and data["password"] != data["password_confirm"]:
+            raise ValidationError(_l("The two passwords differ."), "password_confirm")
+
+
+class ResetRequestSchema(FormSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         error_messages={"required": _l("Enter your e-mail address.")})
+
+
+class InvitationSchema(FormSchema):
+    role = fields.String(required=True, validate=validate.OneOf(INVITABLE_ROLES, error=_l("Choose a role.")),
+                         error_messages={"required": _l("Choose a role.")})

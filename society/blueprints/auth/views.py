@@ -1,4 +1,4 @@
-"""Log-in, log-out and password change."""
+"""Log-in, log-out, password change, and choosing a password through an invitation or reset link."""
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
@@ -7,9 +7,9 @@ from flask_login import current_user, login_user, logout_user
 
 from ...access import login_required, public
 from ...extensions import db
-from ...schemas.accounts import LoginSchema, PasswordChangeSchema
+from ...schemas.accounts import LoginSchema, PasswordChangeSchema, ResetRequestSchema, SetPasswordSchema
 from ...schemas.base import load_form
-from ...services.platform import accounts
+from ...services.platform import account_links, accounts, password_reset
 from ...services.errors import DomainError
 from . import bp
 from .twofactor import ask_for_code, throttled_or
@@ -82,3 +82,53 @@ def change_password():
                 flash(_("Your password has been changed; other sessions have been logged out."), "success")
                 return redirect(url_for("home.index"))
     return render_template("auth/password.html", errors=errors), (422 if errors else 200)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@public
+def request_reset():
+    """The same page, answer and work whether or not a login has the address (no account discovery)."""
+    values, errors = {}, {}
+    if request.method == "POST":
+        values = request.form.to_dict()
+        data, errors = load_form(ResetRequestSchema(), request.form)
+        if not errors:
+            mail = password_reset.request_reset(data["email"], request.remote_addr)
+            db.session.commit()
+            password_reset.deliver(mail)
+            return render_template("auth/reset_sent.html", email=data["email"])
+    return render_template("auth/reset_request.html", values=values, errors=errors), (422 if errors else 200)
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+@public
+def accept_invitation(token: str):
+    return _set_password_page(token, "invite")
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    return _set_password_page(token, "reset")
+
+
+def _set_password_page(token: str, purpose: str):
+    if account_links.usable(token, purpose) is None:
+        return render_template("auth/link_invalid.html"), 410
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(SetPasswordSchema(), request.form)
+        if not errors:
+            try:
+                account_links.set_password(token, purpose, data["password"])
+            except DomainError as error:
+                db.session.rollback()
+                if error.status == 410:
+                    return render_template("auth/link_invalid.html"), 410
+                errors = {error.field or "password": [error.message]}
+            else:
+                db.session.commit()
+                logout_user()  # whoever was logged in in this browser; the person now logs in afresh
+                flash(_("Your password is set. Log in with it."), "success")
+                return redirect(url_for("auth.login"))
+    return render_template("auth/set_password.html", purpose=purpose, errors=errors), (422 if errors else 200)

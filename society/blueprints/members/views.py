@@ -13,7 +13,7 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
-from ...services.platform import audit
+from ...services.platform import audit, logins
 from ...services.membership import member_list, members
 from ...services.errors import DomainError, InvalidInput
 from ...services.platform.exports import csv_response
@@ -109,7 +109,8 @@ def _detail_page(person_id: int, status: int = 200, **forms):
     context = dict(membership=membership, person=membership.person, society=society, today=today,
                    status=status_of(membership, today, society.dues_grace_days), events=members.history(membership),
                    payment_values={"period": today.year, "paid_on": today.isoformat()}, payment_errors={},
-                   end_values={"ended_on": today.isoformat()}, end_errors={}, end_reasons=END_REASONS)
+                   end_values={"ended_on": today.isoformat()}, end_errors={}, end_reasons=END_REASONS,
+                   login=logins.login_of(person_id))
     context.update(forms)
     return render_template("members/detail.html", **context), status
 

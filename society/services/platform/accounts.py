@@ -33,18 +33,27 @@ def _common_passwords() -> frozenset[str]:
     global _COMMON
     if _COMMON is None:
         path = Path(__file__).with_name("common_passwords.txt")
-        _COMMON = frozenset(line.strip().lower() for line in path.read_text().splitlines() if line.strip())
+        lines = (line.strip().lower() for line in path.read_text(encoding="utf-8").splitlines())
+        _COMMON = frozenset(line for line in lines if line and not line.startswith("#"))
     return _COMMON
 
 
-def check_password_policy(password: str) -> None:
-    """Length rules only, no character classes; refuse the passwords attackers try first (ASVS 6.2)."""
+def check_password_policy(password: str, *, email: str | None = None, field: str = "password") -> None:
+    """Length rules only, no character classes; refuse the passwords attackers try first and the
+    account's own e-mail address (ASVS 6.2). ``field`` names the form field the reason is shown beside."""
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(gettext("Use at least %(num)s characters.", num=MIN_LENGTH), field="password")
+        raise InvalidInput(gettext("Use at least %(num)s characters.", num=MIN_LENGTH), field=field)
     if len(password) > MAX_LENGTH:
-        raise InvalidInput(gettext("Use at most %(num)s characters.", num=MAX_LENGTH), field="password")
+        raise InvalidInput(gettext("Use at most %(num)s characters.", num=MAX_LENGTH), field=field)
     if password.lower() in _common_passwords():
-        raise InvalidInput(gettext("This password is among the most common ones; choose another."), field="password")
+        raise InvalidInput(gettext("This password is among the most common ones; choose another."), field=field)
+    if email and _is_own_address(password, email):
+        raise InvalidInput(gettext("Do not use your e-mail address as your password."), field=field)
+
+
+def _is_own_address(password: str, email: str) -> bool:
+    typed, address = password.strip().casefold(), email.strip().casefold()
+    return typed in (address, address.partition("@")[0]) or address in typed
 
 
 def hash_password(password: str) -> str:
@@ -60,8 +69,8 @@ def verify_password(user: User | None, password: str) -> bool:
 
 
 def create_user(email: str, password: str, role: str, *, society_id=None, person_id=None) -> User:
-    check_password_policy(password)
     email = email.strip().lower()
+    check_password_policy(password, email=email)
     if db.session.scalar(db.select(User.id).where(User.email == email)):
         raise Conflict(gettext("An account for %(email)s exists already.", email=email), field="email")
     user = User(email=email, password_hash=hash_password(password), role=role,
@@ -177,7 +186,7 @@ def log_out(user: User) -> None:
 def change_password(user: User, current: str, new: str) -> None:
     if not verify_password(user, current):
         raise InvalidInput(gettext("The current password is wrong."), field="current_password")
-    check_password_policy(new)
+    check_password_policy(new, email=user.email, field="new_password")
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     user.rotate_session_token()
