@@ -23,12 +23,14 @@ def test_required_enrolment_then_log_in_with_a_code(page, admin):
     assert page.url.endswith("/auth/two-factor")
     assert page.is_visible("text=Your society requires administrators")
     page.click("text=Set up two-factor authentication")
+    page.wait_for_selector('img[src^="data:image/svg+xml"]')  # the next page, however busy the machine
     # The QR code is an inline image the CSP allows: it is drawn (it has a width), nothing is refused.
     assert page.evaluate("document.querySelector('img[src^=\"data:image/svg+xml\"]').naturalWidth") > 0
     secret = page.inner_text("[data-secret]")
     totp = pyotp.TOTP(secret)
     page.fill("input[name=code]", totp.at(time.time() - 30))
     page.click("button[type=submit] >> text=Turn two-factor authentication on")
+    page.wait_for_selector("[data-recovery-codes] li")
     assert len(page.locator("[data-recovery-codes] li").all_inner_texts()) == 10
     page.click("text=I have saved them")
     assert "/auth/two-factor" not in page.url
