@@ -1,27 +1,16 @@
 """Log-in, log-out and password change."""
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ...access import login_required, public
 from ...extensions import db
+from ...redirects import same_site_path
 from ...schemas.accounts import LoginSchema, PasswordChangeSchema
 from ...schemas.base import load_form
 from ...services.platform import accounts
 from ...services.errors import DomainError
 from . import bp
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: an absolute URL here would be an open redirect.
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -43,7 +32,7 @@ def login():
                 return render_template("auth/login.html", values=values, errors={}), error.status if error.status == 429 else 401
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(data.get("next")) or url_for("home.index"))
+            return redirect(same_site_path(data.get("next")) or url_for("home.index"))
         values.pop("password", None)
         return render_template("auth/login.html", values=values, errors=errors), 422
     return render_template("auth/login.html", values=values, errors=errors)
