@@ -24,7 +24,12 @@ seed: migrate
 ## make run: environment, migrations, demo data (first time only), server on http://127.0.0.1:5000
 run: seed
 	@echo
-	@echo "Demo logins: admin@sbs.example / balint-admin-demo   leader@sbs.example / balint-leader-demo   trainee@sbs.example / balint-trainee-demo"
+	@echo "Demo logins (every password as listed in README.md):"
+	@echo "  administrator (Svenska Balintsällskapet)   admin@sbs.example    balint-admin-demo"
+	@echo "  accredited leader                          leader@sbs.example   balint-leader-demo"
+	@echo "  trainee leader                             trainee@sbs.example  balint-trainee-demo"
+	@echo "  participant (member of two groups)         member@sbs.example   balint-member-demo"
+	@echo "  administrator (UK Balint Society)          admin@ukbs.example   balint-admin-demo"
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
 	SCHEDULER_IN_PROCESS=1 MAIL_ENABLED=$${MAIL_ENABLED:-0} $(BIN)/flask run --host 127.0.0.1 --port 5000
 

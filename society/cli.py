@@ -94,11 +94,15 @@ def seed_demo(scale: int | None, if_empty: bool) -> None:
 
             summary = demo.seed(groups, progress=progress)
         db.session.commit()
+    # The flags inbox and the dashboard show what needs attention from the first page on.
+    scan = demo.scan_after_seeding()
     click.echo(
         f"Created {summary.groups} groups, {summary.people} people, {summary.sessions} sessions, "
         f"{summary.training_records} training records, {summary.accreditations} accreditations "
         f"in {time.perf_counter() - started:.1f} s."
     )
+    if scan is not None:
+        click.echo(f"Lapse scan: {scan.get('open', 0)} open flags.")
     click.echo("Demo logins (http://127.0.0.1:5000/auth/login):")
     for role, (email, password) in summary.logins.items():
         click.echo(f"  {role:<8} {email}  password: {password}")

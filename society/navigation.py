@@ -1,4 +1,5 @@
 """The navigation bar: each blueprint adds its entries for the roles that use it."""
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -9,16 +10,19 @@ class NavItem:
     roles: tuple[str, ...]
     prefix: str
     order: int = 50
+    when: Callable | None = None  # shown only to users for whom when(user) is true
 
 
 _items: list[NavItem] = []
 
 
-def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50, prefix: str | None = None) -> None:
-    """``prefix``: the endpoints that mark the entry active (default: the whole blueprint)."""
+def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50, prefix: str | None = None,
+        when: Callable | None = None) -> None:
+    """``prefix``: the endpoints that mark the entry active (default: the whole blueprint);
+    ``when(user)``: a further condition for showing it (e.g. only leaders who may countersign)."""
     prefix = prefix or endpoint.split(".")[0] + "."
     if not any(item.endpoint == endpoint for item in _items):
-        _items.append(NavItem(endpoint, label, roles, prefix, order))
+        _items.append(NavItem(endpoint, label, roles, prefix, order, when))
 
 
 def nav_items(user) -> list[NavItem]:
@@ -29,7 +33,7 @@ def nav_items(user) -> list[NavItem]:
         NavItem(item.endpoint, gettext(item.label) if isinstance(item.label, str) else str(item.label),
                 item.roles, item.prefix, item.order)
         for item in sorted(_items, key=lambda i: i.order)
-        if user.role in item.roles
+        if user.role in item.roles and (item.when is None or item.when(user))
     ]
 
 

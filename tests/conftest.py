@@ -23,6 +23,18 @@ from . import factories
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 
+def pytest_configure(config):
+    """Import WeasyPrint once, before any test: its import loads system libraries and may warn
+    about a missing optional one. Imported lazily, it happened inside whichever test first
+    needed it, under that test's warning filters and time limits, so the outcome depended on
+    test order and machine load."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required", category=DeprecationWarning)
+        import weasyprint  # noqa: F401
+
+
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:

@@ -215,8 +215,9 @@ def test_portal_needs_a_leader_linked_to_a_person(app, admin_client, society):
 
 def test_leaders_get_their_menu_and_land_on_their_portal(leader_client):
     html = leader_client.get("/portal/records").get_data(as_text=True)
-    for label in ("My records", "Log a record", "To countersign", "My groups"):
+    for label in ("My records", "Log a record", "My groups"):
         assert label in html
+    assert "To countersign" not in html  # never accredited: see tests/test_leader_landing.py
     assert ">Records<" not in html
     landing = leader_client.get("/")
     assert landing.status_code == 302 and "/portal/" in landing.headers["Location"]

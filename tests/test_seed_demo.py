@@ -62,7 +62,7 @@ def test_demo_has_dues_paid_and_unpaid():
 def test_demo_logins_work(app):
     summary = demo.seed(40, today=TODAY)
     db.session.commit()
-    assert set(summary.logins) == {"admin", "leader", "trainee"}
+    assert set(summary.logins) == {"admin", "leader", "trainee", "member", "uk-admin"}
     for email, password in summary.logins.values():
         client = app.test_client()
         assert client.post("/auth/login", data={"email": email, "password": password}).status_code == 302

@@ -15,6 +15,7 @@ from ...schemas.base import load_form
 from ...services.accreditation import lifecycle
 from ...services.errors import DomainError
 from ...services.training.progress import progress_for
+from ...services.training.next_actions import next_actions
 from . import bp
 
 IN_PROGRESS = ("in_training", "applied", "rejected")
@@ -45,7 +46,7 @@ def my_progress():
     reports = [(a, progress_for(a, today)) for a in accreditations if a.status in IN_PROGRESS]
     held = [a for a in accreditations if a.status not in IN_PROGRESS]
     return render_template("accreditation/my_progress.html", reports=reports, held=held, today=today,
-                           can_apply=CAN_APPLY)
+                           can_apply=CAN_APPLY, actions=next_actions(current_user.person_id, today))
 
 
 @bp.route("/portal/apply", methods=["GET", "POST"])

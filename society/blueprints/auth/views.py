@@ -1,28 +1,17 @@
 """Log-in, log-out, password change, and choosing a password through an invitation or reset link."""
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ...access import login_required, public
 from ...extensions import db
+from ...redirects import same_site_path
 from ...schemas.accounts import LoginSchema, PasswordChangeSchema, ResetRequestSchema, SetPasswordSchema
 from ...schemas.base import load_form
 from ...services.platform import account_links, accounts, password_reset
 from ...services.errors import DomainError
 from . import bp
 from .twofactor import ask_for_code, throttled_or
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: an absolute URL here would be an open redirect.
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -45,11 +34,11 @@ def login():
                 return throttled_or(response, error, 401)
             if user.has_two_factor:  # not logged in until the code passes (twofactor.py)
                 db.session.commit()
-                return ask_for_code(user, _safe_next(data.get("next")))
+                return ask_for_code(user, same_site_path(data.get("next")))
             accounts.record_login(user, request.remote_addr)
             db.session.commit()
             login_user(user)
-            return redirect(_safe_next(data.get("next")) or url_for("home.index"))
+            return redirect(same_site_path(data.get("next")) or url_for("home.index"))
         values.pop("password", None)
         return render_template("auth/login.html", values=values, errors=errors), 422
     return render_template("auth/login.html", values=values, errors=errors)

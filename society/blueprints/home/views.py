@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from ...access import login_required, public
 from ...navigation import landing
+from ...redirects import same_site_path
 from ...services.platform import health as health_check
 from . import bp
 
@@ -23,8 +24,7 @@ def set_language():
     lang = request.form.get("lang")
     if lang in ("en", "sv"):
         session["lang"] = lang
-    target = request.form.get("next") or "/"
-    return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
+    return redirect(same_site_path(request.form.get("next")) or "/")
 
 
 @bp.route("/healthz")

@@ -257,8 +257,13 @@ EXPORT_COLUMNS = ("group", "held_on", "minutes", "format", "attended", "training
 
 
 def export_rows(group: Group) -> Iterator[list]:
-    """Every session the list shows, in its order, with its counts (two queries per batch)."""
-    for sessions in batches(sessions_of(group)):
+    """Every session the list shows, in its order, with its counts (two queries per batch). The
+    group is read now: the rows stream after the request's session has let go of it."""
+    return _session_rows(sessions_of(group), group.name)
+
+
+def _session_rows(statement, group_name: str) -> Iterator[list]:
+    for sessions in batches(statement):
         session_counts = counts(s.id for s in sessions)
         for s in sessions:
-            yield [group.name, s.held_on, s.minutes, s.format, *session_counts[s.id]]
+            yield [group_name, s.held_on, s.minutes, s.format, *session_counts[s.id]]

@@ -6,6 +6,7 @@ logins). Rows are written with set-based bulk inserts, chunk by chunk, so 20,000
 groups take seconds, not minutes. Bulk rows bypass the per-row audit hook; one
 audit event records the seeding itself.
 """
+import json
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -36,7 +37,13 @@ DEMO_LOGINS = {
     "admin": ("admin@sbs.example", "balint-admin-demo"),
     "leader": ("leader@sbs.example", "balint-leader-demo"),
     "trainee": ("trainee@sbs.example", "balint-trainee-demo"),
+    "member": ("member@sbs.example", "balint-member-demo"),  # a participant of two groups, no leader role
 }
+# Participants' membership categories, weighted (residents are trainee members, leaders full ones).
+CATEGORIES = ("full", "associate", "trainee", "student", "retired", "honorary")
+CATEGORY_WEIGHTS = (55, 12, 10, 8, 10, 5)
+# The named groups of the first run: the demo leader's, the physiotherapists', the member's second.
+MEMBERS_SECOND_GROUP = 2
 CHUNK = 1000
 _ASCII = str.maketrans("åäöÅÄÖéü", "aaoAAOeu")
 
@@ -92,7 +99,8 @@ class Generator:
         self.rows.setdefault(model, []).append(row)
         return row
 
-    def person(self, profession: str, city: str, *, trained: bool = False, qualified_on: date | None = None) -> int:
+    def person(self, profession: str, city: str, *, trained: bool = False, qualified_on: date | None = None,
+               category: str | None = None) -> int:
         pid = self.ids.take(Person)
         given, family = self.rng.choice(GIVEN), self.rng.choice(FAMILY)
         email = f"{given}.{family}.{pid}@example.se".lower().translate(_ASCII)
@@ -100,7 +108,9 @@ class Generator:
                                phone=f"+46 70 {pid % 1000:03d} {pid % 100:02d} {pid % 97:02d}", profession=profession,
                                language="sv", city=city, psychodynamically_trained=trained,
                                psychotherapy_qualified_on=qualified_on))
-        self.member(pid, "trainee" if profession == "resident" else "full")
+        if category is None:
+            category = "trainee" if profession == "resident" else self.rng.choices(CATEGORIES, CATEGORY_WEIGHTS)[0]
+        self.member(pid, category)
         self.summary.people += 1
         return pid
 
@@ -111,19 +121,22 @@ class Generator:
                                    joined_on=joined, ended_on=None, end_reason=None))
         roll = self.rng.random()
         for period in (self.today.year - 1, self.today.year):
+            if period < joined.year:
+                continue  # no dues for a year before the member joined
             unpaid = roll < 0.04 or (period == self.today.year and roll < 0.16)
-            due = date(period, 1, 31)
+            due = max(date(period, 1, 31), joined + timedelta(days=30))
+            paid = max(joined, due - timedelta(days=self.rng.randint(0, 25)))
             self._add(DuesPayment, dict(
                 id=self.ids.take(DuesPayment), membership_id=mid, period=period, amount=Decimal("450.00"),
                 currency="SEK", due_on=due, reference=None,
-                paid_on=None if unpaid or due > self.today else due - timedelta(days=self.rng.randint(0, 25))))
+                paid_on=None if unpaid or due > self.today or paid > self.today else paid))
 
     def record(self, person_id: int, kind: str, occurred_on: date, *, unit="session", units=1, minutes=90,
                status="approved", source="admin", group_id=None, session_id=None, supervisor_id=None,
-               title=None, accredited_leader=True) -> None:
+               title=None, accredited_leader=True, in_person=True) -> None:
         self._add(TrainingRecord, dict(
             id=self.ids.take(TrainingRecord), person_id=person_id, kind=kind, occurred_on=occurred_on, unit=unit,
-            units=Decimal(units), minutes=minutes, in_person=True, with_accredited_leader=accredited_leader,
+            units=Decimal(units), minutes=minutes, in_person=in_person, with_accredited_leader=accredited_leader,
             title=title, source=source, group_id=group_id, session_id=session_id, supervisor_id=supervisor_id,
             status=status, decided_by_id=None, decided_at=self.now if status != "pending" else None,
             rejection_reason=None, countersigned_by_id=None, countersigned_at=None, evidence_path=None,
@@ -191,13 +204,14 @@ class Generator:
 
     def leader(self, group_id: int, city: str, stage: str, role: str, starts: date, supervisor_id=None,
                profession: str = "gp", trained: bool = False, qualified_on: date | None = None) -> int:
-        pid = self.person(profession, city, trained=trained, qualified_on=qualified_on)
+        pid = self.person(profession, city, trained=trained, qualified_on=qualified_on, category="full")
         started = self.today - timedelta(days=self.rng.randint(400, 700) if stage == "trainee"
                                          else self.rng.randint(2000, 3200))
         self.ledger(pid, stage, started, supervisor_id)
         self.accreditation(pid, stage, started)
+        # Nobody leads or co-leads before their training started.
         self._add(GroupLeader, dict(id=self.ids.take(GroupLeader), group_id=group_id, person_id=pid, role=role,
-                                    is_trainee=stage == "trainee", starts_on=starts, ends_on=None))
+                                    is_trainee=stage == "trainee", starts_on=max(starts, started), ends_on=None))
         return pid
 
     def group(self, index: int) -> None:
@@ -217,9 +231,12 @@ class Generator:
         if status == "closed":
             ends = self.today - timedelta(days=rng.randint(10, 300))
             starts = min(starts, ends - timedelta(days=365))
+        if self.first_run and index in (0, MEMBERS_SECOND_GROUP):
+            status = "active"  # the demo logins' groups meet: their sessions and attendance show
+        group_format = rng.choices(("in_person", "online", "hybrid"), (70, 15, 15))[0] if not physio else "in_person"
         self._add(Group, dict(
             id=gid, society_id=self.society.id, name=name, city=city, country="SE",
-            format=rng.choices(("in_person", "online", "hybrid"), (70, 15, 15))[0] if not physio else "in_person",
+            format=group_format,
             language="sv", rhythm=rhythm, session_minutes=minutes, starts_on=starts, ends_on=ends,
             accepting_members=status in ("forming", "active") and rng.random() < 0.4, status=status))
         for profession in audience:
@@ -245,14 +262,18 @@ class Generator:
 
         size = 6 if physio else rng.choice((3, 5, 6, 7, 8, 8, 9, 10, 10, 13)) if status != "forming" else rng.randint(2, 5)
         participants = [self.person(rng.choice(audience), city) for _ in range(size)]
+        if named:
+            self.special["member"] = participants[0]
+        elif self.first_run and index == MEMBERS_SECOND_GROUP and "member" in self.special:
+            participants.append(self.special["member"])  # the demo member takes part in a second group
         for pid in participants:
             self._add(GroupParticipant, dict(id=self.ids.take(GroupParticipant), group_id=gid, person_id=pid,
                                              starts_on=starts, ends_on=None))
         if status in ("active", "paused", "closed"):
-            self.sessions(gid, rhythm, minutes, starts, ends, leaders, participants)
+            self.sessions(gid, rhythm, minutes, starts, ends, leaders, participants, group_format)
         self.summary.groups += 1
 
-    def sessions(self, gid, rhythm, minutes, starts, ends, leaders, participants) -> None:
+    def sessions(self, gid, rhythm, minutes, starts, ends, leaders, participants, group_format="in_person") -> None:
         step = {"weekly": 7, "fortnightly": 14, "monthly": 28}.get(rhythm, 28)
         last = min(ends or self.today, self.today) - timedelta(days=self.rng.randint(1, step))
         for k in range(6):
@@ -260,20 +281,20 @@ class Generator:
             if held < starts:
                 break
             sid = self.ids.take(GroupSession)
-            self._add(GroupSession, dict(id=sid, group_id=gid, held_on=held, minutes=minutes, format="in_person",
+            # A hybrid group meets in the room and online, by turns; an online group only online.
+            session_format = {"online": "online", "hybrid": ("in_person", "online")[k % 2]}.get(group_format, "in_person")
+            self._add(GroupSession, dict(id=sid, group_id=gid, held_on=held, minutes=minutes, format=session_format,
                                          recorded_by_id=None))
             self.summary.sessions += 1
-            if k >= 3:
-                continue  # attendance kept for the three most recent sessions
             for pid, role, _stage in leaders:
                 self._add(Attendance, dict(session_id=sid, person_id=pid, role=role))
                 self.record(pid, "leading" if role == "leader" else "co_leading", held, minutes=minutes,
-                            source="attendance", group_id=gid, session_id=sid)
+                            source="attendance", group_id=gid, session_id=sid, in_person=session_format == "in_person")
             for pid in participants:
-                if self.rng.random() < 0.85:
+                if self.rng.random() < 0.85 or pid == self.special.get("member"):
                     self._add(Attendance, dict(session_id=sid, person_id=pid, role="participant"))
                     self.record(pid, "participation", held, minutes=minutes, source="attendance", group_id=gid,
-                                session_id=sid)
+                                session_id=sid, in_person=session_format == "in_person")
 
     def flush_rows(self) -> None:
         order = (Person, Membership, DuesPayment, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession,
@@ -313,7 +334,7 @@ def _demo_accounts(society: Society, special: dict) -> dict:
         person_id = special.get(role)
         if role != "admin" and person_id is None:
             continue
-        accounts.create_user(email, password, "admin" if role == "admin" else "leader",
+        accounts.create_user(email, password, role if role in ("admin", "member") else "leader",
                              society_id=society.id if role == "admin" else None, person_id=person_id)
         logins[role] = (email, password)
     return logins
@@ -338,6 +359,7 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     seed_uk_candidates(shipped["uk"], generator.summary)
     summary = generator.summary
     summary.logins = _demo_accounts(society, generator.special)
+    summary.logins["uk-admin"] = UK_ADMIN
     audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,
                  details={"groups": summary.groups, "people": summary.people})
     # Certificates for the accreditations granted in the demo, dated on their grant: numbers
@@ -346,6 +368,16 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
 
     certificates.issue_at_grant(society.id)
     return summary
+
+
+def scan_after_seeding(day: date | None = None) -> dict | None:
+    """Run the lapse scan once, as a recorded job run, so a fresh demo's flags inbox and dashboard
+    show what needs attention (the scheduler would only scan at night). Its counts, or None when
+    another process holds the run. Call it after the seed is committed."""
+    from . import job_runs
+
+    run = job_runs.run("lapse-scan", day or date.today(), trigger="manual")
+    return json.loads(run.counts) if run is not None and run.counts else None
 
 
 def database_is_empty() -> bool:

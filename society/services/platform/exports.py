@@ -66,10 +66,18 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence]) -> Iterator[str]:
 
 
 def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]):
-    """A streamed download of ``csv_lines``; call it inside a request (the rows are read while
-    streaming, in the request's application context)."""
+    """A streamed download of ``csv_lines``; call it inside a request. The rows are read while
+    streaming, in the request's contexts (``stream_with_context``) but in a database session of
+    their own: ``rows`` must build everything from its own queries (ids in, not the view's objects)."""
     from flask import Response, stream_with_context
+    from flask_babel import get_locale
 
+    # Flask tears the request down as soon as the view returns: its database session is closed and
+    # what the view loaded (the logged-in user, their person) is detached, and stream_with_context
+    # brings the contexts back only while the body is read. The reader's language is chosen from
+    # that user, so it is chosen now, while they can still be read; get_locale keeps it for the
+    # stream, whose wording (flag sentences, labels, the header) then never touches the user.
+    get_locale()
     response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
