@@ -12,11 +12,18 @@ OFF_SITE = ["/\t/evil.example", "/\n/x", "/\r\n/evil.example", "//evil.example",
             "evil.example", "/\x00/evil.example", "///evil.example"]
 
 
-@pytest.mark.parametrize("target", OFF_SITE)
+@pytest.mark.parametrize("target", [t for t in OFF_SITE if "\x00" not in t])
 def test_the_language_switch_never_leaves_the_site(client, target):
     response = client.post("/language", data={"lang": "sv", "next": target})
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
+
+
+def test_a_nul_byte_in_the_next_address_is_refused_before_any_redirect(client):
+    # Control characters never reach a view (schemas/limits.py): a 400 that names the field.
+    response = client.post("/language", data={"lang": "sv", "next": "/\x00/evil.example"})
+    assert response.status_code == 400 and "next" in response.get_data(as_text=True)
+    assert "Location" not in response.headers
 
 
 def test_the_language_switch_returns_to_the_page_it_was_used_on(client):
