@@ -32,6 +32,9 @@ class User(Timestamps, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The interface language this user chose from the menu; until they choose, the browser's.
+    # (Person.language is the member's language for letters and certificates, not this.)
+    language: Mapped[str | None] = mapped_column(String(5))
 
     society: Mapped[Society | None] = relationship()
     person: Mapped[Person | None] = relationship()

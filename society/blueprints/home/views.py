@@ -1,9 +1,11 @@
 """The landing page: each role goes where its work is."""
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...access import login_required, public
+from ...extensions import db
 from ...navigation import landing
+from ...services.platform.accounts import remember_language
 from . import bp
 
 
@@ -20,8 +22,11 @@ def index():
 @public
 def set_language():
     lang = request.form.get("lang")
-    if lang in ("en", "sv"):
+    if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated:
+            remember_language(current_user, lang)
+            db.session.commit()
     target = request.form.get("next") or "/"
     return redirect(target if target.startswith("/") and not target.startswith("//") else "/")
 
