@@ -53,7 +53,7 @@ def format_units(amount, unit: str) -> str:
     if amount is None:
         return ""
     num = format_number(amount)
-    amount = Decimal(str(amount))
+    amount = _plural_count(Decimal(str(amount)))
     if unit == "session":
         return ngettext("%(count)s session", "%(count)s sessions", amount, count=num)
     if unit == "double_session":
@@ -67,6 +67,12 @@ def format_units(amount, unit: str) -> str:
     if unit == "minute":
         return ngettext("%(count)s minute", "%(count)s minutes", amount, count=num)
     return f"{num} {unit}"
+
+
+def _plural_count(amount: Decimal) -> int:
+    """gettext chooses plural forms from whole numbers; a fraction ("1.5 hours") takes the form of
+    "many" in English and Swedish, so any whole number other than one stands for it."""
+    return int(amount) if amount == amount.to_integral_value() else 2
 
 
 def format_progress(done, total) -> str:
