@@ -91,12 +91,12 @@ def language_name(code: str | None) -> str:
     return name
 
 
-def translated(row, field: str) -> str:
-    """A text that is data (a rule set's title, a requirement's label, a society's norms) in the
-    reader's language: the row's ``translations`` {"sv": {field: text}}, else the text as stored."""
+def translated(row, field: str, language: str | None = None) -> str:
+    """A text that is data (a rule set's title, a requirement's label) in the reader's language (or
+    ``language``): the row's ``translations`` {"sv": {field: text}}, else the text as stored."""
     original = getattr(row, field, None) if not isinstance(row, dict) else row.get(field)
     translations = (row.get("translations") if isinstance(row, dict) else getattr(row, "translations", None)) or {}
-    locale = str(get_locale() or "")
+    locale = language or str(get_locale() or "")
     for code in (locale, locale.split("_")[0]):
         text = (translations.get(code) or {}).get(field)
         if text:

@@ -288,3 +288,13 @@ def test_the_leaders_progress_shows_the_rule_sets_texts_in_swedish(app):
             assert requirement.translations["sv"]["label"] in page
             assert requirement.label not in page
     assert not re.search(r"\d \d+ (sessions|hours)\b|\d\.\d", page)  # no English units, no decimal points
+
+
+def test_a_certificate_names_the_credential_in_its_own_language(society):
+    from society.services.certificates import issuing
+
+    rule_set = factories.shipped_rule_set(society, "uk")
+    accreditation = factories.accreditation(factories.person(), factories.version_labelled(rule_set, "2023"),
+                                            status="granted", granted_on=date(2025, 1, 1))
+    assert issuing.snapshot(accreditation, "X", date(2025, 1, 2), "sv")["credential"] == "Godkänd Balintgruppledare (UK)"
+    assert issuing.snapshot(accreditation, "X", date(2025, 1, 2), "en")["credential"] == "Accredited Balint Group Leader"
