@@ -84,6 +84,7 @@ class RuleSetSchema(TranslatedTexts, FormSchema):
     credential_title = fields.String(required=True, validate=validate.Length(max=200),
                                      error_messages={"required": _l("Name the credential this rule set leads to.")})
     description = fields.String(load_default=None, validate=validate.Length(max=5000))
+    # One field per translation language (credential_title_sv, ...), declared here so marshmallow sees them.
     locals().update(translation_fields("credential_title", 200), **translation_fields("description", 5000))
 
 
