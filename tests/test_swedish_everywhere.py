@@ -298,3 +298,16 @@ def test_a_certificate_names_the_credential_in_its_own_language(society):
                                             status="granted", granted_on=date(2025, 1, 1))
     assert issuing.snapshot(accreditation, "X", date(2025, 1, 2), "sv")["credential"] == "Godkänd Balintgruppledare (UK)"
     assert issuing.snapshot(accreditation, "X", date(2025, 1, 2), "en")["credential"] == "Accredited Balint Group Leader"
+
+
+def test_a_reminder_names_the_credential_in_the_language_of_its_reader(app):
+    from society.services.flags import reminders
+
+    due = reminders.DueReminder(
+        accreditation_id=1, lead_days=30, expires_on=date(2026, 9, 1), days_left=30, society_id=1,
+        society_name="The Balint Society", society_language="en", credential_title="Accredited Balint Group Leader",
+        email="karin@example.se", given_name="Karin", family_name="Berg", language="sv",
+        credential_translations={"sv": {"credential_title": "Godkänd Balintgruppledare (UK)"}})
+    to_leader, to_admins = reminders.compose(due, ["board@example.org"])
+    assert "Godkänd Balintgruppledare (UK)" in to_leader.subject and "Godkänd Balintgruppledare (UK)" in to_leader.text
+    assert "Accredited Balint Group Leader" in to_admins.text
