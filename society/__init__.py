@@ -7,7 +7,7 @@ number of workers can import it; the scheduler is its own process.
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
-from . import access, config, errors
+from . import access, config, errors, formatting
 from . import api as public_api
 from .database import declare_write_intent, reset_write_intent
 from .extensions import api as openapi
@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_request_hooks(app)
     configure_form_submissions(app)
     configure_blueprints(app)
+    formatting.register(app)
     errors.register(app)
     configure_cli(app)
     trust_proxies(app)
@@ -59,17 +60,18 @@ def load_user(session_token: str):
 
 
 def select_locale() -> str:
-    supported = ["en", "sv"]
+    """The interface language: the menu's choice (this session's, else the one the user saved), else
+    the browser's Accept-Language, else English. A person's ``language`` is for their letters and
+    certificates, not the interface: a leader whose record says "sv" still reads an English browser's."""
+    supported = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")  # jobs and CLI commands (a flag's message)
-    chosen = session.get("lang") if request else None
+    chosen = session.get("lang")
     if chosen in supported:
         return chosen
-    if current_user and current_user.is_authenticated and current_user.person is not None:
-        if current_user.person.language in supported:
-            return current_user.person.language
-    # Outside a request (jobs, CLI commands, services called from tests) there is no browser to ask.
-    return (request.accept_languages.best_match(supported) if request else None) or "en"
+    if current_user and current_user.is_authenticated and current_user.language in supported:
+        return current_user.language
+    return request.accept_languages.best_match(supported) or "en"
 
 
 def configure_request_hooks(app: Flask) -> None:

@@ -176,7 +176,7 @@ def test_admin_marks_an_accreditation_expired_only_after_its_expiry(admin_client
     accreditation = granted(society, admin)
     url = f"/admin/accreditations/{accreditation.id}/expire"
     refused = admin_client.post(url, data={"on": "2026-05-01"})
-    assert refused.status_code == 409 and "expires 2026-06-01, not before" in text(refused)
+    assert refused.status_code == 409 and "expires Jun 1, 2026, not before" in text(refused)
     assert admin_client.post(url, data={"on": "2026-06-02"}).status_code == 302
     assert db.session.get(Accreditation, accreditation.id).status == "expired"
 

@@ -81,5 +81,5 @@ def test_history_macro_renders_a_list_of_events(app):
         html = render_template_string('{% from "macros/history.html" import history %}{{ history(events) }}',
                                       events=events)
         empty = render_template_string('{% from "macros/history.html" import history %}{{ history([]) }}')
-    assert "2026-01-02 03:04" in html and "Group #7" in html and "Old</span> &rarr; New" in html
+    assert "Jan 2, 2026 3:04 AM" in html and "Group #7" in html and "Old</span> &rarr; New" in html
     assert "No recorded changes." in empty

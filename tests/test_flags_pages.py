@@ -36,7 +36,7 @@ def test_the_inbox_filters_by_kind_state_and_subject(admin_client, society):
     dues_only = admin_client.get("/admin/flags/?kind=dues_lapsed").get_data(as_text=True)
     assert "dues for 2025" in dues_only and "participants" not in dues_only
     resolved = admin_client.get("/admin/flags/?state=resolved").get_data(as_text=True)
-    assert "Resolved on 2026-02-01" in resolved and "dues for 2025" not in resolved
+    assert "Resolved on Feb 1, 2026" in resolved and "dues for 2025" not in resolved
     subject = admin_client.get("/admin/flags/?state=all&subject_type=membership&subject_id=7").get_data(as_text=True)
     assert "dues for 2025" in subject and "participants" not in subject
 

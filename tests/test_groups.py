@@ -275,7 +275,7 @@ def test_a_place_cannot_end_before_it_started(admin_client, society):
     response = admin_client.post(f"/admin/groups/{group.id}/leaders/{leader.id}/end", data={"ends_on": "2024-02-01"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "The last day cannot come before the first (2024-03-01)." in html and 'value="2024-02-01"' in html
+    assert "The last day cannot come before the first (Mar 1, 2024)." in html and 'value="2024-02-01"' in html
     assert db.session.get(GroupLeader, leader.id).ends_on is None
 
 

@@ -68,7 +68,7 @@ def test_a_forged_countersignature_by_someone_not_accredited_that_day_is_refused
     client = signer_client(app, supervisor)
     assert "You were not accredited on this date." in client.get("/portal/countersign").get_data(as_text=True)
     response = client.post(f"/portal/countersign/{record.id}", follow_redirects=True)
-    assert "You were not an accredited leader on 2024-03-01" in response.get_data(as_text=True)
+    assert "You were not an accredited leader on Mar 1, 2024" in response.get_data(as_text=True)
     record = db.session.get(TrainingRecord, record.id)
     assert record.status == "pending" and record.countersigned_by_id is None
 

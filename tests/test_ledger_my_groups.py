@@ -1,6 +1,8 @@
 """Leaders see the groups they lead or co-lead, current and past, with their next steps."""
 from datetime import date, timedelta
 
+from babel.dates import format_date
+
 from society.extensions import db
 
 from . import factories
@@ -60,7 +62,7 @@ def test_an_overdue_session_is_a_next_step(leader_client, leader, society):
     db.session.add(GroupSession(group=group, held_on=last, minutes=90))
     db.session.flush()
     html = leader_client.get("/portal/groups").get_data(as_text=True)
-    assert f"No session recorded since {last.isoformat()}" in html and "1 sessions recorded" in html
+    assert f"No session recorded since {format_date(last, 'medium', locale='en')}" in html and "1 session recorded" in html
 
 
 def test_a_leader_without_groups_is_told_so(leader_client):

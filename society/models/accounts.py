@@ -38,6 +38,9 @@ class User(Timestamps, db.Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The time step of the last code accepted: a code is good once, never replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The interface language this user chose from the menu; until they choose, the browser's.
+    # (Person.language is the member's language for letters and certificates, not this.)
+    language: Mapped[str | None] = mapped_column(String(5))
 
     society: Mapped[Society | None] = relationship()
     person: Mapped[Person | None] = relationship()

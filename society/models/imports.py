@@ -6,7 +6,7 @@ INSERT statements, so the audit trail does not copy a whole membership file.
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -64,7 +64,10 @@ class ImportRowError(db.Model):
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"))
     row_no: Mapped[int] = mapped_column(Integer)
     field: Mapped[str] = mapped_column(String(60))
+    # The message in English, and in the other interface languages ({"sv": {"message": ...}}), so the
+    # page shows it in the reader's language whoever ran the check (formatting.translated).
     message: Mapped[str] = mapped_column(String(500))
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
 
 class ImportRow(db.Model):

@@ -6,7 +6,7 @@ least one of its options is met ("20 sessions OR 8 if psychodynamically trained"
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -27,6 +27,9 @@ class RuleSet(Timestamps, db.Model):
     code: Mapped[str] = mapped_column(String(40))
     credential_title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    # Texts that are data carry their translations as data: {"sv": {"credential_title": ..., "description": ...}}
+    # (formatting.translated shows them in the reader's language, the stored text as fallback).
+    translations: Mapped[dict | None] = mapped_column(JSON)
 
     society: Mapped[Society] = relationship()
     versions: Mapped[list["RuleSetVersion"]] = relationship(
@@ -53,6 +56,7 @@ class RuleSetVersion(Timestamps, db.Model):
     pace_supervision_per_year: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     pace_leading_per_year: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
     notes: Mapped[str | None] = mapped_column(Text)
+    translations: Mapped[dict | None] = mapped_column(JSON)  # {"sv": {"notes": ...}}
 
     rule_set: Mapped[RuleSet] = relationship(back_populates="versions")
     requirements: Mapped[list["Requirement"]] = relationship(
@@ -93,6 +97,7 @@ class Requirement(db.Model):
     window_months: Mapped[int | None] = mapped_column(Integer)
     requires_accredited_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     in_person_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    translations: Mapped[dict | None] = mapped_column(JSON)  # {"sv": {"label": ...}}
 
     version: Mapped[RuleSetVersion] = relationship(back_populates="requirements")
 

@@ -1,8 +1,22 @@
 """Base schemas. marshmallow 4 ignores a validator that returns False, so every
 validator here raises ValidationError."""
+from flask_babel import gettext
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from . import limits
+
+# marshmallow's own messages are plain English; these are the ones our fields can give, worded
+# in the reader's language as they are turned into text (the catalogue holds their translations).
+def N_(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+BUILT_IN_MESSAGES = frozenset((
+    N_("Missing data for required field."), N_("Field may not be null."), N_("Invalid value."),
+    N_("Not a valid string."), N_("Not a valid email address."), N_("Not a valid date."),
+    N_("Not a valid integer."), N_("Not a valid number."), N_("Not a valid boolean."), N_("Unknown field."),
+))
 
 
 class InputSchema(Schema):
@@ -67,9 +81,13 @@ def _as_text(messages) -> None:
         if isinstance(value, dict):
             _as_text(value)
         elif isinstance(value, (list, tuple)):
-            messages[key] = [item if isinstance(item, dict) else str(item) for item in value]
+            messages[key] = [item if isinstance(item, dict) else _text(item) for item in value]
         else:
-            messages[key] = [str(value)] if isinstance(messages, dict) else str(value)
+            messages[key] = [_text(value)] if isinstance(messages, dict) else _text(value)
+
+
+def _text(message) -> str:
+    return gettext(message) if isinstance(message, str) and message in BUILT_IN_MESSAGES else str(message)
 
 
 def load_filters(schema: Schema, args) -> tuple[dict, dict, dict]:

@@ -40,13 +40,43 @@ def quantity(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+# Texts that are data (a credential's title, a requirement's label) are written in the society's own
+# words and translated here for each other interface language; formatting.translated shows them.
+TRANSLATION_LANGUAGES = ("sv",)
+
+
+def translation_fields(name: str, max_length: int) -> dict:
+    """The form fields translating ``name``: label_sv, ..."""
+    return {f"{name}_{code}": fields.String(load_default=None, validate=validate.Length(max=max_length))
+            for code in TRANSLATION_LANGUAGES}
+
+
+class TranslatedTexts:
+    """Folds the fields <text>_<language> into data["translations"] = {language: {text: value or None}}."""
+
+    translated: tuple[str, ...] = ()
+
+    @post_load
+    def gather_translations(self, data, **_kwargs):
+        data["translations"] = {code: {name: data.pop(f"{name}_{code}", None) for name in self.translated}
+                                for code in TRANSLATION_LANGUAGES}
+        return data
+
+
+def translation_values(row, names: tuple[str, ...]) -> dict:
+    """A row's translations as the form's values (label_sv, ...)."""
+    stored = getattr(row, "translations", None) or {}
+    return {f"{name}_{code}": (stored.get(code) or {}).get(name) for name in names for code in TRANSLATION_LANGUAGES}
+
+
 class ManyValues(fields.List):
     """A form field sent several times (checkboxes, multiple select)."""
 
     many_values = True
 
 
-class RuleSetSchema(FormSchema):
+class RuleSetSchema(TranslatedTexts, FormSchema):
+    translated = ("credential_title", "description")
     code = fields.String(required=True, validate=[
         validate.Length(max=40),
         validate.Regexp(r"^[a-z0-9][a-z0-9-]*$", error=_l("Use lower-case letters, digits and hyphens.")),
@@ -54,9 +84,12 @@ class RuleSetSchema(FormSchema):
     credential_title = fields.String(required=True, validate=validate.Length(max=200),
                                      error_messages={"required": _l("Name the credential this rule set leads to.")})
     description = fields.String(load_default=None, validate=validate.Length(max=5000))
+    # One field per translation language (credential_title_sv, ...), declared here so marshmallow sees them.
+    locals().update(translation_fields("credential_title", 200), **translation_fields("description", 5000))
 
 
-class VersionSchema(FormSchema):
+class VersionSchema(TranslatedTexts, FormSchema):
+    translated = ("notes",)
     label = fields.String(required=True, validate=validate.Length(max=40),
                           error_messages={"required": _l("Give the version a label, such as the year it took effect.")})
     effective_from = fields.Date(required=True, error_messages={"required": _l("Say from when this version applies.")})
@@ -67,6 +100,7 @@ class VersionSchema(FormSchema):
     pace_supervision_per_year = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=1000))
     pace_leading_per_year = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=1000))
     notes = fields.String(load_default=None, validate=validate.Length(max=5000))
+    locals().update(translation_fields("notes", 5000))
 
     @validates_schema
     def ends_after_it_starts(self, data, **_kwargs):
@@ -87,7 +121,8 @@ class CopyVersionSchema(FormSchema):
     close_previous = fields.Boolean(load_default=False)
 
 
-class RequirementSchema(FormSchema):
+class RequirementSchema(TranslatedTexts, FormSchema):
+    translated = ("label",)
     clause = fields.Integer(required=True, validate=validate.Range(min=1, max=99))
     option = fields.String(load_default="a", validate=validate.Regexp(
         r"^[a-z0-9]{1,8}$", error=_l("One to eight lower-case letters or digits, such as a, b, c.")))
@@ -104,6 +139,7 @@ class RequirementSchema(FormSchema):
     window_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=240))
     requires_accredited_leader = fields.Boolean(load_default=False)
     in_person_only = fields.Boolean(load_default=False)
+    locals().update(translation_fields("label", 200))
 
     @validates_schema
     def rolling_window_has_months(self, data, **_kwargs):
@@ -118,4 +154,5 @@ def label_context() -> dict:
         CONDITION_LABELS=CONDITION_LABELS,
         KIND_CHOICES=list(KIND_LABELS.items()), UNIT_CHOICES=list(UNIT_LABELS.items()),
         WINDOW_CHOICES=list(WINDOW_LABELS.items()), CONDITION_CHOICES=list(CONDITION_LABELS.items()),
+        TRANSLATION_LANGUAGES=TRANSLATION_LANGUAGES,
     )

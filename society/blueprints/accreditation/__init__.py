@@ -3,7 +3,6 @@
 from flask import Blueprint
 
 from ... import navigation
-from ...schemas.rules import quantity
 
 
 def N_(message: str) -> str:
@@ -12,7 +11,6 @@ def N_(message: str) -> str:
 
 
 bp = Blueprint("accreditation", __name__)
-bp.add_app_template_filter(quantity, "quantity")
 navigation.add("accreditation.applications", N_("Accreditation"), ("admin",), 40)
 navigation.add("accreditation.my_progress", N_("My progress"), ("leader",), 20)
 navigation.set_landing("leader", "accreditation.my_progress")

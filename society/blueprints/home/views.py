@@ -3,9 +3,11 @@ from flask import current_app, redirect, render_template, request, session, url_
 from flask_login import current_user
 
 from ...access import login_required, public
+from ...extensions import db
 from ...navigation import landing
 from ...redirects import same_site_path
 from ...services.platform import health as health_check
+from ...services.platform.accounts import remember_language
 from . import bp
 
 
@@ -22,8 +24,11 @@ def index():
 @public
 def set_language():
     lang = request.form.get("lang")
-    if lang in ("en", "sv"):
+    if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
+        if current_user.is_authenticated:
+            remember_language(current_user, lang)
+            db.session.commit()
     return redirect(same_site_path(request.form.get("next")) or "/")
 
 

@@ -3,7 +3,6 @@ versions and requirements (/admin/rule-sets)."""
 from flask import Blueprint
 
 from ... import navigation
-from ...schemas.rules import quantity
 
 
 def N_(message: str) -> str:
@@ -12,7 +11,6 @@ def N_(message: str) -> str:
 
 
 bp = Blueprint("rulesets", __name__, url_prefix="/admin/rule-sets")
-bp.add_app_template_filter(quantity, "quantity")
 navigation.add("rulesets.index", N_("Rule sets"), ("admin",), 45)
 
 from . import views  # noqa: E402,F401

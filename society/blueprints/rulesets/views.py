@@ -11,7 +11,8 @@ from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...models import Accreditation, Requirement, RuleSet, RuleSetVersion, Society
 from ...schemas.base import load_form
-from ...schemas.rules import CopyVersionSchema, RequirementSchema, RuleSetSchema, VersionSchema, label_context
+from ...schemas.rules import (CopyVersionSchema, RequirementSchema, RuleSetSchema, VersionSchema, label_context,
+                              translation_values)
 from ...services.accreditation import rulesets
 from ...services.errors import DomainError
 from . import bp
@@ -132,6 +133,7 @@ def edit(rule_set_id: int):
         return url_for("rulesets.show", rule_set_id=rule_set.id)
 
     values = {k: getattr(rule_set, k) for k in rulesets.RULE_SET_FIELDS}
+    values.update(translation_values(rule_set, RuleSetSchema.translated))
     return form_page(RuleSetSchema(), "rulesets/rule_set_form.html", save, values, rule_set=rule_set)
 
 
@@ -171,6 +173,7 @@ def edit_version(version_id: int):
         return url_for("rulesets.show_version", version_id=version.id)
 
     values = {k: getattr(version, k) for k in rulesets.VERSION_FIELDS}
+    values.update(translation_values(version, VersionSchema.translated))
     return form_page(VersionSchema(), "rulesets/version_form.html", save, values, rule_set=version.rule_set,
                      version=version, used_by=in_use([version.id]).get(version.id, 0))
 
@@ -218,6 +221,7 @@ def edit_requirement(requirement_id: int):
 
     values = {k: getattr(requirement, k) for k in rulesets.REQUIREMENT_FIELDS}
     values["also_counts"] = requirement.counted_kinds[1:]
+    values.update(translation_values(requirement, RequirementSchema.translated))
     return form_page(RequirementSchema(), "rulesets/requirement_form.html", save, values, version=version,
                      requirement=requirement)
 

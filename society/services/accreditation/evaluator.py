@@ -16,7 +16,7 @@ How records count towards a requirement:
 A clause is met when every requirement of at least one option that applies is met.
 """
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -41,6 +41,8 @@ class RequirementRule:
     requires_accredited_leader: bool = False
     in_person_only: bool = False
     id: int | None = None
+    # The label in other languages ({"sv": {"label": ...}}): for the reader, never for the rules.
+    translations: dict | None = field(default=None, compare=False)
 
     @property
     def counted_kinds(self) -> tuple[str, ...]:
@@ -252,7 +254,7 @@ def snapshot(version) -> VersionRules:
                 also_counts=tuple(k for k in r.counted_kinds[1:] if k != r.kind),
                 minutes_per_unit=r.minutes_per_unit, window_kind=r.window_kind or "none",
                 window_months=r.window_months, requires_accredited_leader=bool(r.requires_accredited_leader),
-                in_person_only=bool(r.in_person_only),
+                in_person_only=bool(r.in_person_only), translations=r.translations,
             )
             for r in version.requirements
         ),

@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 
 from flask_babel import gettext as _, lazy_gettext as _l
 
+from ...formatting import format_day, translated
 from ... import signals
 from ...extensions import db
 from ...models import Accreditation, AccreditationDecision, Membership, Person, RuleSet, RuleSetVersion, User
@@ -87,8 +88,8 @@ def start_pathway(person: Person, rule_set: RuleSet, on: date, by: User | None =
         raise DomainError(_("%(name)s is not a member of the society that owns this rule set.", name=person.full_name))
     version = version_in_force(rule_set, on)
     if version is None:
-        raise DomainError(_("No version of %(title)s is in force on %(day)s.", title=rule_set.credential_title,
-                            day=on.isoformat()), field="training_started_on")
+        raise DomainError(_("No version of %(title)s is in force on %(day)s.", title=translated(rule_set, "credential_title"),
+                            day=format_day(on)), field="training_started_on")
     existing = db.session.scalar(
         db.select(Accreditation).join(RuleSetVersion)
         .where(Accreditation.person_id == person.id, RuleSetVersion.rule_set_id == rule_set.id,
@@ -225,11 +226,11 @@ def expire(accreditation: Accreditation, on: date, by: User | None = None, reaso
     if by is not None:
         _check_admin(by, accreditation)
     if accreditation.expires_on is None or accreditation.expires_on >= on:
-        when = accreditation.expires_on.isoformat() if accreditation.expires_on else _("never")
+        when = format_day(accreditation.expires_on) if accreditation.expires_on else _("never")
         raise TransitionRefused(_("This accreditation expires %(when)s, not before; suspend or revoke it to end it "
                                   "early.", when=when))
     _decide(accreditation, "expire", "expired", by, reason or _("Expired on %(day)s.",
-                                                               day=accreditation.expires_on.isoformat()))
+                                                               day=format_day(accreditation.expires_on)))
     _changed(accreditation, "expire", on, reason)
     return accreditation
 

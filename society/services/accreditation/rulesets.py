@@ -6,6 +6,7 @@ from importlib import resources
 
 from flask_babel import gettext as _
 
+from ...formatting import format_day
 from ...extensions import db
 from ...models import Requirement, RuleSet, RuleSetVersion, Society
 from ..errors import Conflict, InvalidInput
@@ -33,7 +34,7 @@ def load_rule_set(data: dict, society: Society) -> RuleSet:
     )
     if rule_set is None:
         rule_set = RuleSet(society=society, code=data["code"], credential_title=data["credential_title"],
-                           description=data.get("description"))
+                           description=data.get("description"), translations=data.get("translations"))
         db.session.add(rule_set)
     existing = {version.label for version in rule_set.versions}
     for version_data in data["versions"]:
@@ -52,6 +53,7 @@ def _version(data: dict) -> RuleSetVersion:
         validity_months=data.get("validity_months"),
         warning_days=data.get("warning_days", "90,60,30"),
         notes=data.get("notes"),
+        translations=data.get("translations"),
         **pace,
     )
     for requirement in data["requirements"]:
@@ -63,6 +65,7 @@ def _version(data: dict) -> RuleSetVersion:
             window_kind=requirement.get("window", "none"), window_months=requirement.get("window_months"),
             requires_accredited_leader=requirement.get("requires_accredited_leader", False),
             in_person_only=requirement.get("in_person_only", False),
+            translations=requirement.get("translations"),
         ))
     return version
 
@@ -98,7 +101,8 @@ REQUIREMENT_FIELDS = ("clause", "option", "applies_if", "label", "kind", "also_c
 
 def create_rule_set(society_id: int, data: dict) -> RuleSet:
     _unique_code(society_id, data["code"])
-    rule_set = RuleSet(society_id=society_id, **{k: data.get(k) for k in RULE_SET_FIELDS})
+    rule_set = RuleSet(society_id=society_id, **{k: data.get(k) for k in RULE_SET_FIELDS},
+                       translations=with_translations(None, data.get("translations")))
     db.session.add(rule_set)
     db.session.flush()
     return rule_set
@@ -109,13 +113,15 @@ def update_rule_set(rule_set: RuleSet, data: dict) -> RuleSet:
         _unique_code(rule_set.society_id, data["code"])
     for key in RULE_SET_FIELDS:
         setattr(rule_set, key, data.get(key))
+    rule_set.translations = with_translations(rule_set.translations, data.get("translations"))
     db.session.flush()
     return rule_set
 
 
 def create_version(rule_set: RuleSet, data: dict) -> RuleSetVersion:
     _unique_label(rule_set, data["label"])
-    version = RuleSetVersion(rule_set=rule_set, **_version_values(data))
+    version = RuleSetVersion(rule_set=rule_set, **_version_values(data),
+                             translations=with_translations(None, data.get("translations")))
     db.session.add(version)
     db.session.flush()
     return version
@@ -126,6 +132,7 @@ def update_version(version: RuleSetVersion, data: dict) -> RuleSetVersion:
         _unique_label(version.rule_set, data["label"])
     for key, value in _version_values(data).items():
         setattr(version, key, value)
+    version.translations = with_translations(version.translations, data.get("translations"))
     db.session.flush()
     return version
 
@@ -137,13 +144,14 @@ def copy_version(version: RuleSetVersion, label: str, effective_from: date, clos
     _unique_label(version.rule_set, label)
     if effective_from <= version.effective_from:
         raise InvalidInput(_("Start the new version after %(day)s, when the copied one starts.",
-                             day=version.effective_from.isoformat()),
+                             day=format_day(version.effective_from)),
                            field="effective_from")
-    requirements = [Requirement(**{k: getattr(r, k) for k in REQUIREMENT_FIELDS}) for r in version.requirements]
+    requirements = [Requirement(**{k: getattr(r, k) for k in REQUIREMENT_FIELDS}, translations=r.translations)
+                    for r in version.requirements]
     ends = version.effective_to if version.effective_to and version.effective_to >= effective_from else None
     settings = {k: getattr(version, k) for k in VERSION_FIELDS[3:]}
     copy = RuleSetVersion(rule_set=version.rule_set, label=label, effective_from=effective_from, effective_to=ends,
-                          requirements=requirements, **settings)
+                          requirements=requirements, translations=version.translations, **settings)
     db.session.add(copy)
     if close_previous:
         version.effective_to = date.fromordinal(effective_from.toordinal() - 1)
@@ -170,6 +178,7 @@ def save_requirement(version: RuleSetVersion, data: dict, requirement: Requireme
         db.session.add(requirement)
     for key, value in values.items():
         setattr(requirement, key, value)
+    requirement.translations = with_translations(requirement.translations, data.get("translations"))
     db.session.flush()
     return requirement
 
@@ -177,6 +186,22 @@ def save_requirement(version: RuleSetVersion, data: dict, requirement: Requireme
 def delete_requirement(requirement: Requirement) -> None:
     db.session.delete(requirement)
     db.session.flush()
+
+
+def with_translations(stored: dict | None, given: dict | None) -> dict | None:
+    """``stored`` with the texts of ``given`` ({language: {field: text}}) put in, or taken out when
+    blank; other languages and fields are kept. A new dict, so the change is seen and audited."""
+    merged = {code: dict(texts) for code, texts in (stored or {}).items()}
+    for code, texts in (given or {}).items():
+        entry = merged.setdefault(code, {})
+        for field, text in texts.items():
+            if text:
+                entry[field] = text
+            else:
+                entry.pop(field, None)
+        if not entry:
+            del merged[code]
+    return merged or None
 
 
 def _version_values(data: dict) -> dict:

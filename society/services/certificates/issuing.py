@@ -19,6 +19,7 @@ from sqlalchemy.orm import joinedload
 
 from ... import signals
 from ...extensions import db
+from ...formatting import translated
 from ...models import Accreditation, AuditEvent, Certificate, Person, RuleSet, RuleSetVersion, Society, User
 from ...models.accreditation import VALID_ONCE_STATUSES
 from ..platform import audit
@@ -98,7 +99,7 @@ def snapshot(accreditation: Accreditation, number: str, issued_on: date, languag
         "number": number,
         "language": language,
         "holder": {"name": person.full_name, "profession": person.profession},
-        "credential": version.rule_set.credential_title,
+        "credential": translated(version.rule_set, "credential_title", language),
         "rule_set_version": version.label,
         "society": {"code": society.code, "name": society.name, "logo": society.logo_filename},
         "signatories": _signatories(society),

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
+from ...formatting import translated
 from ...models import Accreditation, Person, ReminderSent, RuleSet, RuleSetVersion, Society, User
 from .lapse import load_rules
 from ..platform.mailer import Mail, outbox
@@ -39,6 +40,7 @@ class DueReminder:
     given_name: str
     family_name: str
     language: str | None
+    credential_translations: dict | None = None  # the rule set's translations ({"sv": {"credential_title": ...}})
 
     @property
     def leader_name(self) -> str:
@@ -50,7 +52,7 @@ def due_reminders(day: date, society_id: int | None = None) -> list[DueReminder]
     rules = load_rules()
     query = (
         select(Accreditation.id, Accreditation.expires_on, Accreditation.rule_set_version_id, RuleSet.society_id,
-               RuleSet.credential_title, Society.name.label("society_name"), Society.default_language,
+               RuleSet.credential_title, RuleSet.translations, Society.name.label("society_name"), Society.default_language,
                Person.email, Person.given_name, Person.family_name, Person.language)
         .join(Person, Person.id == Accreditation.person_id)
         .join(RuleSetVersion, RuleSetVersion.id == Accreditation.rule_set_version_id)
@@ -72,7 +74,7 @@ def due_reminders(day: date, society_id: int | None = None) -> list[DueReminder]
             continue
         due.append(DueReminder(row.id, min(reached), row.expires_on, days_left, row.society_id, row.society_name,
                                row.default_language, row.credential_title, row.email, row.given_name,
-                               row.family_name, row.language))
+                               row.family_name, row.language, row.translations))
     return due
 
 
@@ -88,18 +90,21 @@ def administrators_by_society() -> dict[int, list[str]]:
 def compose(due: DueReminder, admin_emails: list[str]) -> list[Mail]:
     """The leader's e-mail (in their language) and one to the administrators (in the society's)."""
     context = {"due": due, "base_url": current_app.config["PUBLIC_BASE_URL"]}
+    credential = {"credential_title": due.credential_title, "translations": due.credential_translations}
     mails = []
     if due.email:
         with force_locale(due.language or due.society_language):
             context["expires"] = format_date(due.expires_on, "long")
+            context["title"] = translated(credential, "credential_title")
             mails.append(Mail(
                 (due.email,),
-                _("Your accreditation as %(title)s expires on %(date)s", title=due.credential_title, date=context["expires"]),
+                _("Your accreditation as %(title)s expires on %(date)s", title=context["title"], date=context["expires"]),
                 render_template("mail/reminder_leader.txt", **context),
                 render_template("mail/reminder_leader.html", **context)))
     if admin_emails:
         with force_locale(due.society_language):
             context["expires"] = format_date(due.expires_on, "long")
+            context["title"] = translated(credential, "credential_title")
             mails.append(Mail(
                 tuple(admin_emails),
                 _("%(name)s's accreditation expires on %(date)s", name=due.leader_name, date=context["expires"]),

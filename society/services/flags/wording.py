@@ -6,8 +6,9 @@ the language of whoever reads it, falling back to the stored message for causes 
 """
 import json
 
-from flask_babel import format_date, gettext as _, ngettext
+from flask_babel import gettext as _, ngettext
 
+from ...formatting import format_day, format_number
 from ..groups import norms
 
 
@@ -20,7 +21,18 @@ def details_of(flag) -> dict:
 
 
 def _date(value) -> str:
-    return format_date(value, "medium") if value else ""
+    """A day (or the scan's ISO text of one) in the interface's one date style."""
+    try:
+        return format_day(value) if value else ""
+    except ValueError:
+        return str(value)
+
+
+def _number(value) -> str:
+    try:
+        return format_number(value)
+    except ArithmeticError:
+        return str(value)
 
 
 def describe(flag, labels: dict) -> str:
@@ -39,14 +51,15 @@ def describe(flag, labels: dict) -> str:
     if kind == "membership_lapsed":
         if flag.subject_type == "person":
             return _("Leads a group but is not a member of the society.")
-        return _("Leads a group but the membership ended on %(date)s.", date=d.get("ended_on", ""))
+        return _("Leads a group but the membership ended on %(date)s.", date=_date(d.get("ended_on")))
     if kind == "dues_lapsed":
         return _("Leads a group; dues for %(period)s, due on %(date)s, are unpaid after %(grace)s days' grace.",
-                 period=d.get("period", ""), date=d.get("due_on", ""), grace=d.get("grace_days", ""))
+                 period=d.get("period", ""), date=_date(d.get("due_on")), grace=d.get("grace_days", ""))
     if kind == "trainee_behind_pace":
         what = _("supervision") if cause == "supervision" else _("leading and co-leading")
         return _("Behind the %(what)s pace: %(done)s of %(expected)s units after %(years)s year(s) of training.",
-                 what=what, done=d.get("done", "?"), expected=d.get("expected", "?"), years=d.get("years", "?"))
+                 what=what, done=_number(d.get("done", "?")), expected=_number(d.get("expected", "?")),
+                 years=_number(d.get("years", "?")))
     if kind == "group_unaccredited":
         return _("No leader of the group holds a valid accreditation.")
     if kind == "group_losing_accreditation":

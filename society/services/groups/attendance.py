@@ -21,6 +21,7 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
+from ...formatting import format_day
 from ...extensions import db
 from ...models import Attendance, Group, GroupSession, Person, TrainingRecord, User
 from ...models._base import utcnow
@@ -74,9 +75,9 @@ def _check_day(group: Group, held_on: date, today: date, session_id: int | None 
     if held_on > today:
         raise _invalid("held_on", _("A session can be recorded once it has taken place."))
     if group.starts_on and held_on < group.starts_on:
-        raise _invalid("held_on", _("The group started on %(day)s.", day=group.starts_on.isoformat()))
+        raise _invalid("held_on", _("The group started on %(day)s.", day=format_day(group.starts_on)))
     if group.ends_on and held_on > group.ends_on:
-        raise _invalid("held_on", _("The group ended on %(day)s.", day=group.ends_on.isoformat()))
+        raise _invalid("held_on", _("The group ended on %(day)s.", day=format_day(group.ends_on)))
     clash = select(GroupSession.id).where(GroupSession.group_id == group.id, GroupSession.held_on == held_on)
     if session_id is not None:
         clash = clash.where(GroupSession.id != session_id)

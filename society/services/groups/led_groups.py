@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ...formatting import format_day
 from ...extensions import db
 from ...models import Group, GroupLeader, GroupParticipant, GroupSession, TrainingRecord
 from . import norms
@@ -131,5 +132,5 @@ def _next_steps(row: LedGroup, today: date) -> list:
             steps.append(_l("No session has been recorded yet; send the attendance of the first sessions to the society."))
         elif row.next_session_due and row.next_session_due < today:
             steps.append(_l("No session recorded since %(day)s; send the attendance of recent sessions to the society.",
-                            day=row.last_session.isoformat()))
+                            day=format_day(row.last_session)))
     return steps

@@ -9,6 +9,7 @@ from datetime import date
 from flask_babel import gettext as _
 from sqlalchemy import exists, func, or_, select
 
+from ...formatting import format_day
 from ...extensions import db
 from ...models import Group, GroupLeader, GroupParticipant, Membership, Person
 from ..errors import InvalidInput, NotFound
@@ -83,7 +84,7 @@ def add_participant(group: Group, person_id: int, *, starts_on: date, ends_on: d
 def end(row: GroupLeader | GroupParticipant, ends_on: date) -> None:
     """End a leader's or a participant's place on ``ends_on`` (their last day)."""
     if ends_on < row.starts_on:
-        message = _("The last day cannot come before the first (%(day)s).", day=row.starts_on.isoformat())
+        message = _("The last day cannot come before the first (%(day)s).", day=format_day(row.starts_on))
         raise InvalidInput(message, errors={"ends_on": [message]})
     row.ends_on = ends_on
     db.session.flush()

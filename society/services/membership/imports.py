@@ -22,7 +22,8 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from flask_babel import gettext
+from flask import current_app
+from flask_babel import force_locale, gettext
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
@@ -54,6 +55,28 @@ class RowError:
     row: int
     field: str
     message: str
+    translations: dict | None = None  # {"sv": {"message": ...}}
+
+
+def _worded(check) -> list[RowError]:
+    """The errors ``check(only_rows)`` finds, in English with their wording in the other interface
+    languages: whoever runs the check, each reader sees them in their own language. The other
+    languages check again only the rows found wrong (the same errors, in the same order)."""
+    with force_locale("en"):
+        errors = check(None)
+    if not errors:
+        return errors
+    wrong_rows = {e.row for e in errors}
+    wordings = {}
+    for code in current_app.config["LANGUAGES"]:
+        if code != "en":
+            with force_locale(code):
+                worded = check(wrong_rows)
+            if [(e.row, e.field) for e in worded] == [(e.row, e.field) for e in errors]:
+                wordings[code] = worded
+    return [RowError(e.row, e.field, e.message,
+                     {code: {"message": worded[i].message} for code, worded in wordings.items()} or None)
+            for i, e in enumerate(errors)]
 
 
 # -- reading the file --------------------------------------------------------------------
@@ -111,18 +134,22 @@ def _key(kind: str, row: dict) -> str:
 
 def duplicates_in_file(kind: str, rows: list[dict]) -> list[RowError]:
     """Rows repeating the e-mail (or group name) of an earlier row."""
+    return _worded(lambda only_rows: _duplicates(kind, rows, only_rows))
+
+
+def _duplicates(kind: str, rows: list[dict], only_rows: set[int] | None) -> list[RowError]:
     first_seen: dict[str, int] = {}
     errors = []
     for index, row in enumerate(rows):
         key, number = _key(kind, row), index + 2
         if not key:
             continue
-        if key in first_seen:
+        if key in first_seen and (only_rows is None or number in only_rows):
             message = (gettext("Also on row %(row)s: each e-mail may appear once.", row=first_seen[key])
                        if kind == "members" else
                        gettext("Also on row %(row)s: each group name may appear once.", row=first_seen[key]))
             errors.append(RowError(number, KEY_COLUMN[kind], message))
-        else:
+        elif key not in first_seen:
             first_seen[key] = number
     return errors
 
@@ -149,9 +176,24 @@ def _taken(kind: str, society: Society, keys: list[str]) -> set[str]:
 
 def validate_rows(kind: str, society: Society, rows: list[dict], first_number: int) -> tuple[list[dict], list[RowError]]:
     """(loaded rows, errors) for ``rows``, the first being spreadsheet row ``first_number``."""
+    checked = {}
+
+    def check(only_rows):
+        loaded, errors = _validate_rows(kind, society, rows, first_number, only_rows)
+        checked.setdefault("loaded", loaded)
+        return errors
+
+    errors = _worded(check)
+    return checked["loaded"], errors
+
+
+def _validate_rows(kind: str, society: Society, rows: list[dict], first_number: int,
+                   only_rows: set[int] | None) -> tuple[list[dict], list[RowError]]:
     schema, loaded, errors = _schema(kind), [], []
     for offset, row in enumerate(rows):
         number = first_number + offset
+        if only_rows is not None and number not in only_rows:
+            continue
         try:
             data = schema.load({k: v for k, v in row.items() if k in schema.fields})
         except ValidationError as error:
@@ -181,7 +223,8 @@ def _add_errors(batch_id: int, errors: list[RowError]) -> None:
         select(func.count()).select_from(ImportRowError).where(ImportRowError.batch_id == batch_id)) or 0)
     if errors and room > 0:
         db.session.execute(insert(ImportRowError), [
-            {"batch_id": batch_id, "row_no": e.row, "field": e.field[:60], "message": e.message[:500]}
+            {"batch_id": batch_id, "row_no": e.row, "field": e.field[:60], "message": e.message[:500],
+             "translations": e.translations}
             for e in errors[:room]])
 
 

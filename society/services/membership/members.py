@@ -11,6 +11,7 @@ from flask_babel import gettext
 from sqlalchemy import and_, func, insert, literal, or_, select
 from sqlalchemy.orm import selectinload
 
+from ...formatting import format_day
 from ...extensions import db
 from ...models import AuditEvent, DuesPayment, Membership, Person
 from ..platform import audit, planner
@@ -97,7 +98,7 @@ def record_payment(membership: Membership, period: int, amount: Decimal, paid_on
         db.session.add(dues)
     elif dues.paid_on is not None:
         raise Conflict(gettext("The dues for %(period)s were already recorded as paid on %(day)s.",
-                               period=period, day=dues.paid_on.isoformat()))
+                               period=period, day=format_day(dues.paid_on)))
     dues.amount, dues.paid_on, dues.reference = amount, paid_on, reference
     db.session.flush()
     return dues

@@ -200,3 +200,10 @@ def set_enabled(user: User, enabled: bool) -> None:
 def load_by_session_token(token: str) -> User | None:
     user = db.session.scalar(db.select(User).where(User.session_token == token))
     return user if user is not None and user.is_enabled else None
+
+
+def remember_language(user: User, language: str) -> None:
+    """Keep the interface language the user chose, for their next sessions (no change, no write)."""
+    if user.language != language:
+        user.language = language
+        db.session.flush()

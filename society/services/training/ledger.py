@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
+from ...formatting import format_day
 from ...extensions import db
 from ...models import Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
 from ...models._base import utcnow
@@ -210,7 +211,7 @@ def countersign(record: TrainingRecord, by_person: Person, on: date, *, by_user:
         raise Forbidden(_l("Only the named supervisor or co-leader, or a leader of the record's group, may countersign it."))
     if not standing.accredited_on(by_person.id, record.occurred_on):
         raise Forbidden(_l("You were not an accredited leader on %(day)s, the record's date, so you cannot countersign it.",
-                           day=record.occurred_on.isoformat()))
+                           day=format_day(record.occurred_on)))
     now = utcnow()
     record.status = "approved"
     record.countersigned_by_id, record.countersigned_at = by_person.id, now
