@@ -114,9 +114,9 @@ def configure_request_hooks(app: Flask) -> None:
     def template_globals():
         from flask_babel import get_locale
 
-        from .navigation import nav_items
+        from .navigation import nav_entries, nav_items
 
-        return {"languages": app.config["LANGUAGES"], "nav_items": nav_items, "get_locale": get_locale}
+        return {"languages": app.config["LANGUAGES"], "nav_items": nav_items, "nav_entries": nav_entries, "get_locale": get_locale}
 
 
 def configure_blueprints(app: Flask) -> None:

@@ -1,5 +1,13 @@
-"""The navigation bar: each blueprint adds its entries for the roles that use it."""
-from dataclasses import dataclass
+"""The navigation bar: each blueprint adds its entries for the roles that use it.
+
+An entry may name a ``menu`` (e.g. ``navigation.MORE``): entries sharing one are drawn as a
+dropdown, so an administrator's bar fits a 1280 px laptop in every language.
+"""
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+
+MORE = _l("More")  # the administrator's less frequent pages
 
 
 @dataclass(frozen=True)
@@ -9,16 +17,28 @@ class NavItem:
     roles: tuple[str, ...]
     prefix: str
     order: int = 50
+    menu: object = None  # a lazy label: the dropdown this entry belongs to, None on the bar itself
+
+
+@dataclass
+class NavMenu:
+    """A dropdown in the bar, after the plain entries."""
+    label: str
+    items: list[NavItem] = field(default_factory=list)
+
+    def is_active(self, endpoint: str | None) -> bool:
+        return bool(endpoint) and any(endpoint.startswith(item.prefix) for item in self.items)
 
 
 _items: list[NavItem] = []
 
 
-def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50, prefix: str | None = None) -> None:
+def add(endpoint: str, label: str, roles: tuple[str, ...], order: int = 50, prefix: str | None = None,
+        menu=None) -> None:
     """``prefix``: the endpoints that mark the entry active (default: the whole blueprint)."""
     prefix = prefix or endpoint.split(".")[0] + "."
     if not any(item.endpoint == endpoint for item in _items):
-        _items.append(NavItem(endpoint, label, roles, prefix, order))
+        _items.append(NavItem(endpoint, label, roles, prefix, order, menu))
 
 
 def nav_items(user) -> list[NavItem]:
@@ -27,10 +47,22 @@ def nav_items(user) -> list[NavItem]:
     # A label is a lazy translation (_l) or a msgid marked for extraction (N_).
     return [
         NavItem(item.endpoint, gettext(item.label) if isinstance(item.label, str) else str(item.label),
-                item.roles, item.prefix, item.order)
+                item.roles, item.prefix, item.order, item.menu)
         for item in sorted(_items, key=lambda i: i.order)
         if user.role in item.roles
     ]
+
+
+def nav_entries(user) -> list[NavItem | NavMenu]:
+    """The bar as drawn: the plain entries in order, then each menu (its entries in order)."""
+    entries: list[NavItem | NavMenu] = []
+    menus: dict[str, NavMenu] = {}
+    for item in nav_items(user):
+        if item.menu is None:
+            entries.append(item)
+        else:
+            menus.setdefault(str(item.menu), NavMenu(str(item.menu))).items.append(item)
+    return entries + list(menus.values())
 
 
 # Where each role's work starts ("admin" -> the dashboard); the home page redirects there.

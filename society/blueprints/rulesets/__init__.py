@@ -13,6 +13,6 @@ def N_(message: str) -> str:
 
 bp = Blueprint("rulesets", __name__, url_prefix="/admin/rule-sets")
 bp.add_app_template_filter(quantity, "quantity")
-navigation.add("rulesets.index", N_("Rule sets"), ("admin",), 45)
+navigation.add("rulesets.index", N_("Rule sets"), ("admin",), 45, menu=navigation.MORE)
 
 from . import views  # noqa: E402,F401
