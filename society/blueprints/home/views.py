@@ -1,5 +1,5 @@
 """The landing page: each role goes where its work is."""
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user
 
 from ...access import login_required, public
@@ -30,3 +30,10 @@ def set_language():
 @public
 def health():
     return {"status": "ok"}
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page says; answer with the icon base.html links.
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
