@@ -70,3 +70,10 @@ def test_a_refused_record_asks_to_choose_the_evidence_file_again(leader_client):
     evidence = re.search(r'<input[^>]*name="evidence"[^>]*>', html).group(0)
     assert 'aria-describedby="f-evidence-help f-evidence-note"' in evidence  # the note is read with the field
     assert re.search(r'id="f-evidence-note"[^>]*>[^<]*minutes.pdf', html)
+
+
+def test_a_filter_not_understood_is_marked_on_its_field(admin_client):
+    html = admin_client.get("/admin/members/?status=bogus").get_data(as_text=True)
+    status = re.search(r'<select[^>]*name="status"[^>]*>', html).group(0)
+    assert 'aria-invalid="true"' in status and 'aria-describedby="f-status-error"' in status
+    assert 'id="f-status-error"' in html
