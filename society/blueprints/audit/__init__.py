@@ -6,7 +6,7 @@ from ...services.platform.audit_trail import changes_of
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
-navigation.add("audit.index", _l("Audit"), ("admin",), order=90)
+navigation.add("audit.index", _l("Audit"), ("admin",), order=90, menu=navigation.MORE)
 
 
 @bp.app_template_filter("audit_changes")

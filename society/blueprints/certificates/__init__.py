@@ -16,7 +16,7 @@ bp = Blueprint("certificates", __name__, cli_group="certificates")
 api_bp = ApiBlueprint("verify", __name__, url_prefix="/api/v1/certificates",
                       description="Check a certificate by its number: anyone, without logging in.")
 
-navigation.add("certificates.admin_list", N_("Certificates"), ("admin",), order=70)
+navigation.add("certificates.admin_list", N_("Certificates"), ("admin",), order=70, menu=navigation.MORE)
 navigation.add("certificates.mine", N_("My certificates"), ("leader", "member"), order=70)
 
 from . import admin, api, cli, views  # noqa: E402,F401

@@ -7,8 +7,10 @@ import math
 from dataclasses import dataclass
 
 PALETTE = ("#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#d63384", "#6c757d", "#20c997", "#b58100")
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 14, 40
+# The plot's own coordinates. The SVG stretches them to whatever room the page gives it
+# (preserveAspectRatio="none"), so it holds no text: the axis labels are HTML beside it and
+# keep the page's font size at any chart size.
+WIDTH, HEIGHT = 600, 200
 MAX_X_LABELS = 12
 
 
@@ -31,12 +33,10 @@ class Chart:
     labels: list[str]
     series: list[tuple[str, list[int], str]]  # (name, one value per label, colour)
     bars: list[Bar]
-    x_ticks: list[tuple[float, str]]
-    y_ticks: list[tuple[float, int]]
+    x_ticks: list[str]  # one per bar slot, left to right; "" where a label is skipped to leave room
+    y_ticks: list[tuple[float, int]]  # (height in the plot, value), from the top value down to 0
     width: int = WIDTH
     height: int = HEIGHT
-    left: int = LEFT
-    baseline: float = HEIGHT - BOTTOM
 
     @property
     def totals(self) -> list[int]:
@@ -60,24 +60,23 @@ def bar_chart(id: str, title: str, description: str, labels: list[str],
     totals = [sum(values[i] for _n, values, _c in coloured) for i in range(len(labels))]
     step = nice_step(max(totals, default=0))
     top_value = step * max(1, math.ceil(max(totals, default=0) / step))
-    plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    slot = plot_width / max(len(labels), 1)
+    slot = WIDTH / max(len(labels), 1)
     bar_width = slot * 0.7
-    scale = plot_height / top_value
+    scale = HEIGHT / top_value
     bars = []
     for i, label in enumerate(labels):
-        x = LEFT + i * slot + (slot - bar_width) / 2
+        x = i * slot + (slot - bar_width) / 2
         stacked = 0
         for name, values, colour in coloured:
             value = values[i]
             if value <= 0:
                 continue
             height = value * scale
-            y = TOP + plot_height - (stacked + value) * scale
+            y = HEIGHT - (stacked + value) * scale
             text = f"{label} · {name}: {value}" if len(coloured) > 1 else f"{label}: {value}"
             bars.append(Bar(round(x, 1), round(y, 1), round(bar_width, 1), round(height, 1), colour, text, value))
             stacked += value
     every = math.ceil(len(labels) / MAX_X_LABELS) or 1
-    x_ticks = [(round(LEFT + i * slot + slot / 2, 1), label) for i, label in enumerate(labels) if i % every == 0]
-    y_ticks = [(round(TOP + plot_height - v * scale, 1), v) for v in range(0, top_value + 1, step)]
+    x_ticks = [label if i % every == 0 else "" for i, label in enumerate(labels)]
+    y_ticks = [(round(HEIGHT - v * scale, 1), v) for v in range(top_value, -1, -step)]
     return Chart(id, title, description, list(labels), coloured, bars, x_ticks, y_ticks)

@@ -1,5 +1,5 @@
 """The landing page: each role goes where its work is."""
-from flask import current_app, redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, send_from_directory, session, url_for
 from flask_login import current_user
 
 from ...access import login_required, public
@@ -39,3 +39,10 @@ def health():
     if report["status"] == "ok":
         return report
     return report, 503, {"Retry-After": str(health_check.RETRY_AFTER_SECONDS), "Cache-Control": "no-store"}
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    # Browsers ask for /favicon.ico whatever the page says; answer with the icon base.html links.
+    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)

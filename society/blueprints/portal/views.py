@@ -92,7 +92,8 @@ def _render_form(record, values, errors, status=200):
     return render_template(
         "portal/record_form.html", record=record, values=values, errors=errors,
         kinds=ledger.LOGGABLE_KINDS, units=UNITS, groups=ledger.groups_for_form(_me()),
-        upload_lost=bool(upload and upload.filename and "evidence" not in errors),
+        # The name of a chosen file the 422 could not keep (a browser never refills a file input).
+        upload_lost=upload.filename if upload and upload.filename and "evidence" not in errors else None,
         evidence_limit=evidence.size_text(current_app.config["EVIDENCE_MAX_BYTES"]),
     ), status
 

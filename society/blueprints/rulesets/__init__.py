@@ -11,6 +11,6 @@ def N_(message: str) -> str:
 
 
 bp = Blueprint("rulesets", __name__, url_prefix="/admin/rule-sets")
-navigation.add("rulesets.index", N_("Rule sets"), ("admin",), 45)
+navigation.add("rulesets.index", N_("Rule sets"), ("admin",), 45, menu=navigation.MORE)
 
 from . import views  # noqa: E402,F401

@@ -1,0 +1,144 @@
+"""Every main page fits a 1280 px laptop in English and Swedish (the leader's and the public pages
+a 390 px phone too) with no horizontal scroll, and axe-core finds no serious or critical
+accessibility violation on it. The demo data fills the pages.
+
+To look at the pages yourself: `flask seed-demo`, `flask run`, then point Playwright at it;
+tests/page_checks.py holds the walk and the measurements."""
+import pytest
+from sqlalchemy import select
+
+from society.extensions import db
+from society.models import Certificate
+from society.services.platform import demo
+
+from .page_checks import LAPTOP, PHONE, first_link, measure
+
+pytestmark = pytest.mark.browser
+
+LANGUAGES = ("en", "sv")
+
+
+@pytest.fixture
+def demo_data(live_server):
+    summary = demo.seed()
+    db.session.commit()
+    return summary
+
+
+@pytest.fixture
+def signed_in(browser, live_server):
+    contexts = []
+
+    def open_as(role: str | None):
+        context = browser.new_context(base_url=live_server.url, locale="en-GB")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        if role:
+            email, password = demo.DEMO_LOGINS[role]
+            page.goto("/auth/login")
+            page.fill("input[name=email]", email)
+            page.fill("input[name=password]", password)
+            page.click("main button[type=submit]")
+            page.wait_for_load_state()
+            assert "/auth/login" not in page.url
+        return page
+
+    yield open_as
+    for context in contexts:
+        context.close()
+
+
+def choose_language(page, language: str) -> None:
+    page.set_viewport_size({"width": LAPTOP, "height": 900})
+    page.goto("/verify")
+    with page.expect_navigation():  # the menu sends its form on change
+        page.select_option("select[name=lang]", language)
+    assert page.get_attribute("html", "lang") == language
+
+
+def walk(page, paths, widths) -> list[str]:
+    """Each page in each language and width; what went wrong, as readable lines."""
+    problems = []
+    for language in LANGUAGES:
+        choose_language(page, language)
+        for path in paths:
+            for width in widths:
+                report = measure(page, path, language, width, accessibility=width == LAPTOP)
+                if report.overflows:
+                    problems.append(f"{language} {path} at {width} px is {report.scroll_width} px wide")
+                problems += [f"{language} {path}: {v}" for v in report.violations]
+    return problems
+
+
+def admin_pages(page) -> list[str]:
+    paths = ["/admin/", "/admin/members/", "/admin/members/new", "/admin/groups/", "/admin/imports/",
+             "/admin/flags/", "/admin/audit/", "/admin/records/", "/admin/accreditations/", "/admin/certificates",
+             "/admin/rule-sets/", "/admin/jobs/"]
+    group = first_link(page, "/admin/groups/", r"/admin/groups/\d+")
+    rule_set = first_link(page, "/admin/rule-sets/", r"/admin/rule-sets/\d+")
+    return paths + [
+        first_link(page, "/admin/members/", r"/admin/members/\d+"),
+        group,
+        first_link(page, group, r"/groups/\d+/sessions"),
+        first_link(page, "/admin/accreditations/", r"/admin/accreditations/\d+"),
+        first_link(page, "/admin/records/", r"/admin/records/people/\d+"),
+        rule_set,
+        first_link(page, rule_set, r"/admin/rule-sets/versions/\d+"),
+    ]
+
+
+def test_admin_pages_fit_a_laptop_and_pass_axe_in_both_languages(demo_data, signed_in):
+    page = signed_in("admin")
+    assert walk(page, admin_pages(page), (LAPTOP,)) == []
+
+
+def test_leader_pages_fit_a_laptop_and_a_phone_and_pass_axe(demo_data, signed_in):
+    page = signed_in("leader")
+    paths = ["/portal/progress", "/portal/records", "/portal/records/new", "/portal/countersign", "/portal/groups",
+             "/portal/accreditations", "/portal/certificates"]
+    paths.append(first_link(page, "/portal/groups", r"/groups/\d+/sessions"))
+    assert walk(page, paths, (LAPTOP, PHONE)) == []
+
+
+def test_public_pages_fit_a_laptop_and_a_phone_and_pass_axe(demo_data, signed_in):
+    number = db.session.scalar(select(Certificate.number).limit(1))
+    page = signed_in(None)
+    assert walk(page, ["/auth/login", "/verify", f"/verify/{number}"], (LAPTOP, PHONE)) == []
+
+
+def test_the_top_bar_shows_its_language_and_log_out_at_1280_in_swedish(demo_data, signed_in):
+    page = signed_in("admin")
+    choose_language(page, "sv")
+    page.goto("/admin/")
+    language = page.locator("select[name=lang]")
+    assert language.is_visible() and language.bounding_box()["width"] >= 50
+    assert language.evaluate("s => s.options[s.selectedIndex].text") == "SV"
+    log_out = page.get_by_role("button", name="Logga ut").bounding_box()
+    assert log_out and log_out["x"] + log_out["width"] <= LAPTOP
+    # The less frequent pages are one click away under "Mer".
+    page.get_by_role("button", name="Mer").click()
+    page.get_by_role("link", name="Regelverk").click()
+    page.wait_for_url("**/admin/rule-sets/")
+
+
+def test_chart_text_keeps_the_page_font_size_whatever_the_chart_size(demo_data, signed_in):
+    page = signed_in("admin")
+    sizes = {}
+    for width in (LAPTOP, 1920, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto("/admin/")
+        for chart in ("chart-members", "chart-groups", "chart-expiring"):
+            # What a person sees: the rendered height of a line of an axis label, in CSS pixels.
+            heights = page.eval_on_selector_all(
+                f"#{chart} .chart-x-axis span:not(:empty), #{chart} .chart-y-axis span, #{chart} svg text",
+                """labels => labels.map(label => {
+                     const range = document.createRange(); range.selectNodeContents(label);
+                     return Math.round(range.getClientRects()[0].height); })""")  # one line of it
+            assert heights, chart
+            sizes[(width, chart)] = set(heights)
+        # Each chart keeps its numbers as a table.
+        assert page.locator("table[data-chart]").count() == 3
+    assert len(set().union(*sizes.values())) == 1, sizes
+    body = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert 0.8 * body <= next(iter(set().union(*sizes.values()))) <= 1.5 * body
