@@ -3,7 +3,7 @@ versions and requirements (/admin/rule-sets)."""
 from flask import Blueprint
 
 from ... import navigation
-from ...schemas.rules import quantity
+from ...presentation.rules import quantity
 
 
 def N_(message: str) -> str:

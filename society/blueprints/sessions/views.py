@@ -14,8 +14,9 @@ from ...access import roles_required
 from ...extensions import db
 from ...models import Group
 from ...schemas.base import load_form
-from ...schemas.groups import LABELS, SessionFormSchema
-from ...schemas.groups import choices as choices_of
+from ...presentation.groups import LABELS
+from ...presentation.groups import choices as choices_of
+from ...schemas.groups import SessionFormSchema
 from ...services.groups import attendance, register as groups, roster
 from ...services.platform import audit
 from ...services.errors import InvalidInput
