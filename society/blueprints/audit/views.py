@@ -9,7 +9,7 @@ from ...extensions import db
 from ...schemas.audit import AuditFilterSchema
 from ...schemas.base import load_filters
 from ...services.platform import audit
-from ...services.platform.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, society_trail
+from ...services.platform.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, readable, society_trail
 from ...services.platform.exports import csv_response
 from . import bp
 
@@ -32,7 +32,8 @@ def index():
     filters, page_number, errors, values = _filters()
     events = db.paginate(society_trail(admin_society_id(), filters), page=page_number,
                          per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("audit/index.html", events=events, values=values, errors=errors,
+    return render_template("audit/index.html", events=events, readable_events=readable(events.items),
+                           values=values, errors=errors,
                            entity_types=ENTITY_TYPES, actions=ACTIONS)
 
 

@@ -9,11 +9,13 @@ from ...access import admin_society_id, roles_required
 from ...editing import commit_edit
 from ...extensions import db
 from ...schemas.base import load_form
-from ...schemas.groups import LABELS, GroupFilterSchema, GroupFormSchema
-from ...schemas.groups import choices as choices_of
+from ...presentation.groups import LABELS
+from ...presentation.groups import choices as choices_of
+from ...schemas.groups import GroupFilterSchema, GroupFormSchema
 from ...services.groups import attendance, register as groups
 from ...services.platform import audit
 from ...services.accreditation import standing
+from ...services.platform.audit_trail import readable
 from ...services.platform.exports import csv_response
 from ...services.errors import InvalidInput
 from . import bp
@@ -78,7 +80,7 @@ def render_show(group, status: int = 200, end_errors: dict | None = None):
         accredited=standing.accredited_people_on([leader.person_id for leader in group.leaders], today),
         current_participants=sum(1 for p in group.participants if p.active_on(today)),
         sessions=sessions, session_counts=attendance.counts([s.id for s in sessions.items]),
-        events=groups.history(group), end_errors=end_errors or {}, **choices()), status
+        events=readable(groups.history(group)), end_errors=end_errors or {}, **choices()), status
 
 
 def _language_choices(society, current: str | None) -> list[tuple[str, str]]:

@@ -2,7 +2,6 @@
 
 Every query is scoped to the administrator's society: a record belongs to it when its
 person is (or was) a member; anything else answers 404."""
-import json
 from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
@@ -20,6 +19,7 @@ from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
 from ...services.errors import DomainError, InvalidInput
+from ...services.platform.audit_trail import readable
 from ...services.platform.exports import csv_response
 from . import bp
 
@@ -148,10 +148,9 @@ def person_ledger_export(person_id: int):
 def detail(record_id: int):
     record = _record_or_404(record_id)
     groups, users = ledger.names_for([record])
-    history = [(event, json.loads(event.changes) if event.changes else {})
-               for event in audit.history_of("TrainingRecord", record.id)]
+    events = readable(audit.history_of("TrainingRecord", record.id))
     return render_template("ledger/detail.html", record=record, group_name=groups.get(record.group_id),
-                           decider=users.get(record.decided_by_id), history=history)
+                           decider=users.get(record.decided_by_id), events=events)
 
 
 @bp.route("/<int:record_id>/evidence")

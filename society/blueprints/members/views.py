@@ -16,10 +16,11 @@ from ...schemas.members import (
 from ...services.platform import audit
 from ...services.membership import member_list, members
 from ...services.errors import DomainError, InvalidInput
+from ...services.platform.audit_trail import readable
 from ...services.platform.exports import csv_response
 from ...services.membership.status import STATUSES, status_of
 from . import bp
-from .labels import CATEGORY_LABELS, PROFESSION_LABELS, STATUS_LABELS, all_labels
+from ...presentation.members import CATEGORY_LABELS, PROFESSION_LABELS, STATUS_LABELS, all_labels
 
 EXPORT_HEADER = ("given_name", "family_name", "email", "phone", "profession", "category", "joined_on",
                  "ended_on", "end_reason", "status", "current_period", "current_dues", "current_paid_on",
@@ -107,7 +108,7 @@ def _detail_page(person_id: int, status: int = 200, **forms):
     membership = members.membership_of(society.id, person_id)
     today = date.today()
     context = dict(membership=membership, person=membership.person, society=society, today=today,
-                   status=status_of(membership, today, society.dues_grace_days), events=members.history(membership),
+                   status=status_of(membership, today, society.dues_grace_days), events=readable(members.history(membership)),
                    payment_values={"period": today.year, "paid_on": today.isoformat()}, payment_errors={},
                    end_values={"ended_on": today.isoformat()}, end_errors={}, end_reasons=END_REASONS)
     context.update(forms)

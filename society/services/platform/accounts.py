@@ -97,11 +97,13 @@ def authenticate(email: str, password: str, ip: str | None = None) -> User:
         audit.record("login_failed", entity_type="User", entity_id=user.id if user else None,
                      actor=audit.Actor(None, email, ip))
         raise DomainError(gettext("E-mail or password is wrong, or the account is disabled."))
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-    user.last_login_at = utcnow()
-    audit.record("login", entity_type="User", entity_id=user.id, society_id=user.society_id,
-                 actor=audit.Actor(user.id, user.email, ip))
+    # The user's own log-in changes their account: on the trail under their name, not "anonymous".
+    with audit.acting_as(audit.Actor(user.id, user.email, ip)) as actor:
+        if _hasher.check_needs_rehash(user.password_hash):
+            user.password_hash = hash_password(password)
+        user.last_login_at = utcnow()
+        audit.record("login", entity_type="User", entity_id=user.id, society_id=user.society_id, actor=actor)
+        db.session.flush()
     return user
 
 
