@@ -13,10 +13,9 @@ from ...presentation.groups import LABELS
 from ...presentation.groups import choices as choices_of
 from ...schemas.groups import GroupFilterSchema, GroupFormSchema
 from ...services.groups import attendance, register as groups
-from ...services.platform import audit
 from ...services.accreditation import standing
 from ...services.platform.audit_trail import readable
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from ...services.errors import InvalidInput
 from . import bp
 
@@ -55,12 +54,8 @@ def export():
     """The filtered list as CSV (a download: recorded in the audit trail), a link like every list's export."""
     filters, _errors = GroupFilterSchema.load_args(request.args)
     society_id = admin_society_id()
-    audit.record("export", entity_type="Group", society_id=society_id,
-                 details={"format": "csv", "filters": {k: v for k, v in filters.items() if v}})
-    db.session.commit()
-    today = date.today()
-    return csv_response(f"groups-{today.isoformat()}.csv", groups.EXPORT_COLUMNS,
-                        groups.export_rows(society_id, filters, today))
+    return audited_csv("groups", groups.EXPORT_COLUMNS, groups.export_rows(society_id, filters, date.today()),
+                       entity_type="Group", society_id=society_id, filters=filters)
 
 
 @bp.route("/<int:group_id>")

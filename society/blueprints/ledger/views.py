@@ -2,7 +2,6 @@
 
 Every query is scoped to the administrator's society: a record belongs to it when its
 person is (or was) a member; anything else answers 404."""
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -20,7 +19,7 @@ from ...services.platform import audit
 from ...services.training import evidence, ledger
 from ...services.errors import DomainError, InvalidInput
 from ...services.platform.audit_trail import readable
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from . import bp
 
 
@@ -71,11 +70,8 @@ def export():
 
 
 def _export(statement, name: str, filters: dict):
-    society_id = admin_society_id()
-    audit.record("export", entity_type="TrainingRecord", society_id=society_id, details={"filters": filters})
-    db.session.commit()  # the download is on record before a byte leaves
-    return csv_response(f"{name}-{current_user.society.code}-{date.today().isoformat()}.csv", ledger.EXPORT_COLUMNS,
-                        ledger.export_rows(statement))
+    return audited_csv(name, ledger.EXPORT_COLUMNS, ledger.export_rows(statement), entity_type="TrainingRecord",
+                       society_id=admin_society_id(), filters=filters)
 
 
 @bp.route("/decide", methods=["POST"])

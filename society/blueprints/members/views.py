@@ -13,11 +13,10 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
-from ...services.platform import audit
 from ...services.membership import member_list, members
 from ...services.errors import DomainError, InvalidInput
 from ...services.platform.audit_trail import readable
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from ...services.membership.status import STATUSES, status_of
 from . import bp
 from ...presentation.members import CATEGORY_LABELS, PROFESSION_LABELS, STATUS_LABELS, all_labels
@@ -74,11 +73,9 @@ def export():
     filters, _page, _errors, args = _filters()
     today = date.today()
     args.pop("page", None)
-    audit.record("export", entity_type="Membership", society_id=society.id, details={"filters": args})
-    db.session.commit()  # the download is on record before a byte leaves
     rows = member_list.export_rows(society.id, filters, today, society.dues_grace_days, labels=PROFESSION_LABELS)
     lines = ([getattr(row, column) for column in EXPORT_HEADER] for row in rows)
-    return csv_response(f"members-{society.code}-{today.isoformat()}.csv", EXPORT_HEADER, lines)
+    return audited_csv("members", EXPORT_HEADER, lines, entity_type="Membership", society_id=society.id, filters=args)
 
 
 @bp.route("/new", methods=["GET", "POST"])
