@@ -117,6 +117,8 @@ def test_the_review_filters_by_kind_person_and_date(admin_client, society):
     assert titles("date_from=2024-02-01&date_to=2024-06-01") == ["anna-intensive", "bo-supervision"]
     assert titles("status=approved") == []
     assert admin_client.get("/admin/records/?kind=gossip").status_code == 422
+    # As every list: the filter not understood is named and dropped, the others still apply.
+    assert titles(f"kind=gossip&person_id={bo.id}") == ["bo-supervision"]
 
 
 def test_the_review_is_paginated(app, admin_client, society, monkeypatch):

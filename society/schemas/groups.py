@@ -115,8 +115,8 @@ class GroupFormSchema(GroupFields, FormSchema):
     version_id = fields.Integer(load_default=None, strict=False)
 
 
-class GroupFilterSchema(TranslatedErrors):
-    """The list's filters, from the query string (or the export form)."""
+class GroupFilterSchema(FormSchema):
+    """The list's filters, from the query string (or the export form); read by ``load_filters``."""
 
     class Meta:
         unknown = EXCLUDE
@@ -127,17 +127,6 @@ class GroupFilterSchema(TranslatedErrors):
     city = fields.String(load_default=None, validate=validate.Length(max=100))
     audience = fields.String(load_default=None, validate=validate.OneOf(PROFESSIONS))
     accepting = fields.String(load_default=None, validate=validate.OneOf(("yes", "no")))
-
-    @classmethod
-    def load_args(cls, args) -> tuple[dict, dict]:
-        """Valid filters and errors by field; an invalid filter is dropped, not applied."""
-        raw = {key: value.strip() for key, value in args.items() if isinstance(value, str) and value.strip()}
-        try:
-            return cls().load(raw), {}
-        except ValidationError as error:
-            valid = error.valid_data if isinstance(error.valid_data, dict) else {}
-            filters = {name: valid.get(name) for name in cls().fields}
-            return filters, error.messages
 
 
 class _DatedFields(TranslatedErrors):

@@ -25,8 +25,7 @@ def _issued_on(source) -> date:
 @bp.route("/admin/certificates")
 @roles_required("admin")
 def admin_list():
-    data, errors = load_form(CertificateSearchSchema(), request.args)
-    data = data or {"q": None, "page": 1}
+    data, errors, _raw = load_filters(CertificateSearchSchema(), request.args)
     page = db.paginate(certificates.of_society(admin_society_id(), data["q"]), page=data["page"],
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     today = date.today()

@@ -9,7 +9,7 @@ from werkzeug.datastructures import MultiDict
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...models.flags import FLAG_KINDS, SUBJECT_TYPES
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.flags import AcknowledgeSchema, FlagFilterSchema
 from ...services.flags import inbox as flag_service
 from ...services.platform.exports import audited_csv
@@ -34,10 +34,8 @@ SEVERITY_CLASSES = {"info": "text-bg-secondary", "warning": "text-bg-warning", "
 
 
 def _filters_from(args) -> tuple[dict, dict]:
-    data, errors = load_form(FlagFilterSchema(), args)
-    if errors:
-        return FlagFilterSchema().load({}), errors
-    return data, {}
+    data, errors, _raw = load_filters(FlagFilterSchema(), args)
+    return data, errors
 
 
 def _render_inbox(filters: dict, errors: dict, *, status: int = 200, ack_errors=None, ack_values=None):

@@ -8,7 +8,7 @@ from flask_login import current_user
 from ...access import admin_society_id, roles_required
 from ...editing import commit_edit
 from ...extensions import db
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...presentation.groups import LABELS
 from ...presentation.groups import choices as choices_of
 from ...schemas.groups import GroupFilterSchema, GroupFormSchema
@@ -37,7 +37,7 @@ def flash_norms(group) -> None:
 @bp.route("/")
 @roles_required("admin")
 def index():
-    filters, errors = GroupFilterSchema.load_args(request.args)
+    filters, errors, _raw = load_filters(GroupFilterSchema(), request.args)
     page = groups.listing(admin_society_id(), filters, request.args.get("page", 1, type=int))
     today = date.today()
     counts = groups.participant_counts([g.id for g in page.items], today)
@@ -52,7 +52,7 @@ def index():
 @roles_required("admin")
 def export():
     """The filtered list as CSV (a download: recorded in the audit trail), a link like every list's export."""
-    filters, _errors = GroupFilterSchema.load_args(request.args)
+    filters, _errors, _raw = load_filters(GroupFilterSchema(), request.args)
     society_id = admin_society_id()
     return audited_csv("groups", groups.EXPORT_COLUMNS, groups.export_rows(society_id, filters, date.today()),
                        entity_type="Group", society_id=society_id, filters=filters)

@@ -13,7 +13,7 @@ from ...database import writing
 from ...extensions import db
 from ...models import Person, TrainingRecord
 from ...models.training import RECORD_KINDS, RECORD_STATUSES
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
@@ -36,8 +36,8 @@ def _record_or_404(record_id: int) -> TrainingRecord:
 
 def _review_filters() -> tuple[dict, dict]:
     """The review list's filters and their errors; filters it cannot use show the pending records."""
-    filters, errors = load_form(ReviewFilterSchema(), request.args)
-    return filters or {"status": "pending", "page": 1}, errors
+    filters, errors, _raw = load_filters(ReviewFilterSchema(), request.args)
+    return filters, errors
 
 
 def _render_review(errors: dict | None = None, decision: dict | None = None, status: int = 200):

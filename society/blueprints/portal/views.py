@@ -15,7 +15,7 @@ from ...database import writing
 from ...extensions import db
 from ...models import Accreditation, Group, TrainingRecord
 from ...models.training import UNITS
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.training import MyRecordsFilterSchema, RecordFormSchema
 from ...services.training import evidence, ledger
 from ...services.groups import led_groups
@@ -51,8 +51,7 @@ def _own_record_or_404(record_id: int) -> TrainingRecord:
 @roles_required("leader")
 @requires_person
 def records():
-    filters, errors = load_form(MyRecordsFilterSchema(), request.args)
-    filters = filters or {"page": 1}
+    filters, errors, _raw = load_filters(MyRecordsFilterSchema(), request.args)
     stmt = (
         select(TrainingRecord).where(TrainingRecord.person_id == current_user.person_id)
         .options(selectinload(TrainingRecord.supervisor), selectinload(TrainingRecord.countersigned_by))
