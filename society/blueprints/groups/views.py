@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
 from ...editing import commit_edit
-from ...extensions import db
 from ...schemas.base import load_filters, load_form
 from ...presentation.groups import LABELS
 from ...presentation.groups import choices as choices_of
@@ -16,7 +15,6 @@ from ...services.groups import attendance, register as groups
 from ...services.accreditation import standing
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
-from ...services.errors import InvalidInput
 from . import bp
 
 FILTERS = ("q", "status", "format", "city", "audience", "accepting")
@@ -101,13 +99,10 @@ def new():
         data, errors = load_form(GroupFormSchema(), request.form)
         if not errors:
             data.pop("version_id", None)
-            try:
-                group = groups.create_group(society.id, data)
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.errors
-            else:
-                db.session.commit()
+            outcome = commit_edit(lambda: groups.create_group(society.id, data))
+            errors = outcome.errors
+            if outcome.saved:
+                group = outcome.value
                 flash(_("Group %(name)s created.", name=group.name), "success")
                 flash_norms(group)
                 return redirect(url_for(".show", group_id=group.id))

@@ -14,7 +14,7 @@ from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
 from ...services.membership import member_list, members
-from ...services.errors import DomainError, InvalidInput
+from ...services.errors import DomainError
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from ...services.membership.status import STATUSES, status_of
@@ -86,13 +86,10 @@ def create():
         values = request.form.to_dict()
         data, errors = load_form(MemberFormSchema(), request.form)
         if not errors:
-            try:
-                membership = members.create_member(admin_society_id(), data)
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.errors or {error.field: [error.message]}
-            else:
-                db.session.commit()
+            outcome = commit_edit(lambda: members.create_member(admin_society_id(), data))
+            errors = outcome.errors
+            if outcome.saved:
+                membership = outcome.value
                 flash(_("Member %(name)s added.", name=membership.person.full_name), "success")
                 return redirect(url_for(".detail", person_id=membership.person_id))
     return render_template("members/form.html", values=values, errors=errors, membership=None,
@@ -156,13 +153,9 @@ def end(person_id: int):
     membership = members.membership_of(admin_society_id(), person_id)
     data, errors = load_form(EndMembershipSchema(), request.form)
     if not errors:
-        try:
-            members.end_membership(membership, data["ended_on"], data["end_reason"])
-        except InvalidInput as error:
-            db.session.rollback()
-            errors = error.errors
-        else:
-            db.session.commit()
+        outcome = commit_edit(lambda: members.end_membership(membership, data["ended_on"], data["end_reason"]))
+        errors = outcome.errors
+        if outcome.saved:
             flash(_("The membership has ended."), "success")
             return redirect(url_for(".detail", person_id=person_id))
     return _detail_page(person_id, 422, end_values=request.form.to_dict(), end_errors=errors)
