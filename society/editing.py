@@ -5,7 +5,8 @@ raises ``Conflict`` when the form's version is stale, and SQLAlchemy raises
 ``StaleDataError`` when the other save lands between our read and our write. Either
 way the form comes back with a 409 and what was typed, as it does when two saves race for
 one unique value (``IntegrityError``); bad input comes back as a 422 with the errors beside
-the fields; nothing is half-saved.
+the fields; nothing is half-saved. Create and add forms save through it too (one
+try/commit/rollback for every form); ``value`` is what the service returned.
 """
 from dataclasses import dataclass, field
 
@@ -23,19 +24,21 @@ class EditOutcome:
     status: int = 200
     errors: dict = field(default_factory=dict)
     conflict: str | None = None  # shown above the form on a 409
+    value: object = None  # what save() returned (the row created)
 
 
-def commit_edit(save, stale_message) -> EditOutcome:
-    """Run ``save()`` (a service call that flushes) and commit; roll back and explain on failure."""
+def commit_edit(save, stale_message=None, *, default_field: str = "_") -> EditOutcome:
+    """Run ``save()`` (a service call that flushes) and commit; roll back and explain on failure.
+    An error that names no field is shown beside ``default_field``."""
     try:
-        save()
+        value = save()
         db.session.commit()
     except (Conflict, StaleDataError) as error:
         db.session.rollback()
-        return EditOutcome(False, 409, conflict=error.message if isinstance(error, Conflict) else str(stale_message))
+        return EditOutcome(False, 409, conflict=error.message if isinstance(error, Conflict) else str(stale_message or error))
     except InvalidInput as error:
         db.session.rollback()
-        return EditOutcome(False, 422, errors=error.errors or {error.field or "_": [error.message]})
+        return EditOutcome(False, 422, errors=error.errors or {error.field or default_field: [str(error.message)]})
     except IntegrityError:
         # Another save took the same unique value at the same moment (the service's own check
         # passed for both): the database decided; the form comes back as typed.
@@ -43,4 +46,4 @@ def commit_edit(save, stale_message) -> EditOutcome:
         return EditOutcome(False, 409, conflict=gettext(
             "This was saved already, or conflicts with something saved at the same moment. "
             "Reload the page to see what is saved now."))
-    return EditOutcome(True)
+    return EditOutcome(True, value=value)

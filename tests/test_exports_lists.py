@@ -126,6 +126,24 @@ def test_an_export_reads_as_many_statements_for_30_rows_as_for_3(admin_client, s
     assert len(many) == len(few), many
 
 
+@pytest.mark.parametrize("url, entity_type", [
+    ("/admin/groups/export.csv?q=", "Group"), ("/admin/members/export.csv", "Membership"),
+    ("/admin/audit/export.csv", "AuditEvent"), ("/admin/flags/export.csv", "Flag"),
+    ("/admin/certificates/export.csv", "Certificate"), ("/admin/accreditations/export.csv", "Accreditation"),
+    ("/admin/records/export.csv", "TrainingRecord"),
+])
+def test_every_export_is_named_alike_and_recorded_with_the_filters_given(admin_client, society, url, entity_type):
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    day = date.today().isoformat()
+    assert response.headers["Content-Disposition"].endswith(f'-{society.code}-{day}.csv"')
+    db.session.rollback()  # read what the request committed
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "export"))
+    assert (event.entity_type, event.society_id) == (entity_type, society.id)
+    filters = json.loads(event.changes)["filters"]
+    assert all(value not in (None, "", []) for value in filters.values())  # only the filters given
+
+
 @pytest.mark.parametrize("rows_of", LISTS, ids=lambda f: f.__name__)
 def test_a_leader_cannot_export(leader_client, society, rows_of):
     url = rows_of(society, 1, {})

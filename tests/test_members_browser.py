@@ -84,4 +84,4 @@ def _day_with_members(page, admin, tmp_path):
     page.wait_for_selector("#member-status")
     history = page.inner_text(".audit-history")
     assert "Nyström → Nyström-Berg" in history
-    assert "DuesPayment" in history and admin.email in history
+    assert "Dues added" in history and admin.email in history  # record types and fields in words

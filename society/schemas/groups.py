@@ -115,8 +115,8 @@ class GroupFormSchema(GroupFields, FormSchema):
     version_id = fields.Integer(load_default=None, strict=False)
 
 
-class GroupFilterSchema(TranslatedErrors):
-    """The list's filters, from the query string (or the export form)."""
+class GroupFilterSchema(FormSchema):
+    """The list's filters, from the query string (or the export form); read by ``load_filters``."""
 
     class Meta:
         unknown = EXCLUDE
@@ -127,17 +127,6 @@ class GroupFilterSchema(TranslatedErrors):
     city = fields.String(load_default=None, validate=validate.Length(max=100))
     audience = fields.String(load_default=None, validate=validate.OneOf(PROFESSIONS))
     accepting = fields.String(load_default=None, validate=validate.OneOf(("yes", "no")))
-
-    @classmethod
-    def load_args(cls, args) -> tuple[dict, dict]:
-        """Valid filters and errors by field; an invalid filter is dropped, not applied."""
-        raw = {key: value.strip() for key, value in args.items() if isinstance(value, str) and value.strip()}
-        try:
-            return cls().load(raw), {}
-        except ValidationError as error:
-            valid = error.valid_data if isinstance(error.valid_data, dict) else {}
-            filters = {name: valid.get(name) for name in cls().fields}
-            return filters, error.messages
 
 
 class _DatedFields(TranslatedErrors):
@@ -176,25 +165,3 @@ class SessionFormSchema(TranslatedErrors, FormSchema):
     @validates("attendees")
     def no_duplicates(self, value, **_kwargs):
         must(len(set(value)) == len(value), str(_l("A person was ticked twice.")))
-
-
-# What the codes are called on the pages (lazy: translated when shown).
-LABELS = {
-    "status": {"forming": _l("Forming"), "active": _l("Active"), "paused": _l("Paused"), "closed": _l("Closed")},
-    "format": {"in_person": _l("In person"), "online": _l("Online"), "hybrid": _l("Hybrid")},
-    "rhythm": {"weekly": _l("Weekly"), "fortnightly": _l("Fortnightly"), "monthly": _l("Monthly"), "other": _l("Other")},
-    "role": {"leader": _l("Leader"), "co_leader": _l("Co-leader"), "participant": _l("Participant")},
-    "profession": {
-        "gp": _l("General practitioners"), "resident": _l("Residents"), "psychiatrist": _l("Psychiatrists"),
-        "psychologist": _l("Psychologists"), "physiotherapist": _l("Physiotherapists"), "nurse": _l("Nurses"),
-        "psychotherapist": _l("Psychotherapists"), "physician": _l("Physicians"),
-        "social_worker": _l("Social workers"), "other": _l("Other professions"),
-    },
-    "category": {"full": _l("Full"), "associate": _l("Associate"), "trainee": _l("Trainee"), "student": _l("Student"),
-                 "retired": _l("Retired"), "honorary": _l("Honorary")},
-}
-
-
-def choices(kind: str) -> list[tuple[str, str]]:
-    """(code, label) pairs for a select."""
-    return [(code, str(label)) for code, label in LABELS[kind].items()]

@@ -19,9 +19,8 @@ from ...schemas.accreditation import (
 from ...schemas.base import load_filters, load_form
 from ...services.accreditation import lifecycle
 from ...services.accreditation import listing as accreditation_list
-from ...services.platform import audit
 from ...services.errors import DomainError
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from ...services.training.progress import progress_for
 from . import bp
 from .labels import template_labels
@@ -74,12 +73,9 @@ def export():
     """The list's current tab and search as CSV, every page (the download is on the audit trail)."""
     status, search = _list_filters()
     society_id = admin_society_id()
-    audit.record("export", entity_type="Accreditation", society_id=society_id,
-                 details={"filters": {"status": status, **({"q": search} if search else {})}})
-    db.session.commit()  # the download is on record before a byte leaves
-    return csv_response(f"accreditations-{current_user.society.code}-{date.today().isoformat()}.csv",
-                        accreditation_list.EXPORT_COLUMNS,
-                        accreditation_list.export_rows(society_id, status, search, date.today()))
+    return audited_csv("accreditations", accreditation_list.EXPORT_COLUMNS,
+                       accreditation_list.export_rows(society_id, status, search, date.today()),
+                       entity_type="Accreditation", society_id=society_id, filters={"status": status, "q": search})
 
 
 def render_detail(accreditation: Accreditation, errors=None, failed_action=None, values=None, status=200):

@@ -1,6 +1,6 @@
 """What the accreditation templates need to put statuses, actions and rules into words."""
-from ...schemas.accreditation import ACTION_LABELS, BUTTON_LABELS, STATUS_COLOURS, STATUS_LABELS
-from ...schemas.rules import label_context
+from ...presentation.accreditation import ACTION_LABELS, BUTTON_LABELS, STATUS_COLOURS, STATUS_LABELS
+from ...presentation.rules import label_context
 
 
 def template_labels() -> dict:

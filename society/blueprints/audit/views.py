@@ -1,16 +1,13 @@
 """The society-wide audit trail, filtered and paginated, and its CSV export."""
-from datetime import date
 
 from flask import current_app, render_template, request
-from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.audit import AuditFilterSchema
 from ...schemas.base import load_filters
-from ...services.platform import audit
-from ...services.platform.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, society_trail
-from ...services.platform.exports import csv_response
+from ...services.platform.audit_trail import EXPORT_COLUMNS, AuditFilters, export_rows, readable, society_trail
+from ...services.platform.exports import audited_csv
 from . import bp
 
 ENTITY_TYPES = sorted(mapper.class_.__name__ for mapper in db.Model.registry.mappers)
@@ -32,7 +29,8 @@ def index():
     filters, page_number, errors, values = _filters()
     events = db.paginate(society_trail(admin_society_id(), filters), page=page_number,
                          per_page=current_app.config["PAGE_SIZE"], error_out=False)
-    return render_template("audit/index.html", events=events, values=values, errors=errors,
+    return render_template("audit/index.html", events=events, readable_events=readable(events.items),
+                           values=values, errors=errors,
                            entity_types=ENTITY_TYPES, actions=ACTIONS)
 
 
@@ -42,8 +40,6 @@ def export():
     """The filtered trail as CSV, every page (the download is itself on the trail)."""
     filters, _page, _errors, values = _filters()
     society_id = admin_society_id()
-    audit.record("export", entity_type="AuditEvent", society_id=society_id,
-                 details={"filters": {k: v for k, v in values.items() if k in AuditFilters.__dataclass_fields__}})
-    db.session.commit()  # the download is on record before a byte leaves
-    return csv_response(f"audit-{current_user.society.code}-{date.today().isoformat()}.csv", EXPORT_COLUMNS,
-                        export_rows(society_id, filters))
+    return audited_csv("audit", EXPORT_COLUMNS, export_rows(society_id, filters), entity_type="AuditEvent",
+                       society_id=society_id,
+                       filters={k: v for k, v in values.items() if k in AuditFilters.__dataclass_fields__})

@@ -4,15 +4,13 @@ from datetime import date
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, ngettext
-from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...schemas.base import load_filters, load_form
 from ...schemas.certificates import CertificateExportSchema, CertificateSearchSchema, IssuedOnSchema
-from ...services.platform import audit
 from ...services.certificates import pdf as certificate_pdf, issuing as certificates
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from ...services.errors import InvalidInput
 from . import bp
 
@@ -27,8 +25,7 @@ def _issued_on(source) -> date:
 @bp.route("/admin/certificates")
 @roles_required("admin")
 def admin_list():
-    data, errors = load_form(CertificateSearchSchema(), request.args)
-    data = data or {"q": None, "page": 1}
+    data, errors, _raw = load_filters(CertificateSearchSchema(), request.args)
     page = db.paginate(certificates.of_society(admin_society_id(), data["q"]), page=data["page"],
                        per_page=current_app.config["PAGE_SIZE"], error_out=False)
     today = date.today()
@@ -46,13 +43,9 @@ def export():
     if "on" in errors:  # never the whole list instead of a day's batch
         raise InvalidInput(_("Give the day the certificates were issued (YYYY-MM-DD)."), errors=errors)
     society_id = admin_society_id()
-    audit.record("export", entity_type="Certificate", society_id=society_id,
-                 details={"filters": {k: v for k, v in data.items() if v is not None}})
-    db.session.commit()  # the download is on record before a byte leaves
-    today = date.today()
-    return csv_response(f"certificates-{current_user.society.code}-{today.isoformat()}.csv",
-                        certificates.EXPORT_COLUMNS,
-                        certificates.export_rows(society_id, today, data["q"], issued_on=data["on"]))
+    return audited_csv("certificates", certificates.EXPORT_COLUMNS,
+                       certificates.export_rows(society_id, date.today(), data["q"], issued_on=data["on"]),
+                       entity_type="Certificate", society_id=society_id, filters=data)
 
 
 @bp.route("/admin/certificates/issue-due", methods=["POST"])

@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import BuildError
 
 from ...access import roles_required
-from ...schemas.groups import LABELS
+from ...presentation.groups import LABELS
 from ...services.platform import dashboard
 from . import bp
 from .charts import bar_chart

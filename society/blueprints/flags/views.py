@@ -1,5 +1,4 @@
 """The flags inbox: the lapse scan's flags for the administrator's society, filtered, acknowledged, exported."""
-from datetime import date
 from urllib.parse import parse_qsl, urlencode
 
 from flask import flash, redirect, render_template, request, url_for
@@ -10,11 +9,10 @@ from werkzeug.datastructures import MultiDict
 from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...models.flags import FLAG_KINDS, SUBJECT_TYPES
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.flags import AcknowledgeSchema, FlagFilterSchema
-from ...services.platform import audit
 from ...services.flags import inbox as flag_service
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from ...services.flags.wording import describe
 from . import bp
 
@@ -36,10 +34,8 @@ SEVERITY_CLASSES = {"info": "text-bg-secondary", "warning": "text-bg-warning", "
 
 
 def _filters_from(args) -> tuple[dict, dict]:
-    data, errors = load_form(FlagFilterSchema(), args)
-    if errors:
-        return FlagFilterSchema().load({}), errors
-    return data, {}
+    data, errors, _raw = load_filters(FlagFilterSchema(), args)
+    return data, errors
 
 
 def _render_inbox(filters: dict, errors: dict, *, status: int = 200, ack_errors=None, ack_values=None):
@@ -72,11 +68,8 @@ def export():
     filters, _errors = _filters_from(request.args)
     filters.pop("page", None)
     society_id = admin_society_id()
-    audit.record("export", entity_type="Flag", society_id=society_id,
-                 details={"filters": {k: v for k, v in filters.items() if v is not None}})
-    db.session.commit()  # the download is on record before a byte leaves
-    return csv_response(f"flags-{current_user.society.code}-{date.today().isoformat()}.csv",
-                        flag_service.EXPORT_COLUMNS, flag_service.export_rows(society_id, **filters))
+    return audited_csv("flags", flag_service.EXPORT_COLUMNS, flag_service.export_rows(society_id, **filters),
+                       entity_type="Flag", society_id=society_id, filters=filters)
 
 
 @bp.route("/<int:flag_id>/acknowledge", methods=["POST"])

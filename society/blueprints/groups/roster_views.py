@@ -5,11 +5,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ...access import admin_society_id, roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...schemas.base import load_form
 from ...schemas.groups import EndFormSchema, LeaderFormSchema, ParticipantFormSchema
 from ...services.groups import register as groups, roster
-from ...services.errors import InvalidInput
 from . import bp
 from .views import choices, flash_norms, render_show
 
@@ -38,17 +38,16 @@ def add_person(group_id: int, kind: str):
         values = request.form.to_dict()
         data, errors = load_form(schema(), request.form)
         if not errors:
-            try:
+            def add():
                 if kind == "leaders":
-                    roster.add_leader(group, data["person_id"], starts_on=data["starts_on"], ends_on=data["ends_on"],
-                                      role=data["role"], is_trainee=data["is_trainee"])
-                else:
-                    roster.add_participant(group, data["person_id"], starts_on=data["starts_on"], ends_on=data["ends_on"])
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.errors
-            else:
-                db.session.commit()
+                    return roster.add_leader(group, data["person_id"], starts_on=data["starts_on"],
+                                             ends_on=data["ends_on"], role=data["role"], is_trainee=data["is_trainee"])
+                return roster.add_participant(group, data["person_id"], starts_on=data["starts_on"],
+                                              ends_on=data["ends_on"])
+
+            outcome = commit_edit(add)
+            errors = outcome.errors
+            if outcome.saved:
                 flash(_("Leader added.") if kind == "leaders" else _("Participant added."), "success")
                 flash_norms(group)
                 return redirect(url_for(".show", group_id=group.id))
@@ -67,15 +66,10 @@ def end_person(group_id: int, kind: str, row_id: int):
     row = row_of(group, row_id)
     data, errors = load_form(EndFormSchema(), request.form)
     if not errors:
-        try:
-            roster.end(row, data["ends_on"])
-        except InvalidInput as error:
-            db.session.rollback()
-            errors = error.errors
+        errors = commit_edit(lambda: roster.end(row, data["ends_on"])).errors
     if errors:
         group = groups.get(group_id, admin_society_id(), people=True)
         return render_show(group, 422, end_errors={(kind, row_id): {"errors": errors, "values": request.form}})
-    db.session.commit()
     flash(_("%(name)s's place ends on %(day)s.", name=row.person.full_name, day=data["ends_on"].isoformat()), "success")
     flash_norms(group)
     return redirect(url_for(".show", group_id=group.id))

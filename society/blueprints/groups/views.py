@@ -7,15 +7,14 @@ from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
 from ...editing import commit_edit
-from ...extensions import db
-from ...schemas.base import load_form
-from ...schemas.groups import LABELS, GroupFilterSchema, GroupFormSchema
-from ...schemas.groups import choices as choices_of
+from ...schemas.base import load_filters, load_form
+from ...presentation.groups import LABELS
+from ...presentation.groups import choices as choices_of
+from ...schemas.groups import GroupFilterSchema, GroupFormSchema
 from ...services.groups import attendance, register as groups
-from ...services.platform import audit
 from ...services.accreditation import standing
-from ...services.platform.exports import csv_response
-from ...services.errors import InvalidInput
+from ...services.platform.audit_trail import readable
+from ...services.platform.exports import audited_csv
 from . import bp
 
 FILTERS = ("q", "status", "format", "city", "audience", "accepting")
@@ -36,7 +35,7 @@ def flash_norms(group) -> None:
 @bp.route("/")
 @roles_required("admin")
 def index():
-    filters, errors = GroupFilterSchema.load_args(request.args)
+    filters, errors, _raw = load_filters(GroupFilterSchema(), request.args)
     page = groups.listing(admin_society_id(), filters, request.args.get("page", 1, type=int))
     today = date.today()
     counts = groups.participant_counts([g.id for g in page.items], today)
@@ -51,14 +50,10 @@ def index():
 @roles_required("admin")
 def export():
     """The filtered list as CSV (a download: recorded in the audit trail), a link like every list's export."""
-    filters, _errors = GroupFilterSchema.load_args(request.args)
+    filters, _errors, _raw = load_filters(GroupFilterSchema(), request.args)
     society_id = admin_society_id()
-    audit.record("export", entity_type="Group", society_id=society_id,
-                 details={"format": "csv", "filters": {k: v for k, v in filters.items() if v}})
-    db.session.commit()
-    today = date.today()
-    return csv_response(f"groups-{today.isoformat()}.csv", groups.EXPORT_COLUMNS,
-                        groups.export_rows(society_id, filters, today))
+    return audited_csv("groups", groups.EXPORT_COLUMNS, groups.export_rows(society_id, filters, date.today()),
+                       entity_type="Group", society_id=society_id, filters=filters)
 
 
 @bp.route("/<int:group_id>")
@@ -78,7 +73,7 @@ def render_show(group, status: int = 200, end_errors: dict | None = None):
         accredited=standing.accredited_people_on([leader.person_id for leader in group.leaders], today),
         current_participants=sum(1 for p in group.participants if p.active_on(today)),
         sessions=sessions, session_counts=attendance.counts([s.id for s in sessions.items]),
-        events=groups.history(group), end_errors=end_errors or {}, **choices()), status
+        events=readable(groups.history(group)), end_errors=end_errors or {}, **choices()), status
 
 
 def _language_choices(society, current: str | None) -> list[tuple[str, str]]:
@@ -104,13 +99,10 @@ def new():
         data, errors = load_form(GroupFormSchema(), request.form)
         if not errors:
             data.pop("version_id", None)
-            try:
-                group = groups.create_group(society.id, data)
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.errors
-            else:
-                db.session.commit()
+            outcome = commit_edit(lambda: groups.create_group(society.id, data))
+            errors = outcome.errors
+            if outcome.saved:
+                group = outcome.value
                 flash(_("Group %(name)s created.", name=group.name), "success")
                 flash_norms(group)
                 return redirect(url_for(".show", group_id=group.id))

@@ -2,8 +2,6 @@
 
 Every query is scoped to the administrator's society: a record belongs to it when its
 person is (or was) a member; anything else answers 404."""
-import json
-from datetime import date
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -15,12 +13,13 @@ from ...database import writing
 from ...extensions import db
 from ...models import Person, TrainingRecord
 from ...models.training import RECORD_KINDS, RECORD_STATUSES
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
 from ...services.errors import DomainError, InvalidInput
-from ...services.platform.exports import csv_response
+from ...services.platform.audit_trail import readable
+from ...services.platform.exports import audited_csv
 from . import bp
 
 
@@ -37,8 +36,8 @@ def _record_or_404(record_id: int) -> TrainingRecord:
 
 def _review_filters() -> tuple[dict, dict]:
     """The review list's filters and their errors; filters it cannot use show the pending records."""
-    filters, errors = load_form(ReviewFilterSchema(), request.args)
-    return filters or {"status": "pending", "page": 1}, errors
+    filters, errors, _raw = load_filters(ReviewFilterSchema(), request.args)
+    return filters, errors
 
 
 def _render_review(errors: dict | None = None, decision: dict | None = None, status: int = 200):
@@ -71,11 +70,8 @@ def export():
 
 
 def _export(statement, name: str, filters: dict):
-    society_id = admin_society_id()
-    audit.record("export", entity_type="TrainingRecord", society_id=society_id, details={"filters": filters})
-    db.session.commit()  # the download is on record before a byte leaves
-    return csv_response(f"{name}-{current_user.society.code}-{date.today().isoformat()}.csv", ledger.EXPORT_COLUMNS,
-                        ledger.export_rows(statement))
+    return audited_csv(name, ledger.EXPORT_COLUMNS, ledger.export_rows(statement), entity_type="TrainingRecord",
+                       society_id=admin_society_id(), filters=filters)
 
 
 @bp.route("/decide", methods=["POST"])
@@ -148,10 +144,9 @@ def person_ledger_export(person_id: int):
 def detail(record_id: int):
     record = _record_or_404(record_id)
     groups, users = ledger.names_for([record])
-    history = [(event, json.loads(event.changes) if event.changes else {})
-               for event in audit.history_of("TrainingRecord", record.id)]
+    events = readable(audit.history_of("TrainingRecord", record.id))
     return render_template("ledger/detail.html", record=record, group_name=groups.get(record.group_id),
-                           decider=users.get(record.decided_by_id), history=history)
+                           decider=users.get(record.decided_by_id), events=events)
 
 
 @bp.route("/<int:record_id>/evidence")

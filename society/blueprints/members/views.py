@@ -13,13 +13,14 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
-from ...services.platform import audit, logins
+from ...services.platform import logins
 from ...services.membership import member_list, members
-from ...services.errors import DomainError, InvalidInput
-from ...services.platform.exports import csv_response
+from ...services.errors import DomainError
+from ...services.platform.audit_trail import readable
+from ...services.platform.exports import audited_csv
 from ...services.membership.status import STATUSES, status_of
 from . import bp
-from .labels import CATEGORY_LABELS, PROFESSION_LABELS, STATUS_LABELS, all_labels
+from ...presentation.members import CATEGORY_LABELS, PROFESSION_LABELS, STATUS_LABELS, all_labels
 
 EXPORT_HEADER = ("given_name", "family_name", "email", "phone", "profession", "category", "joined_on",
                  "ended_on", "end_reason", "status", "current_period", "current_dues", "current_paid_on",
@@ -73,11 +74,9 @@ def export():
     filters, _page, _errors, args = _filters()
     today = date.today()
     args.pop("page", None)
-    audit.record("export", entity_type="Membership", society_id=society.id, details={"filters": args})
-    db.session.commit()  # the download is on record before a byte leaves
     rows = member_list.export_rows(society.id, filters, today, society.dues_grace_days, labels=PROFESSION_LABELS)
     lines = ([getattr(row, column) for column in EXPORT_HEADER] for row in rows)
-    return csv_response(f"members-{society.code}-{today.isoformat()}.csv", EXPORT_HEADER, lines)
+    return audited_csv("members", EXPORT_HEADER, lines, entity_type="Membership", society_id=society.id, filters=args)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -88,13 +87,10 @@ def create():
         values = request.form.to_dict()
         data, errors = load_form(MemberFormSchema(), request.form)
         if not errors:
-            try:
-                membership = members.create_member(admin_society_id(), data)
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.errors or {error.field: [error.message]}
-            else:
-                db.session.commit()
+            outcome = commit_edit(lambda: members.create_member(admin_society_id(), data))
+            errors = outcome.errors
+            if outcome.saved:
+                membership = outcome.value
                 flash(_("Member %(name)s added.", name=membership.person.full_name), "success")
                 return redirect(url_for(".detail", person_id=membership.person_id))
     return render_template("members/form.html", values=values, errors=errors, membership=None,
@@ -107,7 +103,7 @@ def _detail_page(person_id: int, status: int = 200, **forms):
     membership = members.membership_of(society.id, person_id)
     today = date.today()
     context = dict(membership=membership, person=membership.person, society=society, today=today,
-                   status=status_of(membership, today, society.dues_grace_days), events=members.history(membership),
+                   status=status_of(membership, today, society.dues_grace_days), events=readable(members.history(membership)),
                    payment_values={"period": today.year, "paid_on": today.isoformat()}, payment_errors={},
                    end_values={"ended_on": today.isoformat()}, end_errors={}, end_reasons=END_REASONS,
                    login=logins.login_of(person_id))
@@ -159,13 +155,9 @@ def end(person_id: int):
     membership = members.membership_of(admin_society_id(), person_id)
     data, errors = load_form(EndMembershipSchema(), request.form)
     if not errors:
-        try:
-            members.end_membership(membership, data["ended_on"], data["end_reason"])
-        except InvalidInput as error:
-            db.session.rollback()
-            errors = error.errors
-        else:
-            db.session.commit()
+        outcome = commit_edit(lambda: members.end_membership(membership, data["ended_on"], data["end_reason"]))
+        errors = outcome.errors
+        if outcome.saved:
             flash(_("The membership has ended."), "success")
             return redirect(url_for(".detail", person_id=person_id))
     return _detail_page(person_id, 422, end_values=request.form.to_dict(), end_errors=errors)

@@ -12,14 +12,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...access import requires_person, roles_required
 from ...database import writing
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Accreditation, Group, TrainingRecord
 from ...models.training import UNITS
-from ...schemas.base import load_form
+from ...schemas.base import load_filters, load_form
 from ...schemas.training import MyRecordsFilterSchema, RecordFormSchema
 from ...services.training import evidence, ledger
 from ...services.groups import led_groups
-from ...services.errors import DomainError, InvalidInput
+from ...services.errors import DomainError
 from . import bp
 
 
@@ -51,8 +52,7 @@ def _own_record_or_404(record_id: int) -> TrainingRecord:
 @roles_required("leader")
 @requires_person
 def records():
-    filters, errors = load_form(MyRecordsFilterSchema(), request.args)
-    filters = filters or {"page": 1}
+    filters, errors, _raw = load_filters(MyRecordsFilterSchema(), request.args)
     stmt = (
         select(TrainingRecord).where(TrainingRecord.person_id == current_user.person_id)
         .options(selectinload(TrainingRecord.supervisor), selectinload(TrainingRecord.countersigned_by))
@@ -107,13 +107,10 @@ def new_record():
                                    "occurred_on": date.today().isoformat()}, {})
     data, errors, form = _submitted()
     if not errors:
-        try:
-            ledger.log_record(_me(), data, current_user._get_current_object(), today=date.today())
-        except InvalidInput as error:
-            db.session.rollback()
-            errors = {error.field or "kind": [str(error.message)]}
-        else:
-            db.session.commit()
+        outcome = commit_edit(lambda: ledger.log_record(_me(), data, current_user._get_current_object(),
+                                                        today=date.today()), default_field="kind")
+        errors = outcome.errors
+        if outcome.saved:
             flash(_("Your record has been logged; it is pending until approved or countersigned."), "success")
             return redirect(url_for("portal.records"))
     return _render_form(None, form, errors, 413 if "evidence" in errors and not form else 422)
@@ -138,13 +135,10 @@ def record_edit(record_id: int):
         return _render_form(record, _values_of(record), {})
     data, errors, form = _submitted()
     if not errors:
-        try:
-            ledger.update_record(record, _me(), data, today=date.today())
-        except InvalidInput as error:
-            db.session.rollback()
-            errors = {error.field or "kind": [str(error.message)]}
-        else:
-            db.session.commit()
+        outcome = commit_edit(lambda: ledger.update_record(record, _me(), data, today=date.today()),
+                              default_field="kind")
+        errors = outcome.errors
+        if outcome.saved:
             flash(_("Your record has been changed."), "success")
             return redirect(url_for("portal.records"))
     record = _own_record_or_404(record_id)

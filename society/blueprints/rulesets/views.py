@@ -11,8 +11,8 @@ from ...access import admin_society_id, roles_required
 from ...extensions import db
 from ...models import Accreditation, Requirement, RuleSet, RuleSetVersion, Society
 from ...schemas.base import load_form
-from ...schemas.rules import (CopyVersionSchema, RequirementSchema, RuleSetSchema, VersionSchema, label_context,
-                              translation_values)
+from ...presentation.rules import label_context
+from ...schemas.rules import CopyVersionSchema, RequirementSchema, RuleSetSchema, VersionSchema, translation_values
 from ...services.accreditation import rulesets
 from ...services.errors import DomainError
 from . import bp

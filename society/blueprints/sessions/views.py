@@ -14,12 +14,12 @@ from ...access import roles_required
 from ...extensions import db
 from ...models import Group
 from ...schemas.base import load_form
-from ...schemas.groups import LABELS, SessionFormSchema
-from ...schemas.groups import choices as choices_of
+from ...presentation.groups import LABELS
+from ...presentation.groups import choices as choices_of
+from ...schemas.groups import SessionFormSchema
 from ...services.groups import attendance, register as groups, roster
-from ...services.platform import audit
 from ...services.errors import InvalidInput
-from ...services.platform.exports import csv_response
+from ...services.platform.exports import audited_csv
 from . import bp
 
 
@@ -56,11 +56,8 @@ def index(group_id: int):
 def export(group_id: int):
     """The group's sessions as CSV, every page (the download is on the audit trail)."""
     group = _group(group_id)
-    audit.record("export", entity_type="GroupSession", society_id=group.society_id,
-                 details={"filters": {"group_id": group.id}})
-    db.session.commit()  # the download is on record before a byte leaves
-    return csv_response(f"sessions-group-{group.id}-{date.today().isoformat()}.csv", attendance.EXPORT_COLUMNS,
-                        attendance.export_rows(group))
+    return audited_csv(f"sessions-group-{group.id}", attendance.EXPORT_COLUMNS, attendance.export_rows(group),
+                       entity_type="GroupSession", society_id=group.society_id, filters={"group_id": group.id})
 
 
 def _day(text: str | None, default: date) -> date:

@@ -21,7 +21,7 @@ from ... import signals
 from ...extensions import db
 from ...models import Accreditation, AccreditationDecision, Membership, Person, RuleSet, RuleSetVersion, User
 from ...models._base import utcnow
-from ...schemas.accreditation import STATUS_LABELS
+from ...presentation.accreditation import STATUS_LABELS
 from ..platform import audit
 from ..errors import Conflict, DomainError, Forbidden
 from .evaluator import months_before

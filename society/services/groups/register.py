@@ -15,6 +15,7 @@ from ...models import AuditEvent, Group, GroupAudience, GroupLeader, GroupPartic
 from ...models._base import utcnow
 from . import norms
 from ..errors import Conflict, InvalidInput, NotFound
+from ..platform.text_search import contains
 
 PAGE_SIZE = 25
 CHILD_MODELS = (GroupLeader, GroupParticipant, GroupSession)
@@ -48,8 +49,7 @@ def filtered(society_id: int, filters: dict):
     """select(Group) of one society with the list's filters applied, by name."""
     stmt = select(Group).where(Group.society_id == society_id)
     if filters.get("q"):
-        pattern = f"%{filters['q'].lower()}%"
-        stmt = stmt.where(or_(func.lower(Group.name).like(pattern), func.lower(Group.city).like(pattern)))
+        stmt = stmt.where(or_(contains(Group.name, filters["q"]), contains(Group.city, filters["q"])))
     if filters.get("status"):
         stmt = stmt.where(Group.status == filters["status"])
     if filters.get("format"):

@@ -7,12 +7,13 @@ Only members of the group's society can be added. Writes flush; the caller commi
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, or_, select
 
 from ...formatting import format_day
 from ...extensions import db
 from ...models import Group, GroupLeader, GroupParticipant, Membership, Person
 from ..errors import InvalidInput, NotFound
+from ..platform.text_search import contains
 from .register import active_on
 
 SEARCH_LIMIT = 20
@@ -22,14 +23,13 @@ def find_members(society_id: int, text: str | None, day: date, limit: int = SEAR
     """Current members of the society whose name or e-mail contains ``text``."""
     if not text or len(text.strip()) < 2:
         return []
-    pattern = f"%{text.strip().lower()}%"
-    full_name = func.lower(Person.given_name + " " + Person.family_name)
+    text = text.strip()
     return list(db.session.scalars(
         select(Person)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.society_id == society_id, Membership.joined_on <= day,
                or_(Membership.ended_on.is_(None), Membership.ended_on >= day),
-               or_(full_name.like(pattern), func.lower(Person.email).like(pattern)))
+               or_(contains(Person.given_name + " " + Person.family_name, text), contains(Person.email, text)))
         .order_by(Person.family_name, Person.given_name, Person.id)
         .limit(limit)))
 

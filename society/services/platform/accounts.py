@@ -160,15 +160,20 @@ def verify_credentials(email: str, password: str, ip: str | None = None) -> User
                      actor=audit.Actor(None, email, ip))
         raise DomainError(gettext("E-mail or password is wrong, or the account is disabled."))
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        # The user's own account changes: on the trail under their name, not "anonymous".
+        with audit.acting_as(audit.Actor(user.id, user.email, ip)):
+            user.password_hash = hash_password(password)
+            db.session.flush()
     return user
 
 
 def record_login(user: User, ip: str | None = None, *, second_factor: str | None = None) -> None:
-    user.last_login_at = utcnow()
-    audit.record("login", entity_type="User", entity_id=user.id, society_id=user.society_id,
-                 details={"second_factor": second_factor} if second_factor else None,
-                 actor=audit.Actor(user.id, user.email, ip))
+    # The user's own log-in changes their account: on the trail under their name, not "anonymous".
+    with audit.acting_as(audit.Actor(user.id, user.email, ip)) as actor:
+        user.last_login_at = utcnow()
+        audit.record("login", entity_type="User", entity_id=user.id, society_id=user.society_id,
+                     details={"second_factor": second_factor} if second_factor else None, actor=actor)
+        db.session.flush()
 
 
 def authenticate(email: str, password: str, ip: str | None = None) -> User:

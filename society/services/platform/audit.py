@@ -6,6 +6,7 @@ recorded explicitly with ``record``. Audit rows themselves can never be updated
 or deleted through the application.
 """
 import json
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -44,6 +45,17 @@ def reset_actor(token) -> None:
 
 def current_actor() -> Actor:
     return _actor.get()
+
+
+@contextmanager
+def acting_as(actor: Actor):
+    """Attribute the writes flushed inside the block to ``actor`` (a log-in acts for its user
+    before the request knows who is logged in)."""
+    token = _actor.set(actor)
+    try:
+        yield actor
+    finally:
+        _actor.reset(token)
 
 
 def _plain(value):

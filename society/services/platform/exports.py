@@ -81,3 +81,18 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     response = Response(stream_with_context(csv_lines(header, rows)), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def audited_csv(name: str, header: Sequence[str], rows: Iterable[Sequence], *, entity_type: str, society_id: int,
+                filters: dict):
+    """Every list's download: put it on the audit trail (with the filters given), commit so it
+    is on record before a byte leaves, then stream ``{name}-{society code}-{day}.csv``."""
+    from ...extensions import db
+    from ...models import Society
+    from . import audit
+
+    audit.record("export", entity_type=entity_type, society_id=society_id,
+                 details={"filters": {key: value for key, value in filters.items() if value not in (None, "", [])}})
+    code = db.session.get(Society, society_id).code
+    db.session.commit()
+    return csv_response(f"{name}-{code}-{date.today().isoformat()}.csv", header, rows)
