@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from .extensions import db
-from .services.errors import Conflict, InvalidInput
+from .services.errors import Conflict, DomainError, InvalidInput
 
 
 @dataclass
@@ -46,4 +46,10 @@ def commit_edit(save, stale_message=None, *, default_field: str = "_") -> EditOu
         return EditOutcome(False, 409, conflict=gettext(
             "This was saved already, or conflicts with something saved at the same moment. "
             "Reload the page to see what is saved now."))
+    except DomainError as error:
+        # Any other refusal of the service (a transition not allowed, no version in force): said
+        # beside the form; a refusal with a status of its own (403, 404) keeps it.
+        db.session.rollback()
+        return EditOutcome(False, 422 if error.status == 400 else error.status,
+                           errors={error.field or default_field: [str(error.message)]})
     return EditOutcome(True, value=value)

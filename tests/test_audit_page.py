@@ -86,7 +86,7 @@ def test_history_macro_renders_readable_events(app, society):
         html = render_template_string('{% from "macros/history.html" import history %}{{ history(events) }}',
                                       events=readable(events))
         empty = render_template_string('{% from "macros/history.html" import history %}{{ history([]) }}')
-    assert "1/2/26" in html and "Group changed" in html and "Tuesday group" in html
+    assert "Jan 2, 2026" in html and "Group changed" in html and "Tuesday group" in html  # one date style
     assert "Name</span>:" in html and "Old</span> &rarr; New" in html
     assert "Accepting members</span>:" in html and "yes</span> &rarr; no" in html
     assert "<summary" in html and "accepting_members" in html.split("<summary", 1)[1]  # the raw data, one click away

@@ -17,14 +17,15 @@ from ...schemas.accreditation import (
     StartPathwaySchema,
 )
 from ...schemas.base import load_filters, load_form
+from ...editing import commit_edit
 from ...services.accreditation import lifecycle
 from ...services.accreditation import listing as accreditation_list
 from ...services.errors import DomainError
+from ...services.groups import roster
 from ...services.platform.exports import audited_csv
 from ...services.training.progress import progress_for
 from . import bp
 from .labels import template_labels
-from ...services.platform.text_search import person_matches
 
 bp.context_processor(template_labels)
 
@@ -152,49 +153,30 @@ def progress(accreditation_id: int):
                            values=request.args.to_dict()), 422 if errors else 200
 
 
-def member_of_society(person_id: int) -> Person | None:
-    return db.session.scalar(db.select(Person).join(Membership).where(
-        Person.id == person_id, Membership.society_id == admin_society_id()))
-
-
 @bp.route("/admin/accreditations/start", methods=["GET", "POST"])
 @roles_required("admin")
 def start():
-    rule_sets = list(db.session.scalars(db.select(RuleSet).where(RuleSet.society_id == admin_society_id())
-                                        .order_by(RuleSet.code)))
+    society_id = admin_society_id()
     values, errors = request.values.to_dict(), {}
     if request.method == "POST":
         data, errors = load_form(StartPathwaySchema(), request.form)
         if not errors:
-            person = member_of_society(data["person_id"])
-            rule_set = next((r for r in rule_sets if r.id == data["rule_set_id"]), None)
-            if person is None:
-                errors = {"person_id": [_("Choose a member of your society.")]}
-            elif rule_set is None:
-                errors = {"rule_set_id": [_("Choose one of your society's rule sets.")]}
-            else:
-                try:
-                    accreditation = lifecycle.start_pathway(person, rule_set, data["training_started_on"],
-                                                            by=current_user._get_current_object(), reason=data["reason"])
-                except DomainError as error:
-                    db.session.rollback()
-                    errors = {error.field or "_": [error.message]}
-                else:
-                    db.session.commit()
-                    flash(_("Pathway started on version %(label)s.", label=accreditation.rule_set_version.label), "success")
-                    return redirect(url_for("accreditation.show", accreditation_id=accreditation.id))
+            outcome = commit_edit(lambda: lifecycle.start_pathway_for_member(
+                society_id, data["person_id"], data["rule_set_id"], data["training_started_on"],
+                by=current_user._get_current_object(), reason=data["reason"]), default_field="_")
+            if outcome.saved:
+                accreditation = outcome.value
+                flash(_("Pathway started on version %(label)s.", label=accreditation.rule_set_version.label), "success")
+                return redirect(url_for("accreditation.show", accreditation_id=accreditation.id))
+            errors = outcome.errors or {"_": [outcome.conflict]}
     chosen = None
     if values.get("person_id", "").isdigit():
-        chosen = member_of_society(int(values["person_id"]))
+        chosen = lifecycle.member_of(society_id, int(values["person_id"]))
         if chosen is None and request.method == "GET":
             abort(404)
     search = values.get("q", "").strip()
-    found = []
-    if search and chosen is None:
-        found = list(db.session.scalars(
-            db.select(Person).join(Membership).where(
-                Membership.society_id == admin_society_id(), person_matches(search))
-            .order_by(Person.family_name, Person.given_name).limit(20)))
-    return render_template("accreditation/admin_start.html", rule_set_choices=[(r.id, r.credential_title) for r in rule_sets],
+    found = roster.find_members(society_id, search, date.today()) if search and chosen is None else []
+    return render_template("accreditation/admin_start.html",
+                           rule_set_choices=[(r.id, r.credential_title) for r in lifecycle.rule_sets_of(society_id)],
                            values=values, errors=errors,
                            chosen=chosen, found=found, search=search), 422 if errors else 200

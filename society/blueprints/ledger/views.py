@@ -17,7 +17,7 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
-from ...services.errors import DomainError, InvalidInput
+from ...services.errors import DomainError, InvalidInput, NotFound
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from . import bp
@@ -85,18 +85,11 @@ def decide():
             flash(" ".join(str(m) for messages in errors.values() for m in messages), "danger")
             return redirect(_back(request.form.get("next")))
         return _render_review(errors, {"reason": request.form.get("reason", ""), "selected": selected}, 422)
-    ids = set(data["record_ids"])
-    records = list(db.session.scalars(_scoped(select(TrainingRecord).where(TrainingRecord.id.in_(ids)))))
-    if len(records) != len(ids):
-        abort(404)
-    admin = current_user._get_current_object()
     try:
-        if data["action"] == "approve":
-            count = ledger.approve(records, admin)
-            message = _("%(n)s record(s) approved.", n=count)
-        else:
-            count = ledger.reject(records, admin, data["reason"])
-            message = _("%(n)s record(s) rejected.", n=count)
+        count = ledger.decide(admin_society_id(), set(data["record_ids"]), data["action"], data["reason"],
+                              current_user._get_current_object())
+    except NotFound:
+        abort(404)
     except InvalidInput as error:
         db.session.rollback()
         return _render_review({error.field or "record_ids": [str(error.message)]},
@@ -106,7 +99,10 @@ def decide():
         flash(str(error.message), "danger")
         return redirect(_back(data.get("next")))
     db.session.commit()
-    flash(message, "success")
+    if data["action"] == "approve":
+        flash(_("%(n)s record(s) approved.", n=count), "success")
+    else:
+        flash(_("%(n)s record(s) rejected.", n=count), "success")
     return redirect(_back(data.get("next")))
 
 

@@ -179,17 +179,8 @@ def record_evidence(record_id: int):
 @roles_required("leader")
 @requires_person
 def countersign():
-    me = current_user.person_id
-    page_number = request.args.get("page", 1, type=int)
-    stmt = (
-        select(TrainingRecord).where(ledger.asked_to_countersign(me))
-        .options(selectinload(TrainingRecord.person), selectinload(TrainingRecord.supervisor))
-        .order_by(TrainingRecord.occurred_on, TrainingRecord.id)
-    )
-    page = db.paginate(stmt, page=max(page_number, 1), per_page=_page_size(), error_out=False)
-    # My own accreditations (a handful of rows) say on which dates I may countersign.
-    mine = list(db.session.scalars(select(Accreditation).where(Accreditation.person_id == me)))
-    accredited_on = {r.id: any(a.is_valid_on(r.occurred_on) for a in mine) for r in page.items}
+    page, accredited_on = ledger.countersign_page(current_user.person_id, max(request.args.get("page", 1, type=int), 1),
+                                                  _page_size())
     return render_template("portal/countersign.html", page=page, group_names=_group_names(page.items),
                            accredited_on=accredited_on, args={})
 

@@ -23,7 +23,7 @@ from ...models import Accreditation, AccreditationDecision, Membership, Person, 
 from ...models._base import utcnow
 from ...presentation.accreditation import STATUS_LABELS
 from ..platform import audit
-from ..errors import Conflict, DomainError, Forbidden
+from ..errors import Conflict, DomainError, Forbidden, InvalidInput
 from .evaluator import months_before
 from ..training.progress import progress_for
 from .rulesets import version_in_force
@@ -77,6 +77,28 @@ def society_id_of(accreditation: Accreditation) -> int:
 
 
 # -- the steps ---------------------------------------------------------------------
+
+def member_of(society_id: int, person_id: int) -> Person | None:
+    return db.session.scalar(db.select(Person).join(Membership).where(
+        Person.id == person_id, Membership.society_id == society_id))
+
+
+def rule_sets_of(society_id: int) -> list[RuleSet]:
+    return list(db.session.scalars(db.select(RuleSet).where(RuleSet.society_id == society_id).order_by(RuleSet.code)))
+
+
+def start_pathway_for_member(society_id: int, person_id: int, rule_set_id: int, training_started_on: date,
+                             *, by: User, reason: str | None = None) -> "Accreditation":
+    """An administrator starts a member of their society on one of its rule sets (``start_pathway``);
+    anyone or anything of another society is refused by field."""
+    person = member_of(society_id, person_id)
+    if person is None:
+        raise InvalidInput(_("Choose a member of your society."), field="person_id")
+    rule_set = db.session.scalar(db.select(RuleSet).where(RuleSet.id == rule_set_id, RuleSet.society_id == society_id))
+    if rule_set is None:
+        raise InvalidInput(_("Choose one of your society's rule sets."), field="rule_set_id")
+    return start_pathway(person, rule_set, training_started_on, by=by, reason=reason)
+
 
 def start_pathway(person: Person, rule_set: RuleSet, on: date, by: User | None = None,
                   reason: str | None = None) -> Accreditation:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from ...formatting import format_day
 from ...extensions import db
-from ...models import Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
+from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
 from ...models._base import utcnow
 from . import evidence
 from ..accreditation import standing
-from ..errors import Conflict, Forbidden, InvalidInput
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..platform.exports import batches
 from ..platform.text_search import person_matches
 
@@ -163,6 +163,27 @@ def groups_for_form(person: Person) -> list:
 
 
 # -- decisions --------------------------------------------------------------------------
+
+def decide(society_id: int, record_ids: set[int], action: str, reason: str | None, by: User) -> int:
+    """Approve or reject the society's records with these ids, all or none; how many. A record
+    that is not the society's is unknown (NotFound), so another society's ids reveal nothing."""
+    records = list(db.session.scalars(select(TrainingRecord).where(TrainingRecord.id.in_(record_ids),
+                                                                    in_society(society_id))))
+    if len(records) != len(record_ids):
+        raise NotFound(_l("No such record."))
+    return approve(records, by) if action == "approve" else reject(records, by, reason)
+
+
+def countersign_page(person_id: int, page: int, per_page: int):
+    """The records put to this person to countersign, one page, and for each whether they were
+    accredited on its date (only then may they countersign it): (page, {record id: bool})."""
+    stmt = (select(TrainingRecord).where(asked_to_countersign(person_id))
+            .options(selectinload(TrainingRecord.person), selectinload(TrainingRecord.supervisor))
+            .order_by(TrainingRecord.occurred_on, TrainingRecord.id))
+    found = db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    # Their own accreditations (a handful of rows) say on which dates they may countersign.
+    mine = list(db.session.scalars(select(Accreditation).where(Accreditation.person_id == person_id)))
+    return found, {r.id: any(a.is_valid_on(r.occurred_on) for a in mine) for r in found.items}
 
 def approve(records: list[TrainingRecord], by: User) -> int:
     """Approve pending records (in bulk); a record decided meanwhile refuses the whole batch."""
