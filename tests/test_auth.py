@@ -127,7 +127,7 @@ def test_password_policy_refuses_short_common_and_huge_passwords(password, messa
 
 def test_log_in_is_throttled_across_workers_after_repeated_failures(db_url, storage_dir, admin):
     """Two app instances stand for two workers: failures counted by one stop the other."""
-    
+
     from .conftest import make_app
 
     worker_a = make_app(db_url, storage_dir).test_client()

@@ -55,8 +55,5 @@ class User(Timestamps, db.Model):
     def rotate_session_token(self) -> None:
         self.session_token = new_session_token()
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
