@@ -3,17 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+LOCK := requirements.lock
 export FLASK_APP := society
 
-.PHONY: run test test-sqlite test-postgres install migrate seed bench clean translations
+.PHONY: run test test-sqlite test-postgres lint install lock migrate seed bench clean translations
 
-$(STAMP): pyproject.toml
+# The exact releases of requirements.lock (hashes checked), then the project itself without dependencies.
+$(STAMP): $(LOCK) pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -r $(LOCK)
+	$(BIN)/pip install -q --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## make lock: pin pyproject.toml's dependencies and its test extra, with hashes, into requirements.lock
+## (run it after changing a dependency and commit the lock; pins already in the lock are kept where they
+## still fit: `make lock LOCK_ARGS=--upgrade` moves every pin to the newest release allowed)
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q 'uv>=0.9,<1'
+	$(BIN)/uv pip compile pyproject.toml --extra test --universal --generate-hashes \
+		--no-emit-index-url --no-emit-find-links --quiet $(LOCK_ARGS) -o $(LOCK)
 
 migrate: $(STAMP)
 	$(BIN)/flask db upgrade
@@ -33,8 +45,11 @@ run: seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
 	SCHEDULER_IN_PROCESS=1 MAIL_ENABLED=$${MAIL_ENABLED:-0} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## make test: the whole suite on SQLite, then again on a real PostgreSQL server started for the run
-test: test-sqlite test-postgres
+## make test: ruff, then the whole suite on SQLite, then again on a real PostgreSQL server started for the run
+test: lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check
 
 test-sqlite: $(STAMP)
 	@echo "=== Test suite on SQLite ==="

@@ -135,7 +135,7 @@ def run(runs: int) -> None:
         with app.app_context():
             for number in numbers[2:2 + runs]:
                 bare.append(timed(bare_page))
-                first.append(timed(lambda: download(number)))
+                first.append(timed(lambda number=number: download(number)))
                 render_only.append(timed(lambda: certificate_pdf.render_html(html)))
                 bare_child.append(timed(lambda: rendering.render_pdf(BARE_PAGE)))
                 same_alone.append(timed(alone))
@@ -150,7 +150,7 @@ def run(runs: int) -> None:
             static.append(timed(lambda: client.get("/static/app.css").close()))
         cached_audited, static_2 = [], []
         for number in numbers[2:2 + runs]:  # stored above; this user's first download of each today
-            cached_audited.append(timed(lambda: download(number, by=second)))
+            cached_audited.append(timed(lambda number=number: download(number, by=second)))
             static_2.append(timed(lambda: second.get("/static/app.css").close()))
 
         b, bc, f, r = median_ms(bare), median_ms(bare_child), median_ms(first), median_ms(render_only)

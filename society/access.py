@@ -82,11 +82,6 @@ def admin_society_id() -> int:
     return current_user.society_id
 
 
-def same_society_or_404(society_id: int | None) -> None:
-    if society_id != current_user.society_id:
-        abort(404)
-
-
 def requires_person(view):
     """For portal views: the user must be linked to a person."""
 

@@ -85,6 +85,10 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RESET_HOURS": int(env.get("RESET_HOURS", 2)),
         # Reset e-mails per address and hour; more requests get the same answer and no e-mail.
         "RESET_MAX_PER_HOUR": int(env.get("RESET_MAX_PER_HOUR", 3)),
+        # argon2id cost (services/platform/accounts.py); lower only where nothing real is protected.
+        "PASSWORD_HASH_TIME_COST": int(env.get("PASSWORD_HASH_TIME_COST", 3)),
+        "PASSWORD_HASH_MEMORY_KIB": int(env.get("PASSWORD_HASH_MEMORY_KIB", 64 * 1024)),
+        "PASSWORD_HASH_PARALLELISM": int(env.get("PASSWORD_HASH_PARALLELISM", 4)),
         "RATELIMIT_ENABLED": env.get("RATELIMIT_ENABLED", "1") == "1",
         # Per process; "memory-inline" is limits' memory storage without its timer thread (society/api.py).
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory-inline://"),
@@ -142,6 +146,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         if production:
             raise RuntimeError("SECRET_KEY must be set in production (at least 32 random characters).")
         settings["SECRET_KEY"] = development_secret(instance_path)
+    if production and (settings["PASSWORD_HASH_TIME_COST"] < 2 or settings["PASSWORD_HASH_MEMORY_KIB"] < 19 * 1024):
+        # OWASP's floor for argon2id; the cheap test parameters must never reach a real server.
+        raise RuntimeError("PASSWORD_HASH_* is too weak for production: at least time cost 2 and 19456 KiB.")
     if production and weak_secret(settings["SECRET_KEY"]):
         raise RuntimeError("SECRET_KEY is too weak for production: use at least 32 random characters.")
     if production and (settings.get("DEBUG") or env.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes")):

@@ -21,6 +21,9 @@ from society.extensions import db
 from . import factories
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
+# argon2id at its cheapest: a log-in costs well under a millisecond instead of 0.17 s, and a few
+# hundred tests log in. Production's cost is tested in test_auth.py.
+CHEAP_PASSWORD_HASH = {"PASSWORD_HASH_TIME_COST": 1, "PASSWORD_HASH_MEMORY_KIB": 8, "PASSWORD_HASH_PARALLELISM": 1}
 
 
 def pytest_configure(config):
@@ -52,6 +55,7 @@ def settings_for(url: str, storage, **overrides) -> dict:
         "MAIL_ENABLED": False,
         "STORAGE_DIR": str(storage),
         "SCHEDULER_IN_PROCESS": False,
+        **CHEAP_PASSWORD_HASH,
     }
     settings.update(overrides)
     return settings

@@ -20,7 +20,7 @@ def _n() -> int:
 
 
 def password_hash() -> str:
-    # Hashing with production argon2 parameters once per session keeps the suite fast.
+    # Hashed once per session (with the test app's cheap argon2 parameters: conftest.py).
     global _password_hash
     if _password_hash is None:
         _password_hash = hash_password(PASSWORD)

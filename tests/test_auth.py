@@ -3,6 +3,7 @@ import re
 
 import pytest
 
+from society import create_app
 from society.extensions import db
 from society.models import AuditEvent, User
 from society.services.platform import accounts
@@ -83,6 +84,34 @@ def test_passwords_are_hashed_with_argon2id(admin):
     assert "a long enough passphrase" not in user.password_hash
 
 
+def test_passwords_are_hashed_at_production_strength_unless_configured_otherwise(tmp_path, monkeypatch):
+    """The suite's cheap argon2 parameters are a test setting; a server left at the defaults
+    hashes with time cost 3, 64 MiB and 4 lanes, and production refuses weaker settings."""
+    for name in ("PASSWORD_HASH_TIME_COST", "PASSWORD_HASH_MEMORY_KIB", "PASSWORD_HASH_PARALLELISM"):
+        monkeypatch.delenv(name, raising=False)
+    server = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "s" * 40,
+                         "STORAGE_DIR": str(tmp_path)})
+    with server.app_context():
+        assert accounts.hash_password("a long enough passphrase").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    monkeypatch.setenv("SOCIETY_ENV", "production")
+    monkeypatch.setenv("PASSWORD_HASH_TIME_COST", "1")
+    with pytest.raises(RuntimeError, match="PASSWORD_HASH"):
+        create_app({"SECRET_KEY": "s" * 40, "STORAGE_DIR": str(tmp_path)})
+
+
+def test_a_log_in_under_other_parameters_rehashes_the_password(app, admin):
+    """Raising the cost in the settings upgrades each account's hash at its next log-in."""
+    before = db.session.get(User, admin.id).password_hash
+    app.config["PASSWORD_HASH_TIME_COST"] = 2
+    try:
+        response = app.test_client().post("/auth/login", data={"email": admin.email, "password": PASSWORD})
+    finally:
+        app.config["PASSWORD_HASH_TIME_COST"] = 1
+    assert response.status_code == 302
+    after = db.session.get(User, admin.id).password_hash
+    assert ",t=1," in before and ",t=2," in after
+
+
 @pytest.mark.parametrize("password", ["wxyzplum", "x" * 64, "ünïcödé pässwörd", "12 chars ok!"])
 def test_password_policy_accepts_8_to_64_characters_without_class_rules(password):
     accounts.check_password_policy(password)
@@ -98,7 +127,7 @@ def test_password_policy_refuses_short_common_and_huge_passwords(password, messa
 
 def test_log_in_is_throttled_across_workers_after_repeated_failures(db_url, storage_dir, admin):
     """Two app instances stand for two workers: failures counted by one stop the other."""
-    
+
     from .conftest import make_app
 
     worker_a = make_app(db_url, storage_dir).test_client()

@@ -7,7 +7,7 @@ import io
 import re
 import urllib.parse
 import urllib.request
-from datetime import date, datetime, timezone
+from datetime import date
 
 import pytest
 

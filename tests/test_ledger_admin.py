@@ -134,7 +134,7 @@ def test_the_review_is_paginated(app, admin_client, society, monkeypatch):
 
 def test_the_review_page_costs_the_same_queries_for_2_or_20_records(admin_client, admin, society):
     def fill(count):
-        for n in range(count):
+        for _ in range(count):
             person = member(society)
             supervisor = member(society)
             group = factories.group(society)

@@ -1,5 +1,5 @@
 """Column helpers shared by the domain models."""
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Enum, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -7,10 +7,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def today() -> date:
-    return utcnow().date()
 
 
 def choice(*values: str, name: str) -> Enum:

@@ -68,9 +68,6 @@ class User(Timestamps, db.Model):
     def has_two_factor(self) -> bool:
         return self.totp_enabled_at is not None
 
-    def has_role(self, *roles: str) -> bool:
-        return self.role in roles
-
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
 

@@ -1,6 +1,6 @@
 """The audit page's filters (a query string)."""
 from flask_babel import gettext
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, pre_load, validate, validates_schema
 
 from . import limits
 from .base import InputSchema

@@ -5,7 +5,7 @@
 version counter that guards against lost updates. Validators raise.
 """
 from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates, validates_schema
+from marshmallow import EXCLUDE, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from ..models.groups import FORMATS, GROUP_STATUSES, LEADER_ROLES, RHYTHMS
 from ..models.people import PROFESSIONS

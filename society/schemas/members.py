@@ -3,7 +3,7 @@
 ``MemberSchema`` is a row of the member CSV and the core of the member form, so a file
 and the form refuse the same things with the same messages. Every validator raises.
 """
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import EXCLUDE, fields, pre_load, validate
 
 from flask_babel import lazy_gettext as _l
 

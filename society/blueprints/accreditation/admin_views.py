@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ...access import admin_society_id, roles_required
 from ...extensions import db
-from ...models import Accreditation, Membership, Person, RuleSet, RuleSetVersion, User
+from ...models import Accreditation, RuleSetVersion, User
 from ...models.accreditation import ACCREDITATION_STATUSES
 from ...schemas.accreditation import (
     AccreditationListSchema, DecisionSchema, MoveVersionSchema, ProgressDaySchema, ReasonedDecisionSchema,

@@ -14,7 +14,7 @@ from ...access import requires_person, roles_required
 from ...database import writing
 from ...editing import commit_edit
 from ...extensions import db
-from ...models import Accreditation, Group, TrainingRecord
+from ...models import Group, TrainingRecord
 from ...models.training import UNITS
 from ...schemas.base import load_filters, load_form
 from ...schemas.training import MyRecordsFilterSchema, RecordFormSchema

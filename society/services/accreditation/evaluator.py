@@ -155,9 +155,6 @@ class ProgressReport:
     def requirements(self) -> tuple[RequirementProgress, ...]:
         return tuple(r for clause in self.clauses for option in clause.options for r in option.requirements)
 
-    def for_requirement(self, requirement_id: int) -> RequirementProgress | None:
-        return next((r for r in self.requirements if r.requirement.id == requirement_id), None)
-
     @property
     def clauses_met(self) -> int:
         return sum(1 for clause in self.clauses if clause.met)

@@ -73,8 +73,9 @@ def led_groups(person_id: int, today: date, page: int = 1, per_page: int = 20):
             sessions=sessions.get(assignment.group_id, (0, None))[0],
             last_session=sessions.get(assignment.group_id, (0, None))[1],
             to_countersign=waiting.get(assignment.group_id, 0),
-            accredited_leader_ids={l.person_id for l in assignment.group.leaders
-                                   if l.active_on(today) and counts_as_accredited(l.is_trainee, l.person_id in accredited)},
+            accredited_leader_ids={lead.person_id for lead in assignment.group.leaders
+                                   if lead.active_on(today)
+                                   and counts_as_accredited(lead.is_trainee, lead.person_id in accredited)},
         )
         row.next_session_due = _next_due(assignment.group.rhythm, row.last_session)
         row.next_steps = _next_steps(row, today)
@@ -118,7 +119,7 @@ def _next_steps(row: LedGroup, today: date) -> list:
         steps.append(_l("%(n)s record(s) from this group wait for your countersignature.", n=row.to_countersign))
     if not row.current:
         return steps
-    active_leaders = [l for l in group.leaders if l.active_on(today)]
+    active_leaders = [lead for lead in group.leaders if lead.active_on(today)]
     if not row.accredited_leader_ids:
         if row.assignment.is_trainee:
             steps.append(_l("No leader of this group is accredited today: as a trainee you need an accredited "

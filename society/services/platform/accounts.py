@@ -1,6 +1,7 @@
 """Accounts: password policy and hashing, log-in with throttling, session revocation."""
 import math
 from datetime import timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -13,9 +14,9 @@ from ...models._base import utcnow
 from . import audit
 from ..errors import Conflict, DomainError, InvalidInput
 
-# argon2id with the RFC 9106 low-memory profile (ASVS 11.4.2).
-_hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=4)
-_DUMMY_HASH = _hasher.hash("an unguessable dummy password")
+# argon2id with the RFC 9106 low-memory profile (ASVS 11.4.2); PASSWORD_HASH_* settings may
+# only lower it where nothing real is protected (the test suite: config.py).
+PRODUCTION_HASH = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
 MIN_LENGTH, MAX_LENGTH = 8, 128
 _COMMON = None
 
@@ -56,14 +57,28 @@ def _is_own_address(password: str, email: str) -> bool:
     return typed in (address, address.partition("@")[0]) or address in typed
 
 
+@lru_cache(maxsize=4)
+def _hasher_for(time_cost: int, memory_cost: int, parallelism: int) -> tuple[PasswordHasher, str]:
+    """The hasher for these parameters, and a dummy hash made with them (built once, on first use)."""
+    hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+    return hasher, hasher.hash("an unguessable dummy password")
+
+
+def _hashing() -> tuple[PasswordHasher, str]:
+    return _hasher_for(_setting("PASSWORD_HASH_TIME_COST", PRODUCTION_HASH["time_cost"]),
+                       _setting("PASSWORD_HASH_MEMORY_KIB", PRODUCTION_HASH["memory_cost"]),
+                       _setting("PASSWORD_HASH_PARALLELISM", PRODUCTION_HASH["parallelism"]))
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hashing()[0].hash(password)
 
 
 def verify_password(user: User | None, password: str) -> bool:
     # Verify against a dummy hash for unknown users so timing does not reveal accounts.
+    hasher, dummy_hash = _hashing()
     try:
-        return _hasher.verify(user.password_hash if user else _DUMMY_HASH, password) and user is not None
+        return hasher.verify(user.password_hash if user else dummy_hash, password) and user is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -159,7 +174,7 @@ def verify_credentials(email: str, password: str, ip: str | None = None) -> User
         audit.record("login_failed", entity_type="User", entity_id=user.id if user else None,
                      actor=audit.Actor(None, email, ip))
         raise DomainError(gettext("E-mail or password is wrong, or the account is disabled."))
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hashing()[0].check_needs_rehash(user.password_hash):
         # The user's own account changes: on the trail under their name, not "anonymous".
         with audit.acting_as(audit.Actor(user.id, user.email, ip)):
             user.password_hash = hash_password(password)

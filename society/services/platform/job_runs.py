@@ -27,7 +27,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 
 from flask import current_app
-from sqlalchemy import String, cast, func, select, update
+from sqlalchemy import String, cast, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ...database import writing
