@@ -1,5 +1,7 @@
 """One error handler per surface: problem details (RFC 9457) for the API and JSON
 clients, an HTML page for people."""
+from http import HTTPStatus
+
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -39,6 +41,13 @@ def problem(status: int, title: str, detail: str | None = None, **extra):
     response.status_code = status
     response.mimetype = "application/problem+json"
     return response
+
+
+def _answer(status: int, detail: str):
+    """Problem details for JSON clients, the error page for people: the same status and detail."""
+    if wants_json():
+        return problem(status, HTTPStatus(status).phrase, detail)
+    return _page(status, PAGE_TITLES[status], detail)
 
 
 def _page(status: int, title: str, detail: str | None):
@@ -90,11 +99,8 @@ def handle_database_unavailable(error: Exception):
     except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
         pass
     current_app.logger.warning("Database unavailable on %s: %s", request.path, str(error).splitlines()[0])
-    detail = gettext("The registry cannot reach its database just now. Nothing was saved; try again in a moment.")
-    if wants_json():
-        response = problem(503, "Service Unavailable", detail)
-    else:
-        response = current_app.make_response(_page(503, gettext("Service unavailable"), detail))
+    response = current_app.make_response(_answer(503, gettext(
+        "The registry cannot reach its database just now. Nothing was saved; try again in a moment.")))
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
@@ -105,11 +111,8 @@ def handle_integrity_conflict(error: IntegrityError):
     one-time token that answers a repeat before this (services/platform/submissions.py)."""
     db.session.rollback()
     current_app.logger.info("Conflict on %s: %s", request.path, str(error.orig).splitlines()[0])
-    detail = gettext("This was saved already, or conflicts with something saved at the same moment. "
-                     "Reload the page to see what is saved now.")
-    if wants_json():
-        return problem(409, "Conflict", detail)
-    return _page(409, gettext("Conflict"), detail)
+    return _answer(409, gettext("This was saved already, or conflicts with something saved at the same moment. "
+                                "Reload the page to see what is saved now."))
 
 
 def handle_unstorable_value(error: DataError):
@@ -118,11 +121,8 @@ def handle_unstorable_value(error: DataError):
     (``schemas/limits.py``); this is the backstop, logged so the schema can be tightened."""
     db.session.rollback()
     current_app.logger.warning("Unstorable value on %s: %s", request.path, str(error.orig).splitlines()[0])
-    detail = gettext("A value you sent is out of range or holds characters that cannot be stored. "
-                     "Check what you entered and try again.")
-    if wants_json():
-        return problem(400, "Bad Request", detail)
-    return _page(400, gettext("Bad request"), detail)
+    return _answer(400, gettext("A value you sent is out of range or holds characters that cannot be stored. "
+                                "Check what you entered and try again."))
 
 
 def handle_unexpected(error: Exception):

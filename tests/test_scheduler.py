@@ -258,17 +258,22 @@ def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smt
         db.session.rollback()
         assert db.session.scalar(select(func.count(JobRun.id))) == 2
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
+        _stop(processes, logs)
     assert all(p.returncode == 0 for p in processes if p is not active), _logs(logs)
+
+
+def _stop(processes, logs) -> None:
+    """SIGTERM every scheduler still running (it gives its lease up), SIGKILL one that hangs."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    for log in logs:
+        log.close()
 
 
 def _logs(logs) -> str:
@@ -369,13 +374,4 @@ def test_a_scheduler_killed_during_the_days_work_is_taken_over_and_the_work_done
         leaders = [address for address in mailbox.recipients() if address != "admin@sbs.example"]
         assert len(leaders) == len(set(leaders)) == sent
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        for log in logs:
-            log.close()
+        _stop(processes, logs)
