@@ -65,6 +65,11 @@ def test_a_repeated_session_record_adds_no_second_session_or_records(admin_clien
 
 def _race(app, email: str, requests: list[tuple[str, dict]]) -> list[int]:
     """Send the requests at the same moment from as many logged-in clients; their status codes."""
+    return sorted(status for status, _body in _race_bodies(app, email, requests))
+
+
+def _race_bodies(app, email: str, requests: list[tuple[str, dict]]) -> list[tuple[int, str]]:
+    """Send the requests at the same moment from as many logged-in clients; (status, page) of each."""
     clients = [FlaskClient(app, app.response_class, use_cookies=True) for _ in requests]  # each its own context
     for client in clients:
         factories.log_in(client, email)
@@ -73,7 +78,8 @@ def _race(app, email: str, requests: list[tuple[str, dict]]) -> list[int]:
     def send(client, url, data):
         try:
             barrier.wait()
-            statuses.append(client.post(url, data=data).status_code)
+            response = client.post(url, data=data)
+            statuses.append((response.status_code, response.get_data(as_text=True)))
         except Exception as error:  # noqa: BLE001 - reported by the assertion
             errors.append(repr(error))
 
@@ -83,7 +89,7 @@ def _race(app, email: str, requests: list[tuple[str, dict]]) -> list[int]:
     for thread in threads:
         thread.join(60)
     assert errors == []
-    return sorted(statuses)
+    return statuses
 
 
 def test_the_same_member_created_from_two_tabs_at_once_is_one_member_and_a_clear_answer(
@@ -95,6 +101,10 @@ def test_the_same_member_created_from_two_tabs_at_once_is_one_member_and_a_clear
         db.session.rollback()
         assert statuses[0] == 302 and statuses[1] in (409, 422), statuses
         assert _people(email) == 1
+    # The loser's form comes back as typed, with what happened above it.
+    losing = _race_bodies(racing, admin.email, [("/admin/members/new", {**MEMBER, "email": "race9@example.org"})] * 2)
+    refused = [body for status, body in losing if status in (409, 422)]
+    assert len(refused) == 1 and 'value="race9@example.org"' in refused[0] and 'value="Anna"' in refused[0]
 
 
 def test_one_periods_dues_paid_from_two_tabs_at_once_is_one_payment(db_url, storage_dir, app, admin, society):

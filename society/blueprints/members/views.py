@@ -83,18 +83,21 @@ def export():
 @roles_required("admin")
 def create():
     values, errors = {"joined_on": date.today().isoformat(), "category": "full", "language": "sv"}, {}
+    status, conflict = 200, None
     if request.method == "POST":
         values = request.form.to_dict()
         data, errors = load_form(MemberFormSchema(), request.form)
+        status = 422 if errors else 200
         if not errors:
             outcome = commit_edit(lambda: members.create_member(admin_society_id(), data))
-            errors = outcome.errors
             if outcome.saved:
                 membership = outcome.value
                 flash(_("Member %(name)s added.", name=membership.person.full_name), "success")
                 return redirect(url_for(".detail", person_id=membership.person_id))
-    return render_template("members/form.html", values=values, errors=errors, membership=None,
-                           **_form_choices()), (422 if errors else 200)
+            # Refused (422, the errors beside the fields) or beaten by a save at the same moment (409).
+            errors, conflict, status = outcome.errors, outcome.conflict, outcome.status
+    return render_template("members/form.html", values=values, errors=errors, membership=None, conflict=conflict,
+                           **_form_choices()), status
 
 
 def _detail_page(person_id: int, status: int = 200, **forms):
