@@ -175,6 +175,11 @@ def months_before(day: date, months: int) -> date:
     raise ValueError(day)
 
 
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the last day of the month when it has fewer days)."""
+    return months_before(day, -months)
+
+
 def window_for(requirement: RequirementRule, person: PersonFacts, on: date) -> Window:
     kind, started = requirement.window_kind, person.training_started_on
     if kind == "before_training":

@@ -24,7 +24,7 @@ from ...models._base import utcnow
 from ...presentation.accreditation import STATUS_LABELS
 from ..platform import audit
 from ..errors import Conflict, DomainError, Forbidden, InvalidInput
-from .evaluator import months_before
+from .evaluator import add_months
 from ..training.progress import progress_for
 from .rulesets import version_in_force
 
@@ -66,10 +66,6 @@ TRANSITIONS = {
 }
 # Actions that only make sense where the rule-set version sets a validity period.
 VALIDITY_ACTIONS = ("renew", "expire")
-
-
-def add_months(day: date, months: int) -> date:
-    return months_before(day, -months)
 
 
 def society_id_of(accreditation: Accreditation) -> int:

@@ -21,6 +21,7 @@ from ...models import (
 )
 from . import accounts, audit, bulk, planner
 from ..accreditation import rulesets
+from ..accreditation.evaluator import add_months
 
 GIVEN = ("Anna Erik Karin Lars Maria Johan Eva Anders Sara Per Lena Mikael Ingrid Nils Sofia Olof Birgitta "
          "Gustav Helena Magnus Elin Björn Kerstin Fredrik Ulla Astrid Henrik Margareta Jonas Linnea").split()
@@ -46,17 +47,6 @@ CATEGORY_WEIGHTS = (55, 12, 10, 8, 10, 5)
 MEMBERS_SECOND_GROUP = 2
 CHUNK = 1000
 _ASCII = str.maketrans("åäöÅÄÖéü", "aaoAAOeu")
-
-
-def add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 @dataclass
