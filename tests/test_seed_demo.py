@@ -46,9 +46,11 @@ def test_demo_has_leaders_at_every_stage():
     assert any((a.expires_on - TODAY).days > 90 for a in granted), "one comfortably accredited"
 
 
-def test_demo_loads_the_five_rule_sets_with_the_uk_versions():
+def test_demo_loads_the_shipped_rule_sets_with_the_uk_versions():
     demo.seed(40, today=TODAY)
-    assert {rs.code for rs in db.session.scalars(select(RuleSet))} == {"se-ledare", "uk-leader", "us-cbgl", "de-leiter", "anz-leader"}
+    audiences = {rs.code: rs.audience for rs in db.session.scalars(select(RuleSet))}
+    assert audiences == {"se-ledare": "leader", "uk-leader": "leader", "us-cbgl": "leader", "de-leiter": "leader",
+                         "anz-leader": "leader", "de-grundversorgung": "participant"}
     uk_labels = db.session.scalars(select(RuleSetVersion.label).join(RuleSet).where(RuleSet.code == "uk-leader")).all()
     assert sorted(uk_labels) == ["2016", "2023"]
 

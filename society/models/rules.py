@@ -16,6 +16,9 @@ from .training import RECORD_KINDS, UNITS
 
 WINDOWS = ("none", "before_training", "after_training", "rolling_months", "per_year")
 CONDITIONS = ("psychodynamically_trained", "psychotherapy_qualified")
+# Who a rule set's credential is for: a group leader (an accreditation pathway) or a participant
+# (proof of attendance, e.g. the German Psychosomatische Grundversorgung).
+AUDIENCES = ("leader", "participant")
 
 
 class RuleSet(Timestamps, db.Model):
@@ -26,6 +29,8 @@ class RuleSet(Timestamps, db.Model):
     society_id: Mapped[int] = mapped_column(ForeignKey("societies.id", ondelete="RESTRICT"), index=True)
     code: Mapped[str] = mapped_column(String(40))
     credential_title: Mapped[str] = mapped_column(String(200))
+    audience: Mapped[str] = mapped_column(choice(*AUDIENCES, name="rule_set_audience"), default="leader",
+                                          server_default="leader")
     description: Mapped[str | None] = mapped_column(Text)
     # Texts that are data carry their translations as data: {"sv": {"credential_title": ..., "description": ...}}
     # (formatting.translated shows them in the reader's language, the stored text as fallback).

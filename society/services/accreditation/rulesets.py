@@ -11,7 +11,7 @@ from ...extensions import db
 from ...models import Requirement, RuleSet, RuleSetVersion, Society
 from ..errors import Conflict, InvalidInput
 
-SHIPPED = ("se", "uk", "us", "de", "anz")
+SHIPPED = ("se", "uk", "us", "de", "anz", "de-grundversorgung")
 
 
 def shipped_rule_set(name: str) -> dict:
@@ -34,7 +34,7 @@ def load_rule_set(data: dict, society: Society) -> RuleSet:
     )
     if rule_set is None:
         rule_set = RuleSet(society=society, code=data["code"], credential_title=data["credential_title"],
-                           description=data.get("description"), translations=data.get("translations"))
+                           audience=data.get("audience", "leader"), description=data.get("description"), translations=data.get("translations"))
         db.session.add(rule_set)
     existing = {version.label for version in rule_set.versions}
     for version_data in data["versions"]:
