@@ -167,3 +167,19 @@ def test_the_finder_needs_no_login_and_only_lists_open_statuses(client, groups):
     assert client.get(f"/find/groups/{groups['umea'].id}").status_code == 200
     closed = db.session.scalar(db.select(finder.Group).where(finder.Group.name == "Closed one"))
     assert client.get(f"/find/groups/{closed.id}").status_code == 404
+
+
+def test_the_demo_groups_give_the_finder_something_real(client):
+    from datetime import date
+
+    from society.services.platform import demo
+
+    demo.seed(40, today=date.today())
+    db.session.commit()
+    umea = found(client.get("/find?city=Umeå"))
+    assert umea and all("Umeå" in name for name in umea)
+    assert found(client.get("/find?open=y"))
+    group_id = db.session.scalar(db.select(finder.Group.id).where(finder.Group.status == "active",
+                                                                  finder.Group.format != "online").limit(1))
+    page = client.get(f"/find/groups/{group_id}").get_data(as_text=True)
+    assert 'id="upcoming-sessions"' in page and "Europe/Stockholm" in page
