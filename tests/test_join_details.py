@@ -143,3 +143,14 @@ def test_the_openapi_document_describes_the_join_details(client):
     group = document["components"]["schemas"]["Group"]
     assert "join" in group["properties"]
     assert "text/calendar" in document["paths"]["/api/v1/groups/{group_id}/calendar.ics"]["get"]["responses"]["200"]["content"]
+
+
+def test_the_group_form_keeps_a_time_limited_groups_last_day(admin_client, society):
+    group = factories.group(society, name="Course", term="time_limited", ends_on=date(2031, 6, 1))
+    db.session.commit()
+    form = {"version_id": group.version_id, "name": "Course", "city": "Uppsala", "country": "SE",
+            "format": "in_person", "language": "sv", "rhythm": "fortnightly", "session_minutes": "90",
+            "status": "active", "starts_on": "2024-01-01", "audiences": "gp"}
+    response = admin_client.post(f"/admin/groups/{group.id}/edit", data=form)
+    assert response.status_code == 422
+    assert "A time-limited group needs its last day." in response.get_data(as_text=True)
