@@ -183,3 +183,9 @@ def test_the_demo_groups_give_the_finder_something_real(client):
                                                                   finder.Group.format != "online").limit(1))
     page = client.get(f"/find/groups/{group_id}").get_data(as_text=True)
     assert 'id="upcoming-sessions"' in page and "Europe/Stockholm" in page
+
+
+def test_a_language_asked_for_in_the_link_stays_on_the_next_pages(client, groups):
+    assert "Hitta en Balintgrupp" in client.get("/find?lang=sv").get_data(as_text=True)
+    page = client.get(f"/find/groups/{groups['umea'].id}").get_data(as_text=True)
+    assert "Kontakta ledarna" in page

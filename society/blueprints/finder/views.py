@@ -4,7 +4,7 @@ Pages work without JavaScript. The embeddable list (``/find/embed/<society code>
 by the sites the society names (its settings page); every other page keeps ``frame-ancestors 'none'``."""
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from ...access import public
@@ -22,6 +22,14 @@ from ...services.platform.logins import send
 from . import bp
 
 SEARCH_KEYS = ("city", "profession", "language", "format", "open")
+
+
+@bp.before_request
+def keep_the_language_asked_for():
+    """A link from a society's website may ask for a language (``?lang=sv``): the visitor's next pages keep it,
+    as if chosen from the menu. (Inside a frame the cookie may be refused: the embed's links carry it.)"""
+    if request.args.get("lang") in current_app.config["LANGUAGES"]:
+        session["lang"] = request.args["lang"]
 
 
 def _search_page(template: str, society: Society | None = None):

@@ -316,7 +316,7 @@ def join_details(index: int, gid: int, city: str, audience: tuple, group_format:
         open_places=(gid % 4) + 1 if index % 5 else None,  # every fifth open group gives no number
         meeting_weekday=index % 5, meeting_time=time(17 + index % 2, 30 if index % 3 else 0),
         timezone="Europe/Stockholm",
-        address=None if group_format == "online" else f"{DEMO_PLACES[index % len(DEMO_PLACES)]} {city}",
+        address=None if group_format == "online" else f"{DEMO_PLACES[index % len(DEMO_PLACES)]}, Storgatan {gid % 40 + 1}",
         cme_recognised=index % 3 == 0, cme_recognised_by="SFAM" if index % 3 == 0 else None,
     )
 
