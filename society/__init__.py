@@ -66,6 +66,8 @@ def select_locale() -> str:
     supported = current_app.config["LANGUAGES"]
     if not has_request_context():
         return current_app.config.get("BABEL_DEFAULT_LOCALE", "en")  # jobs and CLI commands (a flag's message)
+    if request.blueprint == "finder" and request.args.get("lang") in supported:
+        return request.args["lang"]  # a society's website links (or frames) the finder in its own language
     chosen = session.get("lang")
     if chosen in supported:
         return chosen
@@ -103,12 +105,13 @@ def configure_request_hooks(app: Flask) -> None:
         headers = response.headers
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault(
+        policy = headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
             "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
         )
+        if "frame-ancestors 'none'" in policy:  # a page framable by named sites (the embedded finder) says so in its CSP
+            headers.setdefault("X-Frame-Options", "DENY")
         if not app.debug:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         if current_user.is_authenticated and "Cache-Control" not in headers:

@@ -94,6 +94,11 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory-inline://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "300 per minute"),
+        # The public finder's "contact the leaders" form: messages per client address, and the
+        # signed time token's window (faster than a person types, or a form left open for a day).
+        "FINDER_CONTACT_RATE_LIMIT": env.get("FINDER_CONTACT_RATE_LIMIT", "5 per hour"),
+        "FINDER_CONTACT_MIN_SECONDS": int(env.get("FINDER_CONTACT_MIN_SECONDS", 3)),
+        "FINDER_CONTACT_MAX_AGE_SECONDS": int(env.get("FINDER_CONTACT_MAX_AGE_SECONDS", 86400)),
         "API_TITLE": "Balint society registry",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

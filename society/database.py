@@ -8,7 +8,7 @@ method (or a job) declares the intent.
 import sqlite3
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from decimal import Decimal
 
 from sqlalchemy import event
@@ -29,6 +29,7 @@ def _sqlite_datetime(value: datetime) -> str:
 sqlite3.register_adapter(date, date.isoformat)
 sqlite3.register_adapter(datetime, _sqlite_datetime)
 sqlite3.register_adapter(Decimal, float)
+sqlite3.register_adapter(time, lambda moment: moment.strftime("%H:%M:%S.%f"))  # SQLAlchemy's Time on SQLite
 
 
 def _is_sqlite(dbapi_connection) -> bool:

@@ -17,10 +17,12 @@ URL = "/api/v1/groups"
 
 # The allowlist: every key the directory may publish, level by level.
 GROUP_KEYS = {"id", "name", "society", "place", "format", "language", "audience", "schedule", "accepting_members",
-              "dates", "status", "leaders", "accredited", "updated_at"}
+              "dates", "status", "leaders", "accredited", "updated_at", "join"}
 NESTED_KEYS = {
-    "society": {"code", "name"}, "place": {"city", "country"}, "schedule": {"rhythm", "session_minutes"},
+    "society": {"code", "name"}, "place": {"city", "country", "address"},
+    "schedule": {"rhythm", "session_minutes", "weekday", "start_time", "time_zone"},
     "dates": {"starts_on", "ends_on"},
+    "join": {"setting", "term", "open_places", "cme", "leader_professions"},
 }
 LEADER_KEYS = {"name", "role", "trainee", "accreditation"}
 ACCREDITATION_KEYS = {"status", "credential", "valid_until", "certificate_number"}
@@ -169,9 +171,10 @@ def test_a_group_shows_its_public_facts_and_leaders(client, society):
     body = response.get_json()
     assert_only_allowed_keys(body)
     assert body["society"] == {"code": society.code, "name": society.name}
-    assert body["place"] == {"city": "Uppsala", "country": "SE"}
+    assert body["place"] == {"city": "Uppsala", "country": "SE", "address": None}
     assert body["audience"] == ["gp", "resident"]
-    assert body["schedule"] == {"rhythm": "monthly", "session_minutes": 120}
+    assert body["schedule"] == {"rhythm": "monthly", "session_minutes": 120, "weekday": None, "start_time": None,
+                                "time_zone": None}
     assert body["dates"] == {"starts_on": "2023-02-01", "ends_on": None}
     assert body["accepting_members"] is True and body["status"] == "active" and body["accredited"] is True
     assert body["leaders"] == [

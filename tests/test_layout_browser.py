@@ -98,13 +98,15 @@ def test_leader_pages_fit_a_laptop_and_a_phone_and_pass_axe(demo_data, signed_in
     paths = ["/portal/progress", "/portal/records", "/portal/records/new", "/portal/countersign", "/portal/groups",
              "/portal/accreditations", "/portal/certificates"]
     paths.append(first_link(page, "/portal/groups", r"/groups/\d+/sessions"))
+    paths += ["/portal/calendar", first_link(page, "/portal/groups", r"/portal/groups/\d+/join-details")]
     assert walk(page, paths, (LAPTOP, PHONE)) == []
 
 
 def test_public_pages_fit_a_laptop_and_a_phone_and_pass_axe(demo_data, signed_in):
     number = db.session.scalar(select(Certificate.number).limit(1))
     page = signed_in(None)
-    assert walk(page, ["/auth/login", "/verify", f"/verify/{number}"], (LAPTOP, PHONE)) == []
+    finder = ["/find", first_link(page, "/find", r"/find/groups/\d+"), "/find/embed/SBS"]
+    assert walk(page, ["/auth/login", "/verify", f"/verify/{number}", *finder], (LAPTOP, PHONE)) == []
 
 
 def test_the_top_bar_shows_its_language_and_log_out_at_1280_in_swedish(demo_data, signed_in):

@@ -5,7 +5,7 @@ from .accreditation import Accreditation, AccreditationDecision
 from .audit import AuditEvent
 from .certificates import Certificate
 from .flags import Flag
-from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession
+from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession, SessionException
 from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
@@ -17,7 +17,7 @@ from .training import TrainingRecord
 __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
     "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
-    "GroupSession", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
+    "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
     "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

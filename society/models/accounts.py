@@ -41,6 +41,8 @@ class User(Timestamps, db.Model):
     # The interface language this user chose from the menu; until they choose, the browser's.
     # (Person.language is the member's language for letters and certificates, not this.)
     language: Mapped[str | None] = mapped_column(String(5))
+    # A leader's personal calendar feed: only the sha256 of its secret address, renewable.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     society: Mapped[Society | None] = relationship()
     person: Mapped[Person | None] = relationship()

@@ -3,9 +3,10 @@
 Confidentiality is the heart of the method: a session stores who met, when and
 for how long, never what was discussed.
 """
-from datetime import date
+from datetime import date, datetime, time
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Time,
+                        UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +17,10 @@ FORMATS = ("in_person", "online", "hybrid")
 RHYTHMS = ("weekly", "fortnightly", "monthly", "other")
 GROUP_STATUSES = ("forming", "active", "paused", "closed")
 LEADER_ROLES = ("leader", "co_leader")
+# Join details: what someone who wants to join needs to know (issue 16).
+SETTINGS = ("primary_care", "private_practice", "residency", "hospital", "other")
+TERMS = ("ongoing", "time_limited")
+EXCEPTION_KINDS = ("cancelled", "moved")
 ATTENDANCE_ROLES = ("participant", "leader", "co_leader")
 
 
@@ -27,6 +32,10 @@ class Group(Timestamps, db.Model):
         CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="ends_after_starts"),
         Index("ix_groups_society_status", "society_id", "status"),
         Index("ix_groups_country_city", "country", "city"),
+        CheckConstraint("open_places IS NULL OR open_places >= 0", name="open_places_not_negative"),
+        CheckConstraint("meeting_weekday IS NULL OR (meeting_weekday >= 0 AND meeting_weekday <= 6)",
+                        name="meeting_weekday_range"),
+        CheckConstraint("term <> 'time_limited' OR ends_on IS NOT NULL", name="time_limited_has_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -43,6 +52,16 @@ class Group(Timestamps, db.Model):
     accepting_members: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     status: Mapped[str] = mapped_column(choice(*GROUP_STATUSES, name="group_status"), default="forming")
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+    # Join details (edited by administrators and the group's own leaders; public in the directory).
+    setting: Mapped[str | None] = mapped_column(choice(*SETTINGS, name="group_setting"))
+    term: Mapped[str] = mapped_column(choice(*TERMS, name="group_term"), default="ongoing", server_default="ongoing")
+    open_places: Mapped[int | None] = mapped_column(Integer)
+    meeting_weekday: Mapped[int | None] = mapped_column(Integer)  # 0 = Monday, as date.weekday()
+    meeting_time: Mapped[time | None] = mapped_column(Time)  # local time in ``timezone``
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name, e.g. Europe/Stockholm
+    address: Mapped[str | None] = mapped_column(String(300))
+    cme_recognised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    cme_recognised_by: Mapped[str | None] = mapped_column(String(200))
 
     society: Mapped[Society] = relationship()
     audiences: Mapped[list["GroupAudience"]] = relationship(
@@ -56,6 +75,9 @@ class Group(Timestamps, db.Model):
     )
     sessions: Mapped[list["GroupSession"]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="GroupSession.held_on"
+    )
+    exceptions: Mapped[list["SessionException"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="SessionException.occurs_on"
     )
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -151,3 +173,22 @@ class Attendance(db.Model):
 
     session: Mapped[GroupSession] = relationship(back_populates="attendance")
     person: Mapped[Person] = relationship()
+
+
+class SessionException(Timestamps, db.Model):
+    """One occurrence of the group's rhythm that is cancelled or moved (to another local date and time)."""
+
+    __tablename__ = "session_exceptions"
+    __table_args__ = (
+        UniqueConstraint("group_id", "occurs_on"),
+        CheckConstraint("kind <> 'moved' OR moved_to IS NOT NULL", name="moved_has_new_time"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    occurs_on: Mapped[date] = mapped_column(Date)  # the date the rhythm gives
+    kind: Mapped[str] = mapped_column(choice(*EXCEPTION_KINDS, name="session_exception_kind"))
+    moved_to: Mapped[datetime | None] = mapped_column(DateTime)  # naive: local time in the group's time zone
+    note: Mapped[str | None] = mapped_column(String(200))
+
+    group: Mapped[Group] = relationship(back_populates="exceptions")

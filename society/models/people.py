@@ -40,6 +40,8 @@ class Society(Timestamps, db.Model):
     logo_filename: Mapped[str | None] = mapped_column(String(200))
     # Administrators without two-factor authentication are sent to enrol and can reach nothing else.
     require_admin_2fa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Sites allowed to frame the embeddable group finder (CSP frame-ancestors sources, space-separated).
+    finder_frame_ancestors: Mapped[str | None] = mapped_column(String(500))
 
     @property
     def language_list(self) -> list[str]:

@@ -12,7 +12,7 @@ from .members import CATEGORY_LABELS, END_REASON_LABELS, PROFESSION_LABELS
 from .rules import CONDITION_LABELS, KIND_LABELS, UNIT_LABELS, WINDOW_LABELS
 
 # Never shown, not even as "changed" (secrets are stored masked; a row's own id says nothing); all stay in the raw data.
-HIDDEN_FIELDS = frozenset({"id", "password_hash", "session_token", "pdf_path", "evidence_path", "rendered_from", "content"})
+HIDDEN_FIELDS = frozenset({"id", "password_hash", "session_token", "calendar_token_hash", "pdf_path", "evidence_path", "rendered_from", "content"})
 
 # The fields a log-in itself changes on its own account (see ``readable``'s actor rule).
 LOGIN_FIELDS = frozenset({"last_login_at", "password_hash", "session_token"})

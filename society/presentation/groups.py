@@ -13,6 +13,12 @@ LABELS = {
         "psychotherapist": _l("Psychotherapists"), "physician": _l("Physicians"),
         "social_worker": _l("Social workers"), "other": _l("Other professions"),
     },
+    "setting": {"primary_care": _l("Primary care centre"), "private_practice": _l("Private practice"),
+                "residency": _l("Residency programme"), "hospital": _l("Hospital"), "other": _l("Other setting")},
+    "term": {"ongoing": _l("Ongoing"), "time_limited": _l("Time-limited")},
+    "weekday": {0: _l("Monday"), 1: _l("Tuesday"), 2: _l("Wednesday"), 3: _l("Thursday"), 4: _l("Friday"),
+                5: _l("Saturday"), 6: _l("Sunday")},
+    "exception": {"cancelled": _l("Cancelled"), "moved": _l("Moved")},
     "category": {"full": _l("Full"), "associate": _l("Associate"), "trainee": _l("Trainee"), "student": _l("Student"),
                  "retired": _l("Retired"), "honorary": _l("Honorary")},
 }

@@ -1,5 +1,7 @@
+import re
+
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, post_load, validate, validates, validates_schema
 
 from ..services.platform.logins import INVITABLE_ROLES
 
@@ -29,8 +31,25 @@ class TwoFactorOffSchema(FormSchema):
     code = fields.String(load_default="", validate=validate.Length(max=40))
 
 
+FRAME_SOURCE = re.compile(r"^https?://(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[0-9]{1,5})?$", re.IGNORECASE)
+
+
 class SocietySettingsSchema(FormSchema):
     require_admin_2fa = fields.Boolean(load_default=False, truthy={"y", "on", "1", "true"}, falsy={"0", "false", "off"})
+    # Sites that may embed the public finder: CSP frame-ancestors sources, nothing else may slip into the header.
+    finder_frame_ancestors = fields.String(load_default=None, validate=validate.Length(max=500))
+
+    @validates("finder_frame_ancestors")
+    def only_site_addresses(self, value, **_kwargs):
+        sources = (value or "").split()
+        if len(sources) > 10 or not all(FRAME_SOURCE.match(source) for source in sources):
+            raise ValidationError(str(_l("Up to ten site addresses such as https://www.example.org, separated by spaces.")))
+
+    @post_load
+    def one_space_between(self, data, **_kwargs):
+        if data.get("finder_frame_ancestors"):
+            data["finder_frame_ancestors"] = " ".join(data["finder_frame_ancestors"].lower().split())
+        return data
 
 
 class SetPasswordSchema(FormSchema):

@@ -9,7 +9,7 @@ from datetime import timezone
 
 from marshmallow import fields, post_load, validate
 
-from ..models.groups import FORMATS, GROUP_STATUSES, LEADER_ROLES, RHYTHMS
+from ..models.groups import FORMATS, GROUP_STATUSES, LEADER_ROLES, RHYTHMS, SETTINGS, TERMS
 from ..models.people import PROFESSIONS
 from .api import PageQuerySchema, PaginationSchema
 from .base import StrictSchema
@@ -40,6 +40,14 @@ class GroupQuerySchema(PageQuerySchema):
                              metadata={"description": "A profession the group is meant for."})
     accepting_members = _flag("Only groups that are (`true`) or are not (`false`) accepting new members.")
     accredited = _flag("Only groups that are (`true`) or are not (`false`) led by an accredited leader today.")
+    setting = fields.String(validate=validate.OneOf(SETTINGS), metadata={"description": "Where the group's members work."})
+    term = fields.String(validate=validate.OneOf(TERMS),
+                         metadata={"description": "`ongoing`, or `time_limited` (ending on `dates.ends_on`)."})
+    open_places = _flag("Only groups that are (`true`) or are not (`false`) open to new members with places left "
+                        "(an open group that gives no number counts as having places).")
+    cme = _flag("Only groups whose sessions are (`true`) or are not (`false`) recognised for CME.")
+    leader_profession = fields.String(validate=validate.OneOf(PROFESSIONS),
+                                      metadata={"description": "A profession among the group's current leaders."})
     q = fields.String(validate=[validate.Length(min=1, max=100), PRINTABLE],
                       metadata={"description": "Text the group's name contains (case-insensitive)."})
     updated_since = fields.AwareDateTime(
@@ -71,11 +79,37 @@ class SocietyRefSchema(StrictSchema):
 class PlaceSchema(StrictSchema):
     city = fields.String(required=True, allow_none=True)
     country = fields.String(required=True, metadata={"description": "ISO 3166-1 alpha-2."})
+    address = fields.String(required=True, allow_none=True,
+                            metadata={"description": "Where the group meets in the city, when given."})
 
 
 class ScheduleSchema(StrictSchema):
     rhythm = fields.String(required=True, validate=validate.OneOf(RHYTHMS))
     session_minutes = fields.Integer(required=True, metadata={"description": "Length of one session in minutes."})
+    weekday = fields.Integer(required=True, allow_none=True, validate=validate.Range(min=0, max=6),
+                             metadata={"description": "Day of the week it meets, 0 = Monday ... 6 = Sunday."})
+    start_time = fields.Time(required=True, allow_none=True,
+                             metadata={"description": "Local start time (HH:MM:SS) in `time_zone`."})
+    time_zone = fields.String(required=True, allow_none=True,
+                              metadata={"description": "IANA time zone of `start_time`, e.g. `Europe/Stockholm`. "
+                                                       "The sessions, with exceptions, are at `/groups/{id}/calendar.ics`."})
+
+
+class CmeSchema(StrictSchema):
+    recognised = fields.Boolean(required=True, metadata={"description": "Sessions count for CME."})
+    recognised_by = fields.String(required=True, allow_none=True, metadata={"description": "Who recognises them."})
+
+
+class JoinSchema(StrictSchema):
+    setting = fields.String(required=True, allow_none=True, validate=validate.OneOf(SETTINGS),
+                            metadata={"description": "Where the group's members work."})
+    term = fields.String(required=True, validate=validate.OneOf(TERMS),
+                         metadata={"description": "`ongoing`, or `time_limited` until `dates.ends_on`."})
+    open_places = fields.Integer(required=True, allow_none=True,
+                                 metadata={"description": "Places open to new members; null when not given."})
+    cme = fields.Nested(CmeSchema, required=True)
+    leader_professions = fields.List(fields.String(validate=validate.OneOf(PROFESSIONS)), required=True,
+                                     metadata={"description": "Professions of the current leaders."})
 
 
 class DatesSchema(StrictSchema):
@@ -112,6 +146,7 @@ class GroupSchema(StrictSchema):
     audience = fields.List(fields.String(validate=validate.OneOf(PROFESSIONS)), required=True)
     schedule = fields.Nested(ScheduleSchema, required=True)
     accepting_members = fields.Boolean(required=True)
+    join = fields.Nested(JoinSchema, required=True, metadata={"description": "What someone who wants to join needs."})
     dates = fields.Nested(DatesSchema, required=True)
     status = fields.String(required=True, validate=validate.OneOf(GROUP_STATUSES))
     leaders = fields.List(fields.Nested(LeaderSchema), required=True,

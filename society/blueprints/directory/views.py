@@ -7,8 +7,9 @@ from flask.views import MethodView
 
 from ... import api
 from ...access import PUBLIC
+from ...api.calendars import calendar_response
 from ...schemas.directory import GroupPageSchema, GroupQuerySchema, GroupSchema, SocietyPageSchema, SocietyQuerySchema
-from ...services.groups import directory
+from ...services.groups import calendar_feeds, directory
 from . import api_bp
 
 # Instances, not classes: webargs would build (and deep-copy) a schema on every request.
@@ -88,3 +89,27 @@ class Societies(MethodView):
             return _society_page.dump({"items": societies, "pagination": pagination}), headers
 
         return api.answer("societies", args, directory.societies_version(day, api.version_reuse()), build)
+
+
+CALENDAR_RESPONSE = {"content": {"text/calendar": {"schema": {"type": "string"}}},
+                     "description": "iCalendar (RFC 5545): the group's recurring sessions (RRULE) in its time zone "
+                                    "(VTIMEZONE), cancelled sessions as EXDATE, moved ones as RECURRENCE-ID events. "
+                                    "Empty of events when the group gives no weekday, time and time zone."}
+
+
+@api_bp.route("/groups/<int(min=1, max=2147483647):group_id>/calendar.ics")
+class GroupCalendar(MethodView):
+    _access = (PUBLIC,)
+
+    @api_bp.doc(responses={"200": CALENDAR_RESPONSE})
+    @api_bp.alt_response(404, response="NOT_FOUND")
+    @api_bp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def get(self, group_id):
+        """A group's sessions as a calendar
+
+        Subscribe to it in any calendar application."""
+        body = calendar_feeds.group_calendar(group_id)
+        if body is None:
+            abort(404, description="There is no group with this id.")
+        return calendar_response(body, f"group-{group_id}.ics")
+

@@ -24,6 +24,9 @@ def society():
             db.session.commit()
             flash(_("The settings have been saved."), "success")
             return redirect(url_for("settings.society"))
-    values = {"require_admin_2fa": society_.require_admin_2fa}
+    values = {"require_admin_2fa": society_.require_admin_2fa,
+              "finder_frame_ancestors": society_.finder_frame_ancestors}
+    if errors:
+        values.update(request.form.to_dict())
     return render_template("settings/society.html", society=society_, values=values, errors=errors,
                            has_two_factor=current_user.has_two_factor), (422 if errors else 200)

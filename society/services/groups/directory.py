@@ -20,6 +20,10 @@ from .standing import accredited_group, counts_as_accredited, leader_serving_on
 from ..accreditation.standing import valid_on
 from ..platform.text_search import contains
 
+# Join details read with each group (issue 16): the page shows them, the filters use them.
+JOIN_COLUMNS = (Group.setting, Group.term, Group.open_places, Group.meeting_weekday, Group.meeting_time,
+                Group.timezone, Group.address, Group.cme_recognised, Group.cme_recognised_by)
+
 # The tables a directory answer reads; their latest change versions the answer.
 GROUP_TABLES = (Group, GroupLeader, Person, Accreditation, Certificate, RuleSet, Society)
 SOCIETY_TABLES = (Society,)
@@ -51,6 +55,7 @@ def _conditions(filters: dict, day: date) -> list:
     if "audience" in filters:
         conditions.append(exists().where(GroupAudience.group_id == Group.id,
                                          GroupAudience.profession == filters["audience"]))
+    conditions.extend(_join_conditions(filters, day))
     if "accredited" in filters:
         conditions.append(accredited_group(day) if filters["accredited"] else not_(accredited_group(day)))
     if "q" in filters:
@@ -62,6 +67,23 @@ def _conditions(filters: dict, day: date) -> list:
     return conditions
 
 
+def _join_conditions(filters: dict, day: date) -> list:
+    """The join details' filters: setting, term, open places, CME, a profession among today's leaders."""
+    conditions = []
+    for name, column in (("setting", Group.setting), ("term", Group.term), ("cme", Group.cme_recognised)):
+        if name in filters:
+            conditions.append(column == filters[name])
+    if "open_places" in filters:
+        # Open with places left, or open without saying how many.
+        has_room = Group.accepting_members.is_(True) & or_(Group.open_places.is_(None), Group.open_places > 0)
+        conditions.append(has_room if filters["open_places"] else not_(has_room))
+    if "leader_profession" in filters:
+        conditions.append(exists().where(GroupLeader.group_id == Group.id, leader_serving_on(day),
+                                         Person.id == GroupLeader.person_id,
+                                         Person.profession == filters["leader_profession"]))
+    return conditions
+
+
 def _group_rows(conditions: list, *, limit: int | None = None, offset: int = 0):
     leaders_changed = (select(func.max(GroupLeader.updated_at)).where(GroupLeader.group_id == Group.id)
                        .correlate(Group).scalar_subquery())
@@ -69,7 +91,7 @@ def _group_rows(conditions: list, *, limit: int | None = None, offset: int = 0):
         select(Group.id, Group.name, Society.code, Society.name.label("society_name"), Group.society_id,
                Group.city, Group.country, Group.format, Group.language, Group.rhythm, Group.session_minutes,
                Group.accepting_members, Group.starts_on, Group.ends_on, Group.status, Group.updated_at,
-               leaders_changed.label("leaders_changed"))
+               leaders_changed.label("leaders_changed"), *JOIN_COLUMNS)
         .join(Society, Society.id == Group.society_id)
         .where(*conditions)
         .order_by(Group.name, Group.id)
@@ -106,7 +128,7 @@ def _describe(rows, day: date) -> list[dict]:
     leaders: dict[int, list] = {}
     leader_rows = db.session.execute(
         select(GroupLeader.group_id, GroupLeader.person_id, GroupLeader.role, GroupLeader.is_trainee,
-               Person.given_name, Person.family_name)
+               Person.given_name, Person.family_name, Person.profession)
         .join(Person, Person.id == GroupLeader.person_id)
         .where(GroupLeader.group_id.in_(ids), leader_serving_on(day))
         .order_by(GroupLeader.group_id, GroupLeader.starts_on, GroupLeader.id)
@@ -134,7 +156,19 @@ def _describe(rows, day: date) -> list[dict]:
                               for p in people),
             "updated_at": max(changed),
         })
+        _add_join_details(described[-1], row, group_leaders)
     return described
+
+
+def _add_join_details(group: dict, row, leaders: list) -> None:
+    """The join details of a described group: its meeting time, place, room, CME and leaders' professions."""
+    group["place"]["address"] = row.address
+    group["schedule"].update(weekday=row.meeting_weekday, start_time=row.meeting_time, time_zone=row.timezone)
+    group["join"] = {
+        "setting": row.setting, "term": row.term, "open_places": row.open_places,
+        "cme": {"recognised": row.cme_recognised, "recognised_by": row.cme_recognised_by},
+        "leader_professions": sorted({leader.profession for leader in leaders}),
+    }
 
 
 def _valid_accreditations(person_ids: set[int], day: date) -> dict[int, list]:

@@ -134,6 +134,10 @@ def update_group(group: Group, data: dict, expected_version: int | None) -> Grou
         raise Conflict(_("Someone else saved this group since you opened it. Your changes are below: "
                          "reload the group to see theirs, then apply yours again."))
     _check_name_free(group.society_id, data["name"], group.id)
+    if group.term == "time_limited" and "ends_on" in data and data["ends_on"] is None:
+        # The join details call the group time-limited: it keeps its last day (a CHECK says so too).
+        raise InvalidInput(_("A time-limited group needs its last day."), field="ends_on",
+                           errors={"ends_on": [_("A time-limited group needs its last day.")]})
     _apply(group, data)
     # Always an UPDATE, so the version moves even when only the audiences changed.
     group.updated_at = utcnow()

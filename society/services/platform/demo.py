@@ -9,7 +9,7 @@ audit event records the seeding itself.
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 from sqlalchemy import func, text
@@ -229,6 +229,7 @@ class Generator:
             format=group_format,
             language="sv", rhythm=rhythm, session_minutes=minutes, starts_on=starts, ends_on=ends,
             accepting_members=status in ("forming", "active") and rng.random() < 0.4, status=status))
+        self.rows[Group][-1].update(join_details(index, gid, city, audience, group_format, physio))
         for profession in audience:
             self._add(GroupAudience, dict(group_id=gid, profession=profession))
 
@@ -302,6 +303,24 @@ def _bulk_insert(table, rows: list[dict], now: datetime) -> None:
 
 # The tables the seed fills by bulk insert with explicit ids: their id sequences are moved past
 # them, and their planner statistics refreshed, once it is done.
+DEMO_PLACES = ("Vårdcentralen", "Hälsocentralen", "Universitetssjukhuset", "Mottagningen")
+
+
+def join_details(index: int, gid: int, city: str, audience: tuple, group_format: str, physio: bool) -> dict:
+    """What the finder shows a person who wants to join: derived from the group's place in the demo, not
+    from the random stream, so the rest of the demo stays as it was."""
+    setting = ("private_practice" if physio else "residency" if "resident" in audience
+               else "hospital" if audience[0] in ("psychiatrist", "nurse") else "primary_care")
+    return dict(
+        setting=setting, term="time_limited" if physio else "ongoing",
+        open_places=(gid % 4) + 1 if index % 5 else None,  # every fifth open group gives no number
+        meeting_weekday=index % 5, meeting_time=time(17 + index % 2, 30 if index % 3 else 0),
+        timezone="Europe/Stockholm",
+        address=None if group_format == "online" else f"{DEMO_PLACES[index % len(DEMO_PLACES)]}, Storgatan {gid % 40 + 1}",
+        cme_recognised=index % 3 == 0, cme_recognised_by="SFAM" if index % 3 == 0 else None,
+    )
+
+
 SEEDED_MODELS = (Person, Membership, DuesPayment, Group, GroupLeader, GroupParticipant, GroupSession,
                  TrainingRecord, Accreditation, AccreditationDecision)
 

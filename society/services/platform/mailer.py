@@ -19,6 +19,7 @@ class Mail:
     subject: str
     text: str
     html: str
+    reply_to: str | None = None  # answers go here (the public finder relays a visitor's message)
 
 
 def build_message(mail: Mail, sender: str) -> EmailMessage:
@@ -26,6 +27,8 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["From"] = sender
     message["To"] = ", ".join(mail.to)
     message["Subject"] = mail.subject
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
     message.set_content(mail.text)
