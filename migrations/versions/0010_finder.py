@@ -7,13 +7,13 @@
 - ``societies.finder_frame_ancestors``: sites allowed to embed the public finder.
 
 Revision ID: 0010_finder
-Revises: 0008_swedish
+Revises: 0009_participants
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_finder"
-down_revision = "0008_swedish"
+down_revision = "0009_participants"
 branch_labels = None
 depends_on = None
 
