@@ -46,8 +46,14 @@ def _reminders(day: date, *, run_id: int, society_id: int | None, progress=None)
     return reminders.send_due(day, society_id=society_id, job_run_id=run_id, progress=progress)
 
 
+def _retention(day: date, *, run_id: int, society_id: int | None, progress=None) -> dict:
+    from ..privacy import retention
+
+    return retention.apply(day, society_id=society_id, progress=progress)
+
+
 # name -> work(day, run_id=, society_id=, progress=) returning counts; counts["errors"] marks a failure.
-JOBS: dict[str, Callable[..., dict]] = {"lapse-scan": _lapse_scan, "reminders": _reminders}
+JOBS: dict[str, Callable[..., dict]] = {"lapse-scan": _lapse_scan, "reminders": _reminders, "retention": _retention}
 
 
 def host_label() -> str:
