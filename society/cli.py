@@ -271,7 +271,10 @@ def privacy_retention(dry_run: bool, day) -> None:
             retention.record_dry_run(items, society_id=None)
             db.session.commit()
         for item in items:
-            click.echo(f"{item.society_code} {item.rule}: {item.description}")
+            if item.count:
+                click.echo(f"{item.society_code} {item.rule}: {item.description}")
+        if not any(item.count for item in items):
+            click.echo("Nothing to remove.")
         click.echo(json.dumps({"dry_run": True, "day": day.isoformat(), **retention.totals(items)}))
         return
     run = job_runs.run("retention", day, trigger="cli")

@@ -17,7 +17,7 @@ trail; each society's run is itself an audit event (``retention``, or ``retentio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import delete, exists, func, or_, select, update
+from sqlalchemy import delete, exists, or_, select, update
 
 from ...extensions import db
 from ...models import (
