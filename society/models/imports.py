@@ -34,7 +34,7 @@ class ImportBatch(Timestamps, db.Model):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_count: Mapped[int] = mapped_column(Integer, default=0)
-    failure: Mapped[str | None] = mapped_column(Text)  # why a commit failed
+    failure: Mapped[str | None] = mapped_column(Text, **personal())  # why a commit failed (may quote a row)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Creating the rows: when its last step was taken (a heartbeat), and how many times it was

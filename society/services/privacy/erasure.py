@@ -109,10 +109,12 @@ def _dues_kept(person_id: int) -> list[dict]:
 
 
 def _decisions_kept(person_id: int, today: date) -> list[dict]:
+    """The person's accreditations with their decisions (an accreditation without any recorded
+    decision is kept alike: it is the decision)."""
     rows = db.session.execute(
         select(RuleSet.society_id, Society.retention_decision_years, func.count(AccreditationDecision.id).label("rows"),
                func.max(AccreditationDecision.decided_at).label("last"))
-        .select_from(Accreditation).join(Accreditation.decisions).join(Accreditation.rule_set_version)
+        .select_from(Accreditation).outerjoin(Accreditation.decisions).join(Accreditation.rule_set_version)
         .join(RuleSetVersion.rule_set).join(RuleSet.society).where(Accreditation.person_id == person_id)
         .group_by(RuleSet.society_id, Society.retention_decision_years)).all()
     return [{"what": "accreditation_decisions", "society_id": row.society_id, "rows": row.rows,
