@@ -259,7 +259,7 @@ def privacy_retention(dry_run: bool, day) -> None:
     line is a JSON summary."""
     import json
     import sys
-    from datetime import date
+    from datetime import date, timedelta
 
     from .services.platform import job_runs
     from .services.privacy import retention
@@ -275,6 +275,9 @@ def privacy_retention(dry_run: bool, day) -> None:
                 click.echo(f"{item.society_code} {item.rule}: {item.description}")
         if not any(item.count for item in items):
             click.echo("Nothing to remove.")
+        for kept in retention.kept_for_later(day):
+            click.echo(f"Later, on {kept.keep_until + timedelta(days=1)}: {kept.rows} {kept.kind} of erased person "
+                       f"{kept.person_id} ({kept.reason}).")
         click.echo(json.dumps({"dry_run": True, "day": day.isoformat(), **retention.totals(items)}))
         return
     run = job_runs.run("retention", day, trigger="cli")

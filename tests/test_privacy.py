@@ -140,6 +140,7 @@ def test_the_cli_exports_json_to_standard_output_and_audits_it(registry, runner)
 def test_a_member_downloads_their_own_data_from_my_data(registry, app):
     client = app.test_client()
     factories.log_in(client, LOGIN_EMAIL)
+    assert 'id="my-data"' in client.get("/portal/records").get_data(as_text=True)  # in the Account menu
     page = client.get("/my-data")
     assert page.status_code == 200 and "/my-data/export.json" in page.get_data(as_text=True)
     answer = client.get("/my-data/export.json")

@@ -103,6 +103,8 @@ def test_what_an_erasure_kept_is_removed_when_its_time_ends(society, client):
     assert kept["dues_payments"] == date(2032, 12, 31)
     assert _counts(retention.due(date(2032, 12, 31), society.id))["kept_records"] == 0
     assert _counts(retention.due(date(2033, 1, 1), society.id))["kept_records"] == 1
+    later = [(r.kind, r.keep_until) for r in retention.kept_for_later(TODAY, society.id)]
+    assert later == [("dues_payments", date(2032, 12, 31)), ("accreditation_decisions", date(2036, 12, 31))]
     retention.apply(date(2040, 1, 1))
     db.session.commit()
     assert db.session.scalar(select(func.count(DuesPayment.id))) == 0

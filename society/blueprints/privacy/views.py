@@ -86,4 +86,4 @@ def retention_dry_run():
     retention.record_dry_run(items, society.id)
     db.session.commit()
     return render_template("privacy/retention.html", society=society, items=items, rule_labels=RULE_LABELS,
-                           totals=retention.totals(items))
+                           totals=retention.totals(items), later=retention.kept_for_later(date.today(), society.id))

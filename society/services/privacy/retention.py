@@ -122,6 +122,15 @@ def _kept_records(society: Society, day: date) -> list[tuple]:
             for row in rows]
 
 
+def kept_for_later(day: date, society_id: int | None = None) -> list[RetainedRecord]:
+    """What erasures kept that is not due yet, soonest first: the dry run shows when it will go."""
+    statement = (select(RetainedRecord).where(RetainedRecord.removed_on.is_(None), RetainedRecord.keep_until >= day)
+                 .order_by(RetainedRecord.keep_until, RetainedRecord.id))
+    if society_id is not None:
+        statement = statement.where(RetainedRecord.society_id == society_id)
+    return list(db.session.scalars(statement))
+
+
 def due(day: date, society_id: int | None = None) -> list[Item]:
     """What the rules would remove on ``day``, for one society or (None) for all of them."""
     statement = select(Society).order_by(Society.code)
