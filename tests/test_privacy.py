@@ -292,3 +292,20 @@ def test_erasing_one_person_leaves_the_others_alone(registry):
     db.session.refresh(other)
     assert other.full_name == "Olle Other" and other.email and other.erased_at is None
     assert db.session.get(Flag, registry.group_flag.id).message == f"Only Erased person {registry.person.id} leads this group"
+
+
+def test_sqlite_connections_zero_what_they_delete():
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    assert db.session.connection().exec_driver_sql("PRAGMA secure_delete").scalar() == 1
+
+
+def test_the_member_search_no_longer_finds_an_erased_person(registry, admin_client):
+    def found(word: str) -> bool:
+        return f"/admin/members/{registry.person.id}\"" in admin_client.get(f"/admin/members/?q={word}").get_data(as_text=True)
+
+    assert found("petra.privat") and found("Privat")
+    _erase(db.session.get(Person, registry.person.id))
+    assert not found("petra.privat") and not found("Privat")
+    if db.engine.dialect.name == "sqlite":  # the trigram index itself
+        assert db.session.execute(text("SELECT count(*) FROM people_search WHERE people_search MATCH 'privat'")).scalar() == 0
