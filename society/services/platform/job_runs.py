@@ -144,6 +144,10 @@ def run(job: str, day: date, *, trigger: str = "manual", run_key: str | None = N
             errors = counts.pop("errors", None)
             _finish(run_id, "failed" if errors else "succeeded", counts=counts,
                     error="\n".join(errors) if errors else None)
+    if job == "retention":
+        from ..privacy.erasure import wipe_free_pages
+
+        wipe_free_pages()  # the erased members' old pages leave SQLite's WAL too
     return db.session.get(JobRun, run_id)
 
 
