@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(backup)
     app.cli.add_command(imports_group)
     app.cli.add_command(restore)
+    app.cli.add_command(privacy_group)
 
 
 @click.command("create-admin")
@@ -190,3 +191,101 @@ def run_imports(seconds: float) -> None:
                               .order_by(ImportBatch.id.desc()).limit(max(worked, 1))).all()
     click.echo(f"{worked} open import(s) worked on." + "".join(
         f"\n  import {row.id}: {row.status} ({row.imported_count} rows imported)" for row in rows if worked))
+
+
+@click.group("privacy")
+def privacy_group() -> None:
+    """Personal data: a person's export, erasure on request, retention by the society's rules."""
+
+
+@privacy_group.command("export")
+@click.argument("email")
+def privacy_export(email: str) -> None:
+    """Everything held about the person with this e-mail address, as JSON on standard output (audited)."""
+    from .services.errors import DomainError
+    from .services.privacy import export
+
+    with writing():
+        try:
+            person = export.find_person(email)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        data = export.export(person)
+        export.record(person, "cli")
+        db.session.commit()
+    click.echo(export.as_json(data))
+
+
+@privacy_group.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Erase without asking; without it the command only says what it would do.")
+def privacy_erase(email: str, yes: bool) -> None:
+    """Erase the person with this e-mail address; what law or the society's rules require is kept
+    under a pseudonym until its time ends. The last line is a JSON summary."""
+    import json
+    from datetime import date
+
+    from .services.errors import DomainError
+    from .services.privacy import erasure, export
+
+    with writing():
+        try:
+            person = export.find_person(email)
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        if not yes:
+            click.echo(json.dumps(erasure.plan(person, date.today()), default=str))
+            raise click.ClickException("Nothing erased: add --yes to erase this person.")
+        try:
+            summary = erasure.erase(person, date.today())
+        except DomainError as error:
+            raise click.ClickException(error.message) from error
+        db.session.commit()
+    erasure.wipe_free_pages()
+    result = summary.as_dict()
+    click.echo(f"Erased person {result['person_id']}: now {result['pseudonym']}; "
+               f"{result['audit_events_pseudonymised']} audit events pseudonymised, {result['files_removed']} files removed.")
+    for item in result["kept"]:
+        click.echo(f"Kept {item['rows']} {item['what']} until {item['until']}: {item['reason']}.")
+    click.echo(json.dumps(result))
+
+
+@privacy_group.command("retention")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; change nothing.")
+@click.option("--today", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Apply the rules as if today were this date (YYYY-MM-DD).")
+def privacy_retention(dry_run: bool, day) -> None:
+    """Apply every society's retention rules now (what the daily retention job does). The last
+    line is a JSON summary."""
+    import json
+    import sys
+    from datetime import date, timedelta
+
+    from .services.platform import job_runs
+    from .services.privacy import retention
+
+    day = day.date() if day else date.today()
+    if dry_run:
+        with writing():
+            items = retention.due(day)
+            retention.record_dry_run(items, society_id=None)
+            db.session.commit()
+        for item in items:
+            if item.count:
+                click.echo(f"{item.society_code} {item.rule}: {item.description}")
+        if not any(item.count for item in items):
+            click.echo("Nothing to remove.")
+        for kept in retention.kept_for_later(day):
+            click.echo(f"Later, on {kept.keep_until + timedelta(days=1)}: {kept.rows} {kept.kind} of erased person "
+                       f"{kept.person_id} ({kept.reason}).")
+        click.echo(json.dumps({"dry_run": True, "day": day.isoformat(), **retention.totals(items)}))
+        return
+    run = job_runs.run("retention", day, trigger="cli")
+    counts = json.loads(run.counts) if run.counts else {}
+    counts.pop("by_society", None)
+    if run.error:
+        click.echo(run.error, err=True)
+    click.echo(json.dumps({"dry_run": False, "day": day.isoformat(), "job_run_id": run.id, "outcome": run.outcome,
+                           **counts}))
+    if run.outcome != "succeeded":
+        sys.exit(1)

@@ -122,6 +122,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "SCHEDULER_IN_PROCESS": env.get("SCHEDULER_IN_PROCESS") == "1",
         "SCAN_TIME": env.get("SCAN_TIME", "02:00"),
         "REMINDER_TIME": env.get("REMINDER_TIME", "07:00"),
+        # The retention of personal data by each society's rules (services/privacy/retention.py).
+        "RETENTION_TIME": env.get("RETENTION_TIME", "03:00"),
         "CERTIFICATE_SIGNING": signing_settings(env),
         "CERTIFICATE_RENDER_SECONDS": float(env.get("CERTIFICATE_RENDER_SECONDS", 20)),
 

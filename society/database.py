@@ -48,6 +48,9 @@ def _configure_sqlite(dbapi_connection, _record):
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed, so an erased person's data does not linger in
+    # free pages of the file (services/privacy/erasure.py checkpoints the WAL after an erasure).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

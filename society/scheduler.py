@@ -32,7 +32,7 @@ log = logging.getLogger("society.scheduler")
 
 LEASE = "scheduler"
 # Daily jobs and the setting that says when they run ("HH:MM", the server's local time).
-DAILY = {"lapse-scan": "SCAN_TIME", "reminders": "REMINDER_TIME"}
+DAILY = {"lapse-scan": "SCAN_TIME", "reminders": "REMINDER_TIME", "retention": "RETENTION_TIME"}
 FIRE_NOW_DELAY = timedelta(seconds=2)
 
 

@@ -104,7 +104,7 @@ def test_daily_jobs_have_explicit_ids_coalesce_and_a_generous_misfire_grace(app)
     process.add_jobs()
     process.scheduler.start(paused=True)
     daily = {job.id: job for job in process.scheduler.get_jobs()}
-    assert {"lapse-scan", "reminders", "scheduler-lease"} <= set(daily)
+    assert {"lapse-scan", "reminders", "retention", "scheduler-lease"} <= set(daily)
     scan = daily["lapse-scan"]
     assert scan.coalesce is True and scan.max_instances == 1 and scan.misfire_grace_time >= 3600
     assert str(scan.trigger.fields[5]) == "2" and str(scan.trigger.fields[6]) == "0"  # hour, minute of SCAN_TIME
@@ -142,6 +142,7 @@ def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_
     monkeypatch.setitem(app.config, "REMINDER_TIME", "00:00")
     monkeypatch.setitem(app.config, "JOB_MISFIRE_GRACE_SECONDS", 24 * 3600)
     factories.job_run(job="reminders", run_key=date.today().isoformat())
+    factories.job_run(job="retention", run_key=date.today().isoformat())
     db.session.commit()
     process = scheduler.SchedulerProcess(app)
     process.keep_lease()
@@ -157,6 +158,7 @@ def test_a_run_left_running_by_a_scheduler_that_lost_the_lease_is_taken_over_onc
     demo.seed(8)
     dead = factories.job_run(job="lapse-scan", run_key=today, outcome="running", host="gone:1:abc")
     factories.job_run(job="reminders", run_key=today)
+    factories.job_run(job="retention", run_key=today)
     db.session.commit()
     process = scheduler.SchedulerProcess(app)
     process.keep_lease()
@@ -222,22 +224,23 @@ def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smt
     demo.seed(40)
     db.session.commit()
     env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=6,
-               SCAN_TIME="03:33", REMINDER_TIME="03:34", JOB_MISFIRE_GRACE_SECONDS=60)
+               SCAN_TIME="03:33", REMINDER_TIME="03:34", RETENTION_TIME="03:35", JOB_MISFIRE_GRACE_SECONDS=60)
     logs = [open(tmp_path / f"scheduler-{n}.log", "w+") for n in range(3)]
     processes = [subprocess.Popen([FLASK, "--app", "society", "scheduler", "--fire-now"], cwd=ROOT, env=env,
                                   stdout=log, stderr=subprocess.STDOUT) for log in logs]
     try:
         finished = _wait_for(lambda: db.session.scalar(
-            select(func.count(JobRun.id)).where(JobRun.outcome != "running")) >= 2, timeout=90)
+            select(func.count(JobRun.id)).where(JobRun.outcome != "running")) >= 3, timeout=90)
         time.sleep(8)  # time enough for a second or third process to (wrongly) run the jobs too
         db.session.rollback()
         assert finished, _logs(logs)
         runs = db.session.scalars(select(JobRun).order_by(JobRun.job)).all()
         assert [(r.job, r.trigger, r.outcome, r.run_key) for r in runs] == [
             ("lapse-scan", "schedule", "succeeded", date.today().isoformat()),
-            ("reminders", "schedule", "succeeded", date.today().isoformat())], _logs(logs)
-        assert len({r.host for r in runs}) == 1  # the active scheduler ran both
-        scan_counts, reminder_counts = (json.loads(r.counts) for r in runs)
+            ("reminders", "schedule", "succeeded", date.today().isoformat()),
+            ("retention", "schedule", "succeeded", date.today().isoformat())], _logs(logs)
+        assert len({r.host for r in runs}) == 1  # the active scheduler ran them all
+        scan_counts, reminder_counts, _retention_counts = (json.loads(r.counts) for r in runs)
         assert db.session.scalar(select(func.count(Flag.id))) == scan_counts["raised"] > 0
         sent = db.session.scalar(select(func.count(ReminderSent.id)))
         assert sent == reminder_counts["sent"] > 0
@@ -256,7 +259,7 @@ def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smt
         assert new_holder and any(f":{p.pid}:" in new_holder for p in processes if p is not active), _logs(logs)
         time.sleep(3)
         db.session.rollback()
-        assert db.session.scalar(select(func.count(JobRun.id))) == 2
+        assert db.session.scalar(select(func.count(JobRun.id))) == 3
     finally:
         _stop(processes, logs)
     assert all(p.returncode == 0 for p in processes if p is not active), _logs(logs)

@@ -9,6 +9,7 @@ from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticip
 from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
+from .privacy import RetainedRecord
 from .reminders import ReminderSent
 from .rules import Requirement, RuleSet, RuleSetVersion
 from .submissions import FormSubmission
@@ -18,6 +19,6 @@ __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
     "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
-    "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import Timestamps, choice, utcnow
+from ._base import Timestamps, choice, personal, utcnow
 from .people import Person
 from .rules import RuleSetVersion
 
@@ -44,8 +44,8 @@ class Accreditation(Timestamps, db.Model):
     # Set when a suspension or revocation ends validity early (cleared on reinstatement).
     invalid_from: Mapped[date | None] = mapped_column(Date)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    decision_reason: Mapped[str | None] = mapped_column(Text)
-    public_reason: Mapped[str | None] = mapped_column(String(300))  # shown on verification, if any
+    decision_reason: Mapped[str | None] = mapped_column(Text, **personal())
+    public_reason: Mapped[str | None] = mapped_column(String(300), **personal())  # shown on verification, if any
 
     person: Mapped[Person] = relationship()
     rule_set_version: Mapped[RuleSetVersion] = relationship()
@@ -82,7 +82,7 @@ class AccreditationDecision(db.Model):
     to_status: Mapped[str] = mapped_column(String(24))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    reason: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text, **personal())
     expires_on: Mapped[date | None] = mapped_column(Date)
 
     accreditation: Mapped[Accreditation] = relationship(back_populates="decisions")

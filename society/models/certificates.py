@@ -22,7 +22,7 @@ class Certificate(Timestamps, db.Model):
     expires_on: Mapped[date | None] = mapped_column(Date)
     language: Mapped[str] = mapped_column(String(5), default="en")
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    revoked_reason: Mapped[str | None] = mapped_column(Text, **personal())
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     pdf_path: Mapped[str | None] = mapped_column(String(300))
     # The data the PDF was rendered from, as JSON, so a re-render is reproducible.

@@ -5,7 +5,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import choice, utcnow
+from ._base import choice, personal, utcnow
 from .people import Society
 
 FLAG_KINDS = (
@@ -36,8 +36,8 @@ class Flag(db.Model):
     subject_id: Mapped[int] = mapped_column(Integer)
     cause: Mapped[str] = mapped_column(String(100), default="")
     severity: Mapped[str] = mapped_column(choice(*SEVERITIES, name="flag_severity"), default="warning")
-    message: Mapped[str] = mapped_column(String(500))
-    details: Mapped[str | None] = mapped_column(Text)  # JSON
+    message: Mapped[str] = mapped_column(String(500), **personal())  # may name a person
+    details: Mapped[str | None] = mapped_column(Text, **personal())  # JSON
     due_on: Mapped[date | None] = mapped_column(Date)  # e.g. the day a group loses its last accredited leader
     raised_on: Mapped[date] = mapped_column(Date)
     raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
@@ -45,7 +45,7 @@ class Flag(db.Model):
     resolved_on: Mapped[date | None] = mapped_column(Date)
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    acknowledgement_note: Mapped[str | None] = mapped_column(Text)
+    acknowledgement_note: Mapped[str | None] = mapped_column(Text, **personal())
     job_run_id: Mapped[int | None] = mapped_column(ForeignKey("job_runs.id", ondelete="SET NULL"))
 
     society: Mapped[Society] = relationship()

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ._base import Timestamps, choice
+from ._base import Timestamps, choice, personal
 
 IMPORT_KINDS = ("members", "groups")
 # validating -> valid | invalid; valid -> committing -> committed | invalid | failed; any open one -> discarded
@@ -34,7 +34,7 @@ class ImportBatch(Timestamps, db.Model):
     processed_rows: Mapped[int] = mapped_column(Integer, default=0)
     error_count: Mapped[int] = mapped_column(Integer, default=0)
     imported_count: Mapped[int] = mapped_column(Integer, default=0)
-    failure: Mapped[str | None] = mapped_column(Text)  # why a commit failed
+    failure: Mapped[str | None] = mapped_column(Text, **personal())  # why a commit failed (may quote a row)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     committed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Creating the rows: when its last step was taken (a heartbeat), and how many times it was
@@ -51,7 +51,7 @@ class ImportFile(db.Model):
     __tablename__ = "import_files"
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True)
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, **personal())
 
 
 class ImportRowError(db.Model):
@@ -66,8 +66,8 @@ class ImportRowError(db.Model):
     field: Mapped[str] = mapped_column(String(60))
     # The message in English, and in the other interface languages ({"sv": {"message": ...}}), so the
     # page shows it in the reader's language whoever ran the check (formatting.translated).
-    message: Mapped[str] = mapped_column(String(500))
-    translations: Mapped[dict | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(String(500), **personal())  # may quote a cell
+    translations: Mapped[dict | None] = mapped_column(JSON, **personal())
 
 
 class ImportRow(db.Model):
@@ -79,7 +79,7 @@ class ImportRow(db.Model):
 
     batch_id: Mapped[int] = mapped_column(ForeignKey("import_batches.id", ondelete="CASCADE"), primary_key=True)
     row_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    cells: Mapped[str] = mapped_column(Text)  # JSON: the file's columns -> text, as read
-    loaded: Mapped[str | None] = mapped_column(Text)  # JSON: the checked values
+    cells: Mapped[str] = mapped_column(Text, **personal())  # JSON: the file's columns -> text, as read
+    loaded: Mapped[str | None] = mapped_column(Text, **personal())  # JSON: the checked values
     # Members: the person created for this row, while the commit creates people chunk by chunk.
     person_id: Mapped[int | None] = mapped_column(Integer)

@@ -1,8 +1,8 @@
 """Societies, the people they know, memberships and dues."""
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Numeric, String, UniqueConstraint, Boolean, Integer, Text, false, text
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Numeric, String, UniqueConstraint, Boolean, Integer, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -22,6 +22,9 @@ class Society(Timestamps, db.Model):
         CheckConstraint("group_min_size >= 1 AND group_max_size >= group_min_size", name="group_size_range"),
         CheckConstraint("group_min_leaders >= 1 AND group_max_leaders >= group_min_leaders", name="leader_range"),
         CheckConstraint("dues_grace_days >= 0", name="dues_grace_not_negative"),
+        CheckConstraint("retention_left_member_years >= 1 AND retention_import_days >= 1 AND retention_login_days >= 1 "
+                        "AND retention_flag_years >= 1 AND retention_dues_years >= 1 AND retention_decision_years >= 1",
+                        name="retention_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +45,15 @@ class Society(Timestamps, db.Model):
     require_admin_2fa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Sites allowed to frame the embeddable group finder (CSP frame-ancestors sources, space-separated).
     finder_frame_ancestors: Mapped[str | None] = mapped_column(String(500))
+    # Retention of personal data (services/privacy/retention.py), applied by the daily retention job.
+    retention_left_member_years: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    retention_import_days: Mapped[int] = mapped_column(Integer, default=30, server_default="30")
+    retention_login_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    retention_flag_years: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    # What erasure keeps because law or the society's rules require it: paid dues for the
+    # bookkeeping period (seven years in Sweden), accreditation decisions.
+    retention_dues_years: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
+    retention_decision_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
 
     @property
     def language_list(self) -> list[str]:
@@ -65,6 +77,9 @@ class Person(Timestamps, db.Model):
     city: Mapped[str | None] = mapped_column(String(100), **personal())
     psychodynamically_trained: Mapped[bool] = mapped_column(Boolean, default=False)
     psychotherapy_qualified_on: Mapped[date | None] = mapped_column(Date)
+    # Set when the person's data was erased on request (services/privacy/erasure.py): the row stays,
+    # nameless, so groups keep their sessions and attendance counts.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="person", cascade="all, delete-orphan")

@@ -6,7 +6,7 @@ from sqlalchemy import Boolean, CheckConstraint, Date, DateTime, ForeignKey, Ind
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ._base import Timestamps, choice
+from ._base import Timestamps, choice, personal
 from .people import Person
 
 RECORD_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision", "supervisor_report", "portfolio")
@@ -51,11 +51,11 @@ class TrainingRecord(Timestamps, db.Model):
     status: Mapped[str] = mapped_column(choice(*RECORD_STATUSES, name="record_status"), default="pending")
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    rejection_reason: Mapped[str | None] = mapped_column(Text, **personal())
     countersigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     countersigned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     evidence_path: Mapped[str | None] = mapped_column(String(300))
-    evidence_name: Mapped[str | None] = mapped_column(String(200))
+    evidence_name: Mapped[str | None] = mapped_column(String(200), **personal())
     evidence_type: Mapped[str | None] = mapped_column(String(100))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

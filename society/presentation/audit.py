@@ -34,6 +34,8 @@ ACTION_LABELS = {
     "logout": _l("logged out"), "login_failed": _l("log-in failed"), "export": _l("exported"),
     "raise_dues": _l("dues raised"), "import": _l("imported"), "evidence_download": _l("evidence downloaded"),
     "certificates_zip": _l("certificates downloaded"), "seed_demo": _l("demo data loaded"),
+    "erase": _l("personal data erased"), "privacy_export": _l("personal data exported"),
+    "retention": _l("retention rules applied"), "retention_dry_run": _l("retention dry run"),
 }
 
 FIELD_LABELS = {

@@ -53,7 +53,7 @@ class VerificationSchema(Schema):
     number = fields.String(metadata={"example": "SBS-2026-7K3Q9P"})
     status = fields.String(validate=validate.OneOf(STATUSES), metadata={
         "description": "valid, expiring (within the rule set's warning lead time), expired, suspended, revoked, "
-                       "or invalid (not in force on the day checked)"})
+                       "invalid (not in force on the day checked), or withdrawn (the holder's data was erased; no name is given)"})
     reason = fields.String(allow_none=True, metadata={"description": "The society's public reason, when suspended or revoked."})
     holder_name = fields.String()
     credential = fields.String()

@@ -10,10 +10,11 @@ from ...schemas.jobs import RunNowSchema
 from ...services.platform import job_runs, scheduler_lease
 from . import bp
 
-JOB_LABELS = {"lapse-scan": _l("Lapse scan"), "reminders": _l("Expiry reminders")}
+JOB_LABELS = {"lapse-scan": _l("Lapse scan"), "reminders": _l("Expiry reminders"),
+              "retention": _l("Retention of personal data")}
 COUNT_LABELS = {"raised": _l("raised"), "resolved": _l("resolved"), "open": _l("open"), "sent": _l("sent"),
-                "recorded_only": _l("recorded, not mailed"), "failed": _l("failed")}
-SETTINGS = {"lapse-scan": "SCAN_TIME", "reminders": "REMINDER_TIME"}
+                "recorded_only": _l("recorded, not mailed"), "failed": _l("failed"), "removed": _l("removed")}
+SETTINGS = {"lapse-scan": "SCAN_TIME", "reminders": "REMINDER_TIME", "retention": "RETENTION_TIME"}
 
 
 @bp.route("/")

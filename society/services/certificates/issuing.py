@@ -34,7 +34,8 @@ NUMBER_LENGTH = 6
 NUMBER_PATTERN = re.compile(r"^([A-Z0-9]{1,12})-(\d{4})-([0-9A-HJKMNP-TV-Z]{6})$")
 _MISREAD = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 CERTIFICATE_LANGUAGES = ("en", "sv", "de")
-STATUSES = ("valid", "expiring", "expired", "suspended", "revoked", "invalid")
+# "withdrawn": the holder's personal data was erased on request (services/privacy/erasure.py).
+STATUSES = ("valid", "expiring", "expired", "suspended", "revoked", "invalid", "withdrawn")
 MAX_SIGNATORIES = 4
 
 
@@ -248,7 +249,7 @@ def status_on(certificate: Certificate, day: date) -> tuple[str, str | None]:
     the status names why not, a decision (suspension, revocation) before a date."""
     accreditation = certificate.accreditation
     if certificate.revoked_at is not None:
-        return "revoked", None
+        return ("withdrawn" if accreditation.person.erased_at is not None else "revoked"), None
     expiry = effective_expiry(certificate)
     if accreditation.is_valid_on(day) and (expiry is None or day <= expiry):
         lead = max(accreditation.rule_set_version.warning_day_list, default=0)
@@ -295,7 +296,8 @@ def verification_of(certificate: Certificate, day: date) -> Verification:
     return Verification(
         number=certificate.number, status=status, reason=reason,
         # The name as printed on the certificate (erasure blanks the snapshot, then the person).
-        holder_name=frozen.get("holder", {}).get("name") or accreditation.person.full_name,
+        holder_name="" if accreditation.person.erased_at is not None
+        else frozen.get("holder", {}).get("name") or accreditation.person.full_name,
         credential=frozen.get("credential") or version.rule_set.credential_title,
         rule_set_version=frozen.get("rule_set_version") or version.label,
         society_code=society.code, society_name=society.name,

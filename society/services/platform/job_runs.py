@@ -46,8 +46,14 @@ def _reminders(day: date, *, run_id: int, society_id: int | None, progress=None)
     return reminders.send_due(day, society_id=society_id, job_run_id=run_id, progress=progress)
 
 
+def _retention(day: date, *, run_id: int, society_id: int | None, progress=None) -> dict:
+    from ..privacy import retention
+
+    return retention.apply(day, society_id=society_id, progress=progress)
+
+
 # name -> work(day, run_id=, society_id=, progress=) returning counts; counts["errors"] marks a failure.
-JOBS: dict[str, Callable[..., dict]] = {"lapse-scan": _lapse_scan, "reminders": _reminders}
+JOBS: dict[str, Callable[..., dict]] = {"lapse-scan": _lapse_scan, "reminders": _reminders, "retention": _retention}
 
 
 def host_label() -> str:
@@ -138,6 +144,10 @@ def run(job: str, day: date, *, trigger: str = "manual", run_key: str | None = N
             errors = counts.pop("errors", None)
             _finish(run_id, "failed" if errors else "succeeded", counts=counts,
                     error="\n".join(errors) if errors else None)
+    if job == "retention":
+        from ..privacy.erasure import wipe_free_pages
+
+        wipe_free_pages()  # the erased members' old pages leave SQLite's WAL too
     return db.session.get(JobRun, run_id)
 
 

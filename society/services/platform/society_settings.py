@@ -17,3 +17,10 @@ def update(society: Society, *, require_admin_2fa: bool, finder_frame_ancestors:
 def finder_policy(society: Society) -> str:
     """The embeddable finder's CSP: framable by the society's sites only, by nobody when it names none."""
     return FRAMED_POLICY.format(ancestors=society.finder_frame_ancestors or "'none'")
+
+
+def update_retention(society: Society, **rules: int) -> None:
+    """The society's retention rules (``retention_*`` columns), applied by the daily retention job
+    (services/privacy/retention.py)."""
+    for name, value in rules.items():
+        setattr(society, name, value)
