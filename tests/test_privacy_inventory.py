@@ -23,6 +23,8 @@ NOT_PERSONAL = {
     "societies.logo_filename": "a file of the package",
     "groups.name": "a group",
     "groups.city": "where a group meets",
+    "groups.address": "where a group meets (a practice or a hall), published in the finder and the calendars",
+    "session_exceptions.note": "why a session moved or was cancelled, published in the group's calendar",
     "job_runs.counts": "numbers",
     "job_runs.error": "a traceback of the application",
     "memberships.end_reason": "a code (resigned, lapsed...)",
