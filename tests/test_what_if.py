@@ -96,3 +96,37 @@ def test_the_queries_do_not_grow_with_the_candidates(society):
         report = what_if(draft, ON)
     assert len(report.candidates) == 15
     assert len(many) == len(few) <= 5
+
+
+def test_the_page_lists_who_gains_and_who_loses_with_the_reason(admin_client, society):
+    rule_set, current, draft = rule_set_with_draft(society)
+    candidate(society, current, "Loses", 22, report=True)
+    candidate(society, current, "Gains", 26)
+    db.session.commit()
+    assert f'/admin/rule-sets/versions/{draft.id}/what-if' in admin_client.get(
+        f"/admin/rule-sets/{rule_set.id}").get_data(as_text=True)
+    response = admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if?on={ON.isoformat()}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    loses = page[page.index('id="what-if-loses"'):page.index("Would gain eligibility")]
+    gains = page[page.index('id="what-if-gains"'):]
+    assert "Loses Candidate" in loses and "Group sessions" in loses and "Missing: 3 sessions" in loses
+    assert "Gains Candidate" in gains and "not required" in gains
+    assert "1 would lose eligibility" in page and "1 would gain it" in page
+
+
+def test_the_page_in_swedish(admin_client, society):
+    _, current, draft = rule_set_with_draft(society)
+    candidate(society, current, "Loses", 22, report=True)
+    db.session.commit()
+    page = admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if?on={ON.isoformat()}",
+                            headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Skulle förlora behörigheten" in page and "Loses Candidate" in page
+
+
+def test_another_societys_version_and_leaders_are_refused(admin_client, leader_client, society):
+    other = factories.society()
+    _, _, draft = rule_set_with_draft(other)
+    db.session.commit()
+    assert admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if").status_code == 404
+    assert leader_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if").status_code == 403

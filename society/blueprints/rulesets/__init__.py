@@ -13,4 +13,4 @@ def N_(message: str) -> str:
 bp = Blueprint("rulesets", __name__, url_prefix="/admin/rule-sets", cli_group="rules")
 navigation.add("rulesets.index", N_("Rule sets"), ("admin",), 45, menu=navigation.MORE)
 
-from . import cli, views  # noqa: E402,F401
+from . import cli, views, what_if_views  # noqa: E402,F401
