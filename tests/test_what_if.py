@@ -1,0 +1,132 @@
+"""What if a draft version took effect: which current candidates would gain or lose eligibility, and why."""
+from datetime import date, timedelta
+
+from society.extensions import db
+from society.services.accreditation.what_if import what_if
+
+from . import factories
+from .queries import counting_queries
+
+ON = date(2026, 6, 1)
+DRAFT_STARTS = date.today() + timedelta(days=60)
+
+
+def rule_set_with_draft(society, *, draft_minimum=25):
+    """A rule set whose current version asks for 20 sessions, and a draft asking for ``draft_minimum``
+    sessions but no supervisor's report."""
+    rule_set = factories.rule_set(society, code="what-if")
+    current = factories.rule_set_version(rule_set, label="2020", requirements=[
+        dict(clause=1, kind="participation", unit="session", minimum=20, label="Group sessions"),
+        dict(clause=2, kind="supervisor_report", unit="event", minimum=1, label="Supervisor's report"),
+    ])
+    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS, requirements=[
+        dict(clause=1, kind="participation", unit="session", minimum=draft_minimum, label="Group sessions"),
+    ])
+    return rule_set, current, draft
+
+
+def candidate(society, version, name, sessions, report=False, status="in_training"):
+    person = factories.member_person(society, given_name=name, family_name="Candidate")
+    granted = dict(granted_on=date(2025, 6, 1)) if status == "granted" else {}
+    factories.accreditation(person, version, status=status, **granted)
+    records = [dict(kind="participation", occurred_on=date(2024, 1, 1) + timedelta(days=7 * i)) for i in range(sessions)]
+    if report:
+        records.append(dict(kind="supervisor_report", unit="event", occurred_on=date(2025, 1, 1)))
+    factories.approved_records(person, *records)
+    return person
+
+
+def test_a_candidate_who_would_lose_one_who_would_gain_and_one_who_stays(society):
+    _, current, draft = rule_set_with_draft(society)
+    candidate(society, current, "Loses", 22, report=True)      # met now; 22 of 25 under the draft
+    candidate(society, current, "Gains", 26, report=False)     # the report is wanting now; the draft drops it
+    candidate(society, current, "Stays", 30, report=True)      # met either way
+    candidate(society, current, "Never", 5, status="applied")  # met neither way
+    db.session.commit()
+
+    report = what_if(draft, ON)
+
+    assert [c.name for c in report.loses] == ["Loses Candidate"]
+    assert [c.name for c in report.gains] == ["Gains Candidate"]
+    assert sorted(c.name for c in report.stays) == ["Never Candidate", "Stays Candidate"]
+    (lost,) = report.loses
+    (why,) = lost.changes
+    assert why.label == "Group sessions"
+    assert (why.before["met"], why.after["met"], why.after["have"], why.after["missing"]) == (True, False, 22, 3)
+    (gained,) = report.gains
+    (why,) = gained.changes
+    assert why.label == "Supervisor's report" and why.after is None and not why.before["met"]
+
+
+def test_only_current_candidates_of_this_rule_set_are_judged(society):
+    rule_set, current, draft = rule_set_with_draft(society)
+    candidate(society, current, "Granted", 30, report=True, status="granted")
+    candidate(society, current, "Rejected", 30, report=True, status="rejected")
+    other = factories.rule_set_version(factories.rule_set(society, code="other"), requirements=[
+        dict(clause=1, kind="participation", unit="session", minimum=1)])
+    candidate(society, other, "Elsewhere", 30)
+    candidate(society, current, "Training", 3)
+    db.session.commit()
+    assert [c.name for c in what_if(draft, ON).candidates] == ["Training Candidate"]
+
+
+def test_pending_and_later_records_do_not_count(society):
+    _, current, draft = rule_set_with_draft(society, draft_minimum=20)
+    person = candidate(society, current, "Pending", 19, report=True)
+    factories.training_record(person, status="pending", occurred_on=date(2025, 1, 1))
+    factories.training_record(person, occurred_on=ON + timedelta(days=1))
+    db.session.commit()
+    (outcome,) = what_if(draft, ON).candidates
+    assert (outcome.met_now, outcome.met_draft, outcome.effect) == (False, False, "stays")
+
+
+def test_the_queries_do_not_grow_with_the_candidates(society):
+    _, current, draft = rule_set_with_draft(society)
+    for index in range(3):
+        candidate(society, current, f"First{index}", 20 + index, report=True)
+    db.session.commit()
+    db.session.expire_all()
+    with counting_queries(selects_only=True) as few:
+        what_if(draft, ON)
+    for index in range(12):
+        candidate(society, current, f"More{index}", 18 + index, report=index % 2 == 0)
+    db.session.commit()
+    db.session.expire_all()
+    with counting_queries(selects_only=True) as many:
+        report = what_if(draft, ON)
+    assert len(report.candidates) == 15
+    assert len(many) == len(few) <= 5
+
+
+def test_the_page_lists_who_gains_and_who_loses_with_the_reason(admin_client, society):
+    rule_set, current, draft = rule_set_with_draft(society)
+    candidate(society, current, "Loses", 22, report=True)
+    candidate(society, current, "Gains", 26)
+    db.session.commit()
+    assert f'/admin/rule-sets/versions/{draft.id}/what-if' in admin_client.get(
+        f"/admin/rule-sets/{rule_set.id}").get_data(as_text=True)
+    response = admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if?on={ON.isoformat()}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    loses = page[page.index('id="what-if-loses"'):page.index("Would gain eligibility")]
+    gains = page[page.index('id="what-if-gains"'):]
+    assert "Loses Candidate" in loses and "Group sessions" in loses and "Missing: 3 sessions" in loses
+    assert "Gains Candidate" in gains and "not required" in gains
+    assert "1 would lose eligibility" in page and "1 would gain it" in page
+
+
+def test_the_page_in_swedish(admin_client, society):
+    _, current, draft = rule_set_with_draft(society)
+    candidate(society, current, "Loses", 22, report=True)
+    db.session.commit()
+    page = admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if?on={ON.isoformat()}",
+                            headers={"Accept-Language": "sv"}).get_data(as_text=True)
+    assert "Skulle förlora behörigheten" in page and "Loses Candidate" in page
+
+
+def test_another_societys_version_and_leaders_are_refused(admin_client, leader_client, society):
+    other = factories.society()
+    _, _, draft = rule_set_with_draft(other)
+    db.session.commit()
+    assert admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if").status_code == 404
+    assert leader_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if").status_code == 403
