@@ -1,4 +1,4 @@
-"""Webhooks: subscriptions, the outbox of events and their deliveries
+"""Webhooks: subscriptions, the outbox of events and their deliveries; the directory's order index
 
 Revision ID: 0010_webhooks
 Revises: 0008_swedish
@@ -15,6 +15,10 @@ depends_on = None
 
 
 def upgrade():
+    # The public directory pages by name, then id; status in the index lets a deep page skip inside it.
+    with op.batch_alter_table('groups', schema=None) as batch_op:
+        batch_op.create_index('ix_groups_name_id', ['name', 'id', 'status'], unique=False)
+
     op.create_table('webhook_events',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.String(length=40), nullable=False),
@@ -84,3 +88,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_webhook_events_society_id'))
 
     op.drop_table('webhook_events')
+    with op.batch_alter_table('groups', schema=None) as batch_op:
+        batch_op.drop_index('ix_groups_name_id')

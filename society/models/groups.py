@@ -27,6 +27,8 @@ class Group(Timestamps, db.Model):
         CheckConstraint("ends_on IS NULL OR starts_on IS NULL OR ends_on >= starts_on", name="ends_after_starts"),
         Index("ix_groups_society_status", "society_id", "status"),
         Index("ix_groups_country_city", "country", "city"),
+        # The directory's order; with status in it, a deep page is skipped inside the index.
+        Index("ix_groups_name_id", "name", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
