@@ -414,3 +414,23 @@ def test_a_client_over_its_limit_is_refused_before_flask_like_flask_refuses_it(f
     body = refused[2].get_json()
     assert body["status"] == 429 and body["title"] == learnt.get_json()["title"]
     assert body["instance"] == "/api/v1/societies"
+
+
+def test_the_compiled_page_dumper_writes_exactly_what_the_schema_dumps(society):
+    from society import api
+    from society.schemas.directory import GroupPageSchema
+    from society.services.groups import directory
+
+    led_group(society, name="Ended", ends_on=date(2030, 1, 1))
+    led_group(society, name="Unled", accredited_leader=False, city=None)
+    lead = factories.person()
+    factories.certificate(accredit(lead, society, expires_on=date(2031, 5, 1)))
+    led_group(society, name="Certified", leader=lead)
+    db.session.commit()
+    groups, total = directory.find_groups({"status": ["active"]}, date.today(), 1, 50)
+    payload = {"items": groups + [{**groups[0], "not_in_the_schema": "secret"}],
+               "pagination": {"total": total, "total_pages": 1, "first_page": 1, "last_page": 1, "page": 1,
+                              "per_page": 50, "previous_page": None, "next_page": None}}
+    schema = GroupPageSchema()
+    assert api.dumper(schema)(payload) == schema.dump(payload)
+    assert "not_in_the_schema" not in api.dumper(schema)(payload)["items"][-1]
