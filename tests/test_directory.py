@@ -372,3 +372,19 @@ def test_a_deep_page_reads_only_its_own_rows_and_matches_the_whole_list(client, 
     assert all(g["accredited"] for g in filtered["items"])
     beyond = client.get(URL, query_string={"per_page": 4, "page": 9, "accredited": "true"}).get_json()
     assert beyond["items"] == [] and beyond["pagination"]["total"] == 20
+
+
+def test_the_accredited_filter_follows_a_change_at_once(client, society):
+    lead = factories.person()
+    held = accredit(lead, society)
+    led_group(society, name="Followed", leader=lead, accredited_leader=False)
+    led_group(society, name="Other")
+    db.session.commit()
+
+    def names(accredited: str) -> list[str]:
+        return [g["name"] for g in client.get(URL, query_string={"accredited": accredited}).get_json()["items"]]
+
+    assert names("true") == ["Followed", "Other"] and names("false") == []
+    held.status, held.invalid_from = "suspended", date.today()
+    db.session.commit()
+    assert names("true") == ["Other"] and names("false") == ["Followed"]

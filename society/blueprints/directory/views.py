@@ -37,14 +37,15 @@ class Groups(MethodView):
         Filter, page (`page`, `per_page` up to 100) and revalidate (ETag / If-None-Match).
         Ordered by name, then id. Closed groups are listed only when `status=closed` is asked for."""
         day = today()
+        version = directory.groups_version(day, api.version_reuse())
 
         def build():
             page, per_page = args["page"], args["per_page"]
-            groups, total = directory.find_groups(args, day, page, per_page)
+            groups, total = directory.find_groups(args, day, page, per_page, version=version)
             pagination, headers = api.paged("directory.Groups", args, total)
             return _dump_group_page({"items": groups, "pagination": pagination}), headers
 
-        return api.answer("groups", args, directory.groups_version(day, api.version_reuse()), build)
+        return api.answer("groups", args, version, build)
 
 
 @api_bp.route("/groups/<int(min=1, max=2147483647):group_id>", parameters=api.CONDITIONAL_PARAMETERS)

@@ -9,11 +9,14 @@ A page costs a fixed number of queries whatever its size and depth: the count, t
 ids (walking ``ix_groups_name_id`` in list order, so a deep page skips index entries, not
 built rows), the page's groups (with their society), their audiences, and their current
 leaders each with the accreditations valid that day and the latest certificate (one query:
-the accredited state comes with the leaders). The ``accredited`` filter is one set of
-accredited group ids per query (``standing.accredited_group_ids``), not a test per group.
+the accredited state comes with the leaders). The ``accredited`` filter uses one set of
+accredited group ids (``standing.accredited_group_ids``): read once per worker and data version
+when the caller gives the version (``accredited_ids``), else built once per query; never a
+test per group.
 """
 from datetime import date, datetime, timezone
 
+from flask import current_app
 from sqlalchemy import and_, exists, func, not_, or_, select
 
 from ...extensions import db
@@ -23,6 +26,7 @@ from .standing import accredited_group_ids, counts_as_accredited, leader_serving
 from ..accreditation.standing import valid_on
 from ..platform.text_search import contains
 
+ACCREDITED_MEMO = "society_directory_accredited"  # app.extensions key: {(day, version token): group ids}
 # The tables a directory answer reads; their latest change versions the answer.
 GROUP_TABLES = (Group, GroupLeader, Person, Accreditation, Certificate, RuleSet, Society)
 SOCIETY_TABLES = (Society,)
@@ -84,14 +88,17 @@ def _group_rows(conditions: list, *, limit: int | None = None, offset: int = 0):
     return db.session.execute(statement).all()
 
 
-def find_groups(filters: dict, day: date, page: int, per_page: int) -> tuple[list[dict], int]:
+def find_groups(filters: dict, day: date, page: int, per_page: int,
+                version: http_cache.DataVersion | None = None) -> tuple[list[dict], int]:
     """One page of the groups matching ``filters`` (as GroupQuerySchema loads them) and the total.
 
     The page's ids come first, from the index in list order (``ix_groups_name_id``: name, id,
     status), so a deep page skips index entries rather than built rows; only the page's rows
     are then read and described."""
-    conditions = _conditions(filters, day)
-    ids, total = _page_ids(conditions, page, per_page, set_built="accredited" in filters)
+    if "accredited" in filters and version is not None:
+        ids, total = _accredited_page_ids(filters, day, page, per_page, version)
+    else:
+        ids, total = _page_ids(_conditions(filters, day), page, per_page, set_built="accredited" in filters)
     if not ids:
         return [], total
     position = {group_id: number for number, group_id in enumerate(ids)}
@@ -111,6 +118,34 @@ def _page_ids(conditions: list, page: int, per_page: int, *, set_built: bool) ->
             return [row.id for row in rows], rows[0].total
     ids = [] if set_built else list(db.session.scalars(ordered))
     return ids, db.session.scalar(select(func.count()).select_from(Group).where(*conditions))
+
+
+def accredited_ids(day: date, version: http_cache.DataVersion) -> frozenset[int]:
+    """The ids of the groups accredited on ``day`` (``standing.accredited_group_ids``) at data
+    ``version``: one set-based query per worker while the version holds (any write to a group,
+    a leader or an accreditation, or a new day, makes a new version)."""
+    memo = current_app.extensions.setdefault(ACCREDITED_MEMO, {})
+    key = (day, version.token)
+    ids = memo.get(key)
+    if ids is None:
+        ids = frozenset(db.session.scalars(accredited_group_ids(day)))
+        memo.clear()
+        memo[key] = ids
+    return ids
+
+
+def _accredited_page_ids(filters: dict, day: date, page: int, per_page: int,
+                         version: http_cache.DataVersion) -> tuple[list[int], int]:
+    """A page of the ``accredited`` filter: the other filters' ids in list order (from the index),
+    kept when their accredited state is the one asked; the state from ``accredited_ids``."""
+    accredited = accredited_ids(day, version)
+    others = _conditions({name: value for name, value in filters.items() if name != "accredited"}, day)
+    # Thousands of ids: read on the connection, without the ORM's work per row (half the cost).
+    in_order = db.session.connection().execute(
+        select(Group.id).where(*others).order_by(Group.name, Group.id)).scalars().all()
+    matching = [group_id for group_id in in_order if (group_id in accredited) == filters["accredited"]]
+    start = (page - 1) * per_page
+    return matching[start:start + per_page], len(matching)
 
 
 def get_group(group_id: int, day: date) -> dict | None:
