@@ -98,7 +98,7 @@ def find_groups(filters: dict, day: date, page: int, per_page: int,
     if "accredited" in filters and version is not None:
         ids, total = _accredited_page_ids(filters, day, page, per_page, version)
     else:
-        ids, total = _page_ids(_conditions(filters, day), page, per_page, set_built="accredited" in filters)
+        ids, total = _page_ids(_conditions(filters, day), page, per_page)
     if not ids:
         return [], total
     position = {group_id: number for number, group_id in enumerate(ids)}
@@ -106,17 +106,10 @@ def find_groups(filters: dict, day: date, page: int, per_page: int,
     return _describe(rows, day), total
 
 
-def _page_ids(conditions: list, page: int, per_page: int, *, set_built: bool) -> tuple[list[int], int]:
-    """The ids of one page in list order, and the total. A condition that builds a set per query
-    (``set_built``: the accredited groups) is applied once: the total is a window count beside
-    the ids. Otherwise counting apart is cheaper (the count reads only the status index)."""
-    ordered = (select(Group.id).where(*conditions).order_by(Group.name, Group.id)
-               .limit(per_page).offset((page - 1) * per_page))
-    if set_built:
-        rows = db.session.execute(ordered.add_columns(func.count().over().label("total"))).all()
-        if rows:
-            return [row.id for row in rows], rows[0].total
-    ids = [] if set_built else list(db.session.scalars(ordered))
+def _page_ids(conditions: list, page: int, per_page: int) -> tuple[list[int], int]:
+    """The ids of one page in list order, and the total (the count reads only the status index)."""
+    ids = list(db.session.scalars(select(Group.id).where(*conditions).order_by(Group.name, Group.id)
+                                  .limit(per_page).offset((page - 1) * per_page)))
     return ids, db.session.scalar(select(func.count()).select_from(Group).where(*conditions))
 
 
