@@ -3,8 +3,17 @@
 Seeds 10,000 demo groups into a temporary SQLite file, starts gunicorn (2 workers, on
 loopback) for the application and for ``bench/fixed_page.py`` (a bare WSGI app that
 sends one fixed 50-item JSON page and touches no database), runs wrk against both in
-alternating rounds and prints requests per second and the ratio (the target is at
-least 70%). Also prints the cost of one uncached page in-process, and its queries.
+alternating rounds and prints requests per second and three ratios to the fixed page,
+counting only successful answers (2xx; 429 for the refusals):
+
+- repeated: one page asked again and again (target: at least 70%);
+- crawl: every request a different page (plain list pages deep and shallow, ``accredited``
+  true and false, a city, a profession), on a server without the answer cache, so each page
+  is built from the database (target: at least 30%);
+- refused: a client over its rate limit (the limit set to 1 per hour), 429 answers per second,
+  which should be more than the repeated page's (refusing costs less than serving).
+
+Also prints the cost of one uncached page in-process, and its queries.
 
     .venv/bin/python bench/directory.py [--groups 10000] [--seconds 10] [--rounds 3] [--database FILE] [--no-rate-limit]
 
@@ -114,20 +123,61 @@ class Server:
         self.process.wait(timeout=30)
 
 
-def wrk(url: str, seconds: int) -> tuple[float, int]:
-    """Requests per second and requests served."""
-    out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", url], capture_output=True, text=True,
-                         check=True).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
+def crawl_paths(groups: int) -> list[str]:
+    """Distinct pages a crawler asks, interleaved: the plain list, accredited and not, a city, a profession."""
+    pages = max(1, groups // 50)
+    lists = [[f"{PAGE}&page={n}" for n in range(1, pages + 1)],
+             [f"{PAGE}&accredited=true&page={n}" for n in range(1, int(pages * 0.85) + 1)],
+             [f"{PAGE}&accredited=false&page={n}" for n in range(1, max(2, pages // 7))],
+             [f"{PAGE}&city=Uppsala&page={n}" for n in range(1, 10)],
+             [f"{PAGE}&audience=psychologist&page={n}" for n in range(1, pages // 3)]]
+    crawl = []
+    while any(lists):
+        for paths in lists:
+            if paths:
+                crawl.append(paths.pop(0))
+    return crawl
+
+
+def crawl_script(paths: list[str], workdir: Path) -> Path:
+    """A wrk Lua script that asks each path in turn (each wrk thread from its own offset)."""
+    script = workdir / "crawl.lua"
+    quoted = ",".join(f'"{path}"' for path in paths)
+    script.write_text(f"""
+paths = {{{quoted}}}
+counter = 0
+function setup(thread) thread:set("counter", math.random(#paths)) end
+request = function()
+  counter = counter % #paths + 1
+  return wrk.format("GET", paths[counter])
+end
+""")
+    return script
+
+
+def wrk(url: str, seconds: int, script: Path | None = None, expect: str = "2xx") -> tuple[float, int]:
+    """Successful answers per second and answers counted: ``expect`` "2xx", or "429" (only
+    refusals count, the first answers are the client's allowance)."""
+    command = ["wrk", "-t2", "-c16", f"-d{seconds}s", *(["-s", str(script)] if script else []), url]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    duration = float(re.search(r"requests in ([\d.]+)(m?s)", out).group(1))
+    unit = re.search(r"requests in [\d.]+(m?s)", out).group(1)
+    duration = duration / 1000 if unit == "ms" else duration
+    other = int(match.group(1)) if (match := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    if "Socket errors" in out:
         raise RuntimeError(f"errors while benchmarking {url}:\n{out}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), int(re.search(r"(\d+) requests in", out).group(1))
+    counted = total - other if expect == "2xx" else other
+    if expect == "2xx" and other:
+        raise RuntimeError(f"{other} answers were not 2xx while benchmarking {url}:\n{out}")
+    return counted / duration, counted
 
 
-def measure(server: Server, url: str, seconds: int) -> tuple[float, float]:
-    """Requests per second, and server CPU microseconds per request (steadier on a busy machine)."""
+def measure(server: Server, url: str, seconds: int, **options) -> tuple[float, float]:
+    """Answers per second, and server CPU microseconds per answer (steadier on a busy machine)."""
     before = server.cpu_seconds()
-    rate, served = wrk(url, seconds)
-    return rate, (server.cpu_seconds() - before) / served * 1e6
+    rate, served = wrk(url, seconds, **options)
+    return rate, (server.cpu_seconds() - before) / max(served, 1) * 1e6
 
 
 def main() -> None:
@@ -152,24 +202,41 @@ def main() -> None:
                # The limiter stays on (its cost is part of serving), with a limit one client cannot reach.
                "RATELIMIT_ENABLED": "1" if options.rate_limit else "0", "API_RATE_LIMIT": "1000000000 per minute"}
         app = Server("wsgi:app", ROOT, env)
+        # Without the answer cache (and so without the front): every page is built from the database.
+        uncached = Server("wsgi:app", ROOT, {**env, "API_ANSWER_CACHE_SIZE": "0"})
+        refusing = Server("wsgi:app", ROOT, {**env, "RATELIMIT_ENABLED": "1", "API_RATE_LIMIT": "1 per hour"})
         baseline = Server("fixed_page:app", ROOT / "bench", {})
-        servers = [app, baseline]
+        servers = [app, uncached, refusing, baseline]
         app.wait(PAGE)
+        uncached.wait(PAGE)
         baseline.wait("/")
+        try:
+            refusing.wait(PAGE)  # its one allowed request
+        except RuntimeError:
+            pass
+        script = crawl_script(crawl_paths(options.groups), workdir)
         wrk(app.url(PAGE), 2)  # warm up: every worker builds and caches the page
         wrk(baseline.url("/"), 2)
-        ours, theirs = [], []
+        wrk(uncached.url(PAGE), 2, script=script)
+        wrk(refusing.url(PAGE), 2, expect="429")
+        results = {"fixed": [], "repeated": [], "crawl": [], "refused": []}
         for round_ in range(options.rounds):
-            theirs.append(measure(baseline, baseline.url("/"), options.seconds))
-            ours.append(measure(app, app.url(PAGE), options.seconds))
-            print(f"round {round_ + 1}: directory {ours[-1][0]:.0f} req/s ({ours[-1][1]:.0f} us CPU/request), "
-                  f"fixed page {theirs[-1][0]:.0f} req/s ({theirs[-1][1]:.0f} us CPU/request)")
-        rate, cpu = (statistics.median(r for r, _ in ours), statistics.median(c for _, c in ours))
-        base_rate, base_cpu = (statistics.median(r for r, _ in theirs), statistics.median(c for _, c in theirs))
-        print(f"directory page of 50 (GET {PAGE}): {rate:.0f} req/s, {cpu:.0f} us server CPU per request")
-        print(f"fixed 50-item JSON page, no database:           {base_rate:.0f} req/s, {base_cpu:.0f} us server CPU per request")
-        print(f"ratio: {rate / base_rate:.0%} of the requests per second (target: at least 70%); "
-              f"by server CPU per request: {base_cpu / cpu:.0%}")
+            results["fixed"].append(measure(baseline, baseline.url("/"), options.seconds))
+            results["repeated"].append(measure(app, app.url(PAGE), options.seconds))
+            results["crawl"].append(measure(uncached, uncached.url(PAGE), options.seconds, script=script))
+            results["refused"].append(measure(refusing, refusing.url(PAGE), options.seconds, expect="429"))
+            print(f"round {round_ + 1}: " + ", ".join(f"{name} {runs[-1][0]:.0f}/s ({runs[-1][1]:.0f} us CPU)"
+                                                      for name, runs in results.items()))
+        median = {name: (statistics.median(r for r, _ in runs), statistics.median(c for _, c in runs))
+                  for name, runs in results.items()}
+        base_rate, base_cpu = median["fixed"]
+        print(f"fixed 50-item JSON page, no database: {base_rate:.0f} req/s, {base_cpu:.0f} us server CPU per request")
+        for name, label, target in (("repeated", f"repeated page (GET {PAGE})", "at least 70%"),
+                                    ("crawl", "uncached crawl, a different page each time", "at least 30%"),
+                                    ("refused", "refused over the rate limit (429 answers)", "above the repeated page")):
+            rate, cpu = median[name]
+            print(f"{label}: {rate:.0f}/s, {cpu:.0f} us server CPU each; ratio {rate / base_rate:.0%} "
+                  f"(target: {target}); by server CPU {base_cpu / cpu:.0%}")
     finally:
         for server in servers:
             server.stop()

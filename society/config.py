@@ -145,6 +145,16 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "IMPORT_POLL_SECONDS": int(env.get("IMPORT_POLL_SECONDS", 2)),
         "IMPORT_CHUNK_PAUSE_SECONDS": float(env.get("IMPORT_CHUNK_PAUSE_SECONDS", 0.02)),
         "IMPORT_PUBLISH_STALE_SECONDS": float(env.get("IMPORT_PUBLISH_STALE_SECONDS", 60)),
+        # Webhooks (services/platform/webhook_delivery.py): due deliveries are sent every
+        # WEBHOOK_POLL_SECONDS by the active scheduler; a failure is retried after
+        # WEBHOOK_RETRY_SECONDS, doubling each time up to WEBHOOK_RETRY_MAX_SECONDS, and given up
+        # after WEBHOOK_MAX_ATTEMPTS (an administrator can resend it).
+        "WEBHOOK_POLL_SECONDS": int(env.get("WEBHOOK_POLL_SECONDS", 10)),
+        "WEBHOOK_TIMEOUT_SECONDS": float(env.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
+        "WEBHOOK_RETRY_SECONDS": int(env.get("WEBHOOK_RETRY_SECONDS", 30)),
+        "WEBHOOK_RETRY_MAX_SECONDS": int(env.get("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)),
+        "WEBHOOK_MAX_ATTEMPTS": int(env.get("WEBHOOK_MAX_ATTEMPTS", 10)),
+        "WEBHOOK_BATCH": int(env.get("WEBHOOK_BATCH", 100)),
         "TESTING": False,
     }
     if overrides:

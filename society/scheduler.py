@@ -71,6 +71,8 @@ class SchedulerProcess:
                     id=f"{job}-now", name=f"{job} (now)", replace_existing=True, misfire_grace_time=None)
         self.scheduler.add_job(self.run_imports, IntervalTrigger(seconds=config["IMPORT_POLL_SECONDS"]),
                                id="imports", name="imports", replace_existing=True, coalesce=True, max_instances=1)
+        self.scheduler.add_job(self.run_webhooks, IntervalTrigger(seconds=config["WEBHOOK_POLL_SECONDS"]),
+                               id="webhooks", name="webhooks", replace_existing=True, coalesce=True, max_instances=1)
         renew = max(1, config["SCHEDULER_LEASE_SECONDS"] // 4)
         self.scheduler.add_job(self.keep_lease, IntervalTrigger(seconds=renew), id="scheduler-lease",
                                name="scheduler lease", replace_existing=True, coalesce=True, max_instances=1)
@@ -137,6 +139,21 @@ class SchedulerProcess:
             except Exception:  # noqa: BLE001 - the batch records its own failure; try the rest next tick
                 db.session.rollback()
                 log.exception("Scheduler %s: the import job failed.", self.holder)
+
+    def run_webhooks(self) -> None:
+        """Send the webhook deliveries due now (the active scheduler only; each is claimed once,
+        so another process sending at the same time cannot send it again)."""
+        from .extensions import db
+        from .services.platform import webhook_delivery
+
+        if not self.active:
+            return
+        with self.app.app_context():
+            try:
+                webhook_delivery.deliver_due()
+            except Exception:  # noqa: BLE001 - a claimed delivery's lease runs out; it is retried then
+                db.session.rollback()
+                log.exception("Scheduler %s: webhook delivery failed.", self.holder)
 
     def catch_up(self) -> None:
         """Start today's run of a daily job now if its time passed (within the grace) while no

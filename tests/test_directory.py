@@ -352,3 +352,42 @@ def test_audiences_come_out_sorted_and_complete(client, society):
     group = led_group(society, audiences=["psychologist", "gp"])
     db.session.add(GroupAudience(group_id=group.id, profession="nurse"))
     assert client.get(f"{URL}/{group.id}").get_json()["audience"] == ["gp", "nurse", "psychologist"]
+
+
+def test_a_deep_page_reads_only_its_own_rows_and_matches_the_whole_list(client, society):
+    for n in range(30):
+        led_group(society, name=f"Group {29 - n:02d}", accredited_leader=n % 3 != 0)
+    db.session.commit()
+    everything = [g["name"] for g in client.get(URL, query_string={"per_page": 100}).get_json()["items"]]
+    assert everything == sorted(everything) and len(everything) == 30
+    accredited = [g["name"] for g in client.get(URL, query_string={"per_page": 100, "accredited": "true"})
+                  .get_json()["items"]]
+
+    with counting_queries(selects_only=True) as statements:
+        deep = client.get(URL, query_string={"per_page": 4, "page": 7}).get_json()
+    assert [g["name"] for g in deep["items"]] == everything[24:28] and deep["pagination"]["total"] == 30
+    page_rows = [s for s in statements if s.lstrip().upper().startswith("SELECT GROUPS.ID, GROUPS.NAME")]
+    assert len(page_rows) == 1 and "LIMIT" not in page_rows[0].upper()  # the page's rows by id, no offset
+
+    filtered = client.get(URL, query_string={"per_page": 4, "page": 4, "accredited": "true"}).get_json()
+    assert [g["name"] for g in filtered["items"]] == accredited[12:16]
+    assert filtered["pagination"]["total"] == len(accredited) == 20
+    assert all(g["accredited"] for g in filtered["items"])
+    beyond = client.get(URL, query_string={"per_page": 4, "page": 9, "accredited": "true"}).get_json()
+    assert beyond["items"] == [] and beyond["pagination"]["total"] == 20
+
+
+def test_the_accredited_filter_follows_a_change_at_once(client, society):
+    lead = factories.person()
+    held = accredit(lead, society)
+    led_group(society, name="Followed", leader=lead, accredited_leader=False)
+    led_group(society, name="Other")
+    db.session.commit()
+
+    def names(accredited: str) -> list[str]:
+        return [g["name"] for g in client.get(URL, query_string={"accredited": accredited}).get_json()["items"]]
+
+    assert names("true") == ["Followed", "Other"] and names("false") == []
+    held.status, held.invalid_from = "suspended", date.today()
+    db.session.commit()
+    assert names("true") == ["Other"] and names("false") == ["Followed"]

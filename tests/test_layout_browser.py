@@ -74,7 +74,7 @@ def walk(page, paths, widths) -> list[str]:
 def admin_pages(page) -> list[str]:
     paths = ["/admin/", "/admin/members/", "/admin/members/new", "/admin/groups/", "/admin/imports/",
              "/admin/flags/", "/admin/audit/", "/admin/records/", "/admin/accreditations/", "/admin/certificates",
-             "/admin/rule-sets/", "/admin/jobs/"]
+             "/admin/rule-sets/", "/admin/jobs/", "/admin/webhooks/"]
     group = first_link(page, "/admin/groups/", r"/admin/groups/\d+")
     rule_set = first_link(page, "/admin/rule-sets/", r"/admin/rule-sets/\d+")
     return paths + [

@@ -386,3 +386,51 @@ def test_the_default_limiter_storage_starts_no_thread_per_hit():
     allowed = [limiter.hit(parse("3 per minute"), "client") for _ in range(5)]
     assert allowed == [True, True, True, False, False]
     assert threading.active_count() == before
+
+
+def test_a_client_over_its_limit_is_refused_before_flask_like_flask_refuses_it(fresh_app, society, monkeypatch):
+    from flask.testing import FlaskClient
+
+    led_group(society)
+    db.session.commit()
+    app = fresh_app(RATELIMIT_ENABLED=True, API_RATE_LIMIT="2 per minute")
+    layer = app.wsgi_app
+    to_flask = []
+    inner = layer.wsgi_app
+    monkeypatch.setattr(layer, "wsgi_app", lambda environ, start: to_flask.append(environ["PATH_INFO"]) or inner(environ, start))
+    client = FlaskClient(app)
+    first = client.get(URL, query_string={"page": 1})
+    second = client.get(URL, query_string={"page": 2})  # a page not seen before: built by Flask, counted once
+    assert [first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]] == ["1", "0"]
+    learnt = client.get(URL, query_string={"page": 3})  # Flask answers the first refusal
+    assert learnt.status_code == 429 and len(to_flask) == 3
+    refused = [client.get(URL, query_string={"page": n}) for n in (4, 5)] + [client.get("/api/v1/societies")]
+    assert len(to_flask) == 3  # the next refusals never entered Flask
+    for response in refused:
+        assert response.status_code == 429 and response.content_type == "application/problem+json"
+        assert int(response.headers["Retry-After"]) > 0 and response.headers["X-RateLimit-Remaining"] == "0"
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert response.headers["Content-Security-Policy"] == learnt.headers["Content-Security-Policy"]
+    body = refused[2].get_json()
+    assert body["status"] == 429 and body["title"] == learnt.get_json()["title"]
+    assert body["instance"] == "/api/v1/societies"
+
+
+def test_the_compiled_page_dumper_writes_exactly_what_the_schema_dumps(society):
+    from society import api
+    from society.schemas.directory import GroupPageSchema
+    from society.services.groups import directory
+
+    led_group(society, name="Ended", ends_on=date(2030, 1, 1))
+    led_group(society, name="Unled", accredited_leader=False, city=None)
+    lead = factories.person()
+    factories.certificate(accredit(lead, society, expires_on=date(2031, 5, 1)))
+    led_group(society, name="Certified", leader=lead)
+    db.session.commit()
+    groups, total = directory.find_groups({"status": ["active"]}, date.today(), 1, 50)
+    payload = {"items": groups + [{**groups[0], "not_in_the_schema": "secret"}],
+               "pagination": {"total": total, "total_pages": 1, "first_page": 1, "last_page": 1, "page": 1,
+                              "per_page": 50, "previous_page": None, "next_page": None}}
+    schema = GroupPageSchema()
+    assert api.dumper(schema)(payload) == schema.dump(payload)
+    assert "not_in_the_schema" not in api.dumper(schema)(payload)["items"][-1]

@@ -17,7 +17,7 @@ from society.extensions import db
 from society.models import Accreditation, Certificate, Group, ImportBatch, RuleSet, RuleSetVersion, Society, User
 from society.services.accreditation import rulesets
 from society.services.flags import lapse
-from society.services.platform import demo
+from society.services.platform import demo, webhooks
 
 from . import factories
 
@@ -238,7 +238,7 @@ def main_pages(society: Society) -> dict[str, list[str]]:
              f"/admin/accreditations/{accreditation.id}/progress", "/admin/rule-sets/", f"/admin/rule-sets/{rule_set.id}",
              f"/admin/rule-sets/versions/{version.id}", f"/admin/rule-sets/{rule_set.id}/edit",
              "/admin/records/", f"/admin/records/people/{person.id}", "/admin/flags/", "/admin/jobs/",
-             "/admin/imports/", "/admin/audit", "/admin/certificates"]
+             "/admin/imports/", "/admin/audit", "/admin/certificates", "/admin/webhooks/"]
     leader = ["/portal/progress", "/portal/records", "/portal/groups", "/portal/accreditations", "/portal/certificates",
               "/portal/records/new", "/portal/countersign"]
     public = ["/auth/login", "/verify", f"/verify/{certificate.number}"]
@@ -249,6 +249,8 @@ def test_every_main_page_in_swedish_is_free_of_the_interfaces_english(app):
     demo.seed(12, today=date.today())
     sbs = db.session.scalar(select(Society).where(Society.code == "SBS"))
     lapse.scan(date.today(), society_id=sbs.id)
+    webhooks.subscribe(sbs.id, "https://portal.example.org/hook", events=["group.changed"])
+    webhooks.emit("group.changed", [(sbs.id, {"group": {"id": 1}})])  # a delivery waiting on the webhooks page
     db.session.commit()
     phrases = interface_english()
     assert len(phrases) > 300  # the list is the catalogue's, not a hand-picked few

@@ -53,8 +53,13 @@ def public_blueprint(name: str, import_name: str, **options) -> Blueprint:
     Expose it as ``api_bp`` in the package; mark its MethodViews ``_access = (PUBLIC,)``."""
     options.setdefault("url_prefix", API_V1)
     blueprint = PublicBlueprint(name, import_name, **options)
-    limiter.shared_limit(_rate_limit, scope=RATE_LIMIT_SCOPE)(blueprint)
+    limiter.shared_limit(_rate_limit, scope=RATE_LIMIT_SCOPE, exempt_when=_counted_by_front)(blueprint)
     return blueprint
+
+
+def _counted_by_front() -> bool:
+    # api.AnswerFront counted this request already (same storage, same key): never twice.
+    return bool(request.environ.get("society.api.counted"))
 
 
 def _rate_limit() -> str:

@@ -1,4 +1,5 @@
-"""Repeating recent public answers before Flask."""
+"""Repeating recent public answers before Flask, and refusing clients over their limit there."""
+import json
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -11,6 +12,7 @@ from ..services.platform.http_cache import AnswerCache, DataVersion, still_curre
 from .blueprints import API_PREFIX, RATE_LIMIT_SCOPE
 
 ANSWER_MARK = "society.api.answer"  # environ key: answer() built a repeatable 200 for this request
+COUNTED_MARK = "society.api.counted"  # environ key: the front counted this request against the API limit
 _NOT_PLAIN = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
 
 
@@ -31,48 +33,106 @@ class AnswerFront:
     Everything else, and every first or expired request, goes through Flask, which refreshes
     the entry. Under load most directory requests then cost about what a bare WSGI app costs.
 
-    A repeated answer still counts against the client's rate limit: the front hits the very
-    counter Flask-Limiter keeps for the shared ``public-api`` limit (same storage, same key:
-    the client address, as ``get_remote_address`` reads it) and sends fresh X-RateLimit-*
-    headers. A client over its limit is handed to Flask, which answers the 429."""
+    Every plain GET is counted here, once, against the client's rate limit: the front hits the
+    very counter Flask-Limiter keeps for the shared ``public-api`` limit (same storage, same key:
+    the client address, as ``get_remote_address`` reads it), marks the request so Flask-Limiter
+    does not count it again, and sends fresh X-RateLimit-* headers with whatever answers it. A
+    client over its limit is refused here with the 429 Flask answered the first time (its
+    headers and problem details, this request's path and Retry-After), so refusing costs less
+    than serving a page."""
 
     def __init__(self, app, size: int):
         self.app, self.wsgi_app = app, app.wsgi_app
         self.entries = AnswerCache(size)
         self._parsed = None  # (API_RATE_LIMIT, its limits, header names)
+        self._refusal = None  # (headers, problem body) of Flask's 429, once it answered one
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(API_PREFIX)
                 or any(name in environ for name in _NOT_PLAIN)):
             return self.wsgi_app(environ, start_response)
+        # Every plain GET is counted here, once: a client over its limit is refused before Flask
+        # (cheaper than any page), the others carry the count's headers whichever way they are answered.
+        limit_headers = self._count(environ)
+        if limit_headers is None:
+            if self._refusal is not None:
+                return self._refuse(environ, start_response)
+            return self._learn_refusal(environ, start_response)  # Flask counts again and answers the 429
+        environ[COUNTED_MARK] = True
         key = (environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
         entry = self.entries.get(key)
         if entry is not None and still_current(entry.version, date.today()):
-            limit_headers = self._count(environ)
-            if limit_headers is not None:
-                start_response("200 OK", [*entry.headers, *limit_headers])
-                return [entry.body]
-        return self._through_flask(key, environ, start_response)
+            start_response("200 OK", [*entry.headers, *limit_headers])
+            return [entry.body]
+        return self._through_flask(key, environ, start_response, limit_headers)
+
+    def _refuse(self, environ, start_response):
+        """The 429 Flask would send (its headers learnt from its first one), with this count's headers."""
+        headers, body = self._refusal
+        body = json.dumps({**body, "instance": environ["PATH_INFO"]}).encode()
+        items, _names = self._limits()
+        args = self._limit_key(environ)
+        reset_at = int(limiter.limiter.get_window_stats(items[0], *args).reset_time)
+        retry = str(max(reset_at - int(time.time()), 1))
+        start_response("429 TOO MANY REQUESTS", [*headers, ("Content-Length", str(len(body))), ("Retry-After", retry),
+                                                 *self._limit_headers(items[0], args, reset_at)])
+        return [body]
+
+    def _learn_refusal(self, environ, start_response):
+        captured = {}
+
+        def capture(status, headers, exc_info=None):
+            captured.update(status=status, headers=headers)
+            return start_response(status, headers, exc_info)
+
+        answer_iter = self.wsgi_app(environ, capture)
+        if not captured.get("status", "").startswith("429 "):
+            return answer_iter
+        try:
+            body = b"".join(answer_iter)
+        finally:
+            if hasattr(answer_iter, "close"):
+                answer_iter.close()
+        try:
+            problem = json.loads(body)
+        except ValueError:
+            return [body]
+        if isinstance(problem, dict) and not any(name.lower() == "set-cookie" for name, _ in captured["headers"]):
+            kept = tuple((name, value) for name, value in captured["headers"]
+                         if not name.lower().startswith("x-ratelimit-")
+                         and name.lower() not in ("retry-after", "content-length", "content-language", "vary"))
+            self._refusal = (kept, {key: value for key, value in problem.items() if key != "instance"})
+        return [body]
 
     def _count(self, environ) -> list | None:
         """Count this request against the shared API limit: the X-RateLimit-* headers to send,
-        or None when the client is over its limit (Flask then answers the 429)."""
+        or None when the client is over its limit."""
         if not (self.app.config.get("RATELIMIT_ENABLED") and limiter.enabled):
             return []
-        items, names = self._limits()
-        # The key Flask-Limiter uses: [prefix,] client address (get_remote_address), scope.
-        args = [environ.get("REMOTE_ADDR") or "127.0.0.1", RATE_LIMIT_SCOPE]
-        if self.app.config.get("RATELIMIT_KEY_PREFIX"):
-            args.insert(0, self.app.config["RATELIMIT_KEY_PREFIX"])
+        items, _names = self._limits()
+        args = self._limit_key(environ)
         strategy = limiter.limiter
         if not all([strategy.hit(item, *args) for item in items]):
             return None
         if not self.app.config.get("RATELIMIT_HEADERS_ENABLED"):
             return []
         # Like Flask-Limiter, the headers describe the first limit in its own sort order.
-        window = strategy.get_window_stats(items[0], *args)
-        reset_at = int(window.reset_time)
-        return [(names["limit"], str(items[0].amount)), (names["remaining"], str(window.remaining)),
+        return self._limit_headers(items[0], args)
+
+    def _limit_key(self, environ) -> list:
+        # The key Flask-Limiter uses: [prefix,] client address (get_remote_address), scope.
+        args = [environ.get("REMOTE_ADDR") or "127.0.0.1", RATE_LIMIT_SCOPE]
+        if self.app.config.get("RATELIMIT_KEY_PREFIX"):
+            args.insert(0, self.app.config["RATELIMIT_KEY_PREFIX"])
+        return args
+
+    def _limit_headers(self, item, args, reset_at: int | None = None) -> list:
+        if not self.app.config.get("RATELIMIT_HEADERS_ENABLED"):
+            return []
+        _items, names = self._limits()
+        window = limiter.limiter.get_window_stats(item, *args)
+        reset_at = int(window.reset_time) if reset_at is None else reset_at
+        return [(names["limit"], str(item.amount)), (names["remaining"], str(window.remaining)),
                 (names["reset"], str(reset_at)), (names["retry"], str(max(reset_at - int(time.time()), 0)))]
 
     def _limits(self):
@@ -86,10 +146,13 @@ class AnswerFront:
             self._parsed = (spec, sorted(parse_many(spec)), names)
         return self._parsed[1], self._parsed[2]
 
-    def _through_flask(self, key, environ, start_response):
+    def _through_flask(self, key, environ, start_response, limit_headers: list):
         captured = {}
 
         def capture(status, headers, exc_info=None):
+            # Flask did not count this request (COUNTED_MARK): the front's count goes with the answer.
+            headers = [(name, value) for name, value in headers if not name.lower().startswith("x-ratelimit-")]
+            headers += limit_headers
             captured.update(status=status, headers=headers)
             return start_response(status, headers, exc_info)
 

@@ -14,11 +14,12 @@ from .reminders import ReminderSent
 from .rules import Requirement, RuleSet, RuleSetVersion
 from .submissions import FormSubmission
 from .training import TrainingRecord
+from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
     "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
     "Membership", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
-    "Society", "TrainingRecord", "User",
+    "Society", "TrainingRecord", "User", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

@@ -36,6 +36,8 @@ class Group(Timestamps, db.Model):
         CheckConstraint("meeting_weekday IS NULL OR (meeting_weekday >= 0 AND meeting_weekday <= 6)",
                         name="meeting_weekday_range"),
         CheckConstraint("term <> 'time_limited' OR ends_on IS NOT NULL", name="time_limited_has_end"),
+        # The directory's order; with status in it, a deep page is skipped inside the index.
+        Index("ix_groups_name_id", "name", "id", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,4 +1,4 @@
-"""`flask --app society jobs run lapse-scan|reminders [--today YYYY-MM-DD]`: one run now."""
+"""`flask --app society jobs run lapse-scan|reminders|webhooks [--today YYYY-MM-DD]`: one run now."""
 import json
 import sys
 from datetime import date

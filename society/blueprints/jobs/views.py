@@ -11,9 +11,10 @@ from ...services.platform import job_runs, scheduler_lease
 from . import bp
 
 JOB_LABELS = {"lapse-scan": _l("Lapse scan"), "reminders": _l("Expiry reminders"),
-              "retention": _l("Retention of personal data")}
+              "retention": _l("Retention of personal data"), "webhooks": _l("Webhook deliveries")}
 COUNT_LABELS = {"raised": _l("raised"), "resolved": _l("resolved"), "open": _l("open"), "sent": _l("sent"),
-                "recorded_only": _l("recorded, not mailed"), "failed": _l("failed"), "removed": _l("removed")}
+                "recorded_only": _l("recorded, not mailed"), "failed": _l("failed"), "removed": _l("removed"),
+                "delivered": _l("delivered"), "retrying": _l("to retry")}
 SETTINGS = {"lapse-scan": "SCAN_TIME", "reminders": "REMINDER_TIME", "retention": "RETENTION_TIME"}
 
 
@@ -24,7 +25,8 @@ def dashboard():
     society_id = admin_society_id()
     page = job_runs.recent_runs(society_id, page=max(page_number, 1))
     counts = {run.id: job_runs.counts_for(run, society_id) for run in page.items}
-    schedule = [(job, JOB_LABELS[job], current_app.config[SETTINGS[job]]) for job in job_runs.JOBS]
+    # The daily jobs; webhook deliveries run every few seconds (their page: /admin/webhooks).
+    schedule = [(job, JOB_LABELS[job], current_app.config[SETTINGS[job]]) for job in SETTINGS]
     lease = scheduler_lease.current("scheduler")
     return render_template("jobs/dashboard.html", page=page, counts=counts, schedule=schedule,
                            job_labels=JOB_LABELS, count_labels=COUNT_LABELS, lease=lease,

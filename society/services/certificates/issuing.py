@@ -22,7 +22,7 @@ from ...extensions import db
 from ...formatting import translated
 from ...models import Accreditation, AuditEvent, Certificate, Person, RuleSet, RuleSetVersion, Society, User
 from ...models.accreditation import VALID_ONCE_STATUSES
-from ..platform import audit
+from ..platform import audit, webhook_sources, webhooks
 from ..accreditation import standing
 from ..errors import Conflict, NotFound
 from ..platform.exports import batches
@@ -234,6 +234,20 @@ class Verification:
     @property
     def society(self) -> dict:
         return {"code": self.society_code, "name": self.society_name}
+
+
+def revoke(certificate: Certificate, reason: str, on: date) -> Certificate:
+    """Withdraw one certificate (a misprint, a replacement): verification says "revoked" from now on.
+    Announced to webhook subscribers in the same transaction; only flushes."""
+    if certificate.revoked_at is not None:
+        raise Conflict(gettext("This certificate is revoked already."))
+    certificate.revoked_at = datetime.now(timezone.utc)
+    certificate.revoked_reason = reason
+    db.session.flush()
+    # The reason stays inside: it may say more than the public should read.
+    webhooks.emit("certificate.revoked", [(society_id_of(certificate), webhook_sources.certificate_data(
+        certificate.number, certificate.accreditation_id, on, None))])
+    return certificate
 
 
 def effective_expiry(certificate: Certificate) -> date | None:

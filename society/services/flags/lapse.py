@@ -42,9 +42,10 @@ from ...models import (
 )
 from ...models.flags import FLAG_KINDS
 from ..groups import norms
-from ..groups.standing import counts_as_accredited, leader_serving_on
+from ..groups.standing import accredited_group, counts_as_accredited, leader_serving_on
 from ..groups.norms import Norms
 from ..accreditation.standing import valid_on
+from ..platform import webhooks
 
 # Groups whose leadership matters (a paused group still needs an accredited leader to resume).
 LEADERSHIP_STATUSES = ("active", "paused")
@@ -397,6 +398,7 @@ def scan(day: date, *, society_id: int | None = None, job_run_id: int | None = N
     gone = [row for key, row in open_flags.items() if key not in wanted]
     _raise(new, day, job_run_id)
     _resolve([row.id for row in gone], day)
+    _announce_group_standing(new, gone, day)
     summary = _summarize(day, new, gone, wanted.values())
     if progress:
         progress("flags", len(STEPS) + 1, len(STEPS) + 1)
@@ -421,6 +423,24 @@ def _resolve(flag_ids: list[int], day: date) -> None:
         db.session.execute(
             update(Flag).where(Flag.id.in_(flag_ids[start:start + RESOLVE_CHUNK]), Flag.resolved_at.is_(None))
             .values(resolved_at=now, resolved_on=day).execution_options(synchronize_session=False))
+
+
+def _announce_group_standing(new, gone, day: date) -> None:
+    """Webhook events, in the scan's transaction: a group_unaccredited flag raised is a group that
+    lost its accredited status; one resolved while the group is accredited that day regained it."""
+    lost = [flag.subject_id for flag in new if flag.kind == "group_unaccredited"]
+    resolved = [row.subject_id for row in gone if row.kind == "group_unaccredited"]
+    for event_type, group_ids, condition in (("group.accreditation_lost", lost, None),
+                                             ("group.accreditation_regained", resolved, accredited_group(day))):
+        for start in range(0, len(group_ids), RESOLVE_CHUNK):
+            statement = select(Group.id, Group.society_id, Group.name, Group.status).where(
+                Group.id.in_(group_ids[start:start + RESOLVE_CHUNK]))
+            if condition is not None:
+                statement = statement.where(condition)
+            webhooks.emit(event_type, [
+                (row.society_id, {"group": {"id": row.id, "name": row.name, "status": row.status},
+                                  "day": day.isoformat()})
+                for row in db.session.execute(statement)])
 
 
 def _summarize(day: date, new, gone, still_open) -> ScanSummary:

@@ -20,7 +20,8 @@ from ...models import AuditEvent
 from ...models._base import utcnow
 
 # Columns whose values never belong in the trail.
-SECRET_COLUMNS = {"password_hash", "session_token", "totp_secret", "code_hash", "token_hash", "calendar_token_hash"}
+SECRET_COLUMNS = {"password_hash", "session_token", "totp_secret", "code_hash", "token_hash", "calendar_token_hash",
+                  "secret"}
 SKIPPED_COLUMNS = {"updated_at", "created_at", "version_id"}
 
 

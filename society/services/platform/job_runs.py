@@ -34,6 +34,7 @@ from ...database import writing
 from ...extensions import db
 from ...models import JobRun
 from ..flags import lapse, reminders
+from . import webhook_delivery
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,14 @@ def _retention(day: date, *, run_id: int, society_id: int | None, progress=None)
     return retention.apply(day, society_id=society_id, progress=progress)
 
 
+def _webhooks(_day: date, *, run_id: int, society_id: int | None, progress=None) -> dict:
+    # Every society's due deliveries: each is claimed and recorded in its own short transactions.
+    return webhook_delivery.deliver_due()
+
+
 # name -> work(day, run_id=, society_id=, progress=) returning counts; counts["errors"] marks a failure.
-JOBS: dict[str, Callable[..., dict]] = {"lapse-scan": _lapse_scan, "reminders": _reminders, "retention": _retention}
+JOBS: dict[str, Callable[..., dict]] = {"lapse-scan": _lapse_scan, "reminders": _reminders, "retention": _retention,
+                                        "webhooks": _webhooks}
 
 
 def host_label() -> str:
