@@ -1,7 +1,7 @@
 """Webhooks: subscriptions, the outbox of events and their deliveries; the directory's order index
 
-Revision ID: 0010_webhooks
-Revises: 0008_swedish
+Revision ID: 0012_webhooks
+Revises: 0011_privacy
 """
 from alembic import op
 import sqlalchemy as sa
