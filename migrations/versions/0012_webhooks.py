@@ -8,8 +8,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010_webhooks'
-down_revision = '0008_swedish'
+revision = "0012_webhooks"
+down_revision = "0011_privacy"
 branch_labels = None
 depends_on = None
 
