@@ -38,6 +38,10 @@ NOT_PERSONAL = {
     "requirements.label": "a rule set",
     "requirements.translations": "a rule set's texts",
     "import_batches.filename": "the name of an uploaded file, shown in the imports list",
+    "webhook_events.message_id": "a generated id",
+    "webhook_events.payload": "groups, accreditations and certificates by id (a person only as person_id), never names",
+    "webhook_subscriptions.events": "event types",
+    "webhook_deliveries.last_error": "what a subscriber's server answered",
     "training_records.title": "a seminar's or intensive's name, never case content",
 }
 
