@@ -22,6 +22,7 @@ class Society(Timestamps, db.Model):
         CheckConstraint("group_min_size >= 1 AND group_max_size >= group_min_size", name="group_size_range"),
         CheckConstraint("group_min_leaders >= 1 AND group_max_leaders >= group_min_leaders", name="leader_range"),
         CheckConstraint("dues_grace_days >= 0", name="dues_grace_not_negative"),
+        CheckConstraint("cme_points_per_hour IS NULL OR cme_points_per_hour >= 0", name="cme_rate_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +41,8 @@ class Society(Timestamps, db.Model):
     logo_filename: Mapped[str | None] = mapped_column(String(200))
     # Administrators without two-factor authentication are sent to enrol and can reach nothing else.
     require_admin_2fa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Continuing-education points a participant earns per hour of Balint work (Sweden: 1); empty: none.
+    cme_points_per_hour: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
 
     @property
     def language_list(self) -> list[str]:

@@ -63,3 +63,11 @@ class VerificationSchema(Schema):
     granted_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
     checked_on = fields.Date(metadata={"description": "The day the status applies to (today)."})
+
+
+class AttendanceYearSchema(FormSchema):
+    """A year of attendance to certify, and (for a participant in several) the society's id."""
+
+    year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200),
+                          error_messages={"required": _l("Give the year.")})
+    society_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=limits.MAX_ID))

@@ -1,0 +1,16 @@
+"""Participants' portal: their groups, the sessions they attended, hours and CME points per year,
+their participant credentials, and their attendance certificates; administrators' year-end issue."""
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from ... import navigation
+
+bp = Blueprint("participation", __name__)
+
+navigation.add("participation.mine", _l("My attendance"), ("member", "leader"), 25, prefix="participation.mine")
+navigation.add("participation.year_end", _l("Attendance certificates"), ("admin",), 71,
+               prefix="participation.year_end", menu=navigation.MORE)
+if "member" not in navigation.landing:
+    navigation.set_landing("member", "participation.mine")
+
+from . import views  # noqa: E402,F401
