@@ -9,6 +9,7 @@ from ...access import admin_society_id, requires_person, roles_required
 from ...extensions import db
 from ...models import Person, Society
 from ...presentation.groups import LABELS
+from ...presentation.rules import label_context
 from ...schemas.base import load_form
 from ...schemas.certificates import AttendanceYearSchema
 from ...services.accreditation.participant_credentials import credentials_of
@@ -16,6 +17,8 @@ from ...services.certificates import attendance as attendance_certificates, issu
 from ...services.errors import InvalidInput, NotFound
 from ...services.groups import participation
 from . import bp
+
+bp.context_processor(label_context)  # the progress report's words for kinds and units
 
 
 @bp.route("/portal/attendance")

@@ -9,6 +9,7 @@ the parent signs (where configured), stores and records them: workers never see 
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from flask import current_app
 
@@ -16,23 +17,37 @@ from ...models import Certificate
 from . import pdf as certificate_pdf, rendering, signing
 
 CHUNK = 8  # certificates per task: few enough to keep every worker busy to the end
+PARALLEL_FROM = 40  # below this many, starting the workers costs more than they save
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
 _renderer = None
+_templates = None
 
 
 def _start_worker(stylesheet: str, user_agent: str) -> None:
     import logging
 
-    global _renderer
+    from jinja2 import Environment, FileSystemLoader
+
+    global _renderer, _templates
     logging.getLogger("weasyprint").setLevel(logging.CRITICAL)
     _renderer = rendering._Renderer(stylesheet, user_agent)
+    # The certificate templates use Jinja's own filters only: no application is needed to fill them.
+    _templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
 
 
-def _render_chunk(documents: list[str]) -> list[bytes]:
-    for html in documents:
-        if len(html.encode("utf-8")) > rendering.MAX_HTML_BYTES:
-            raise rendering.RenderRefused("A certificate's HTML is larger than a certificate can be.")
-    return [_renderer.render(html).pdf for html in documents]
+def _html_of(frozen: dict) -> str:
+    html = _templates.select_template(certificate_pdf.template_names(frozen)).render(
+        **certificate_pdf.template_context(frozen))
+    if len(html.encode("utf-8")) > rendering.MAX_HTML_BYTES:
+        raise rendering.RenderRefused("A certificate's HTML is larger than a certificate can be.")
+    return html
+
+
+def _render_chunk(snapshots: list[dict]) -> list[bytes]:
+    """In a worker: certificates' frozen snapshots (plain data) -> their PDFs."""
+    return [_renderer.render(_html_of(frozen)).pdf for frozen in snapshots]
 
 
 def worker_count() -> int:
@@ -57,11 +72,11 @@ def render_many(certificates: list[Certificate], processes: int | None = None, p
     if not todo:
         return every, new
     documents = [(c.id, c.number, certificate_pdf.snapshot_of(c)) for c in todo]
-    html = [certificate_pdf.html_for(frozen) for _id, _number, frozen in documents]
+    snapshots = [frozen for _id, _number, frozen in documents]
     signers = current_app.config.get("CERTIFICATE_SIGNING") or {}
     processes = processes or worker_count()
     context = multiprocessing.get_context("spawn")
-    chunks = [html[i:i + CHUNK] for i in range(0, len(html), CHUNK)]
+    chunks = [snapshots[i:i + CHUNK] for i in range(0, len(snapshots), CHUNK)]
     with ProcessPoolExecutor(max_workers=min(processes, len(chunks)), mp_context=context,
                              initializer=_start_worker,
                              initargs=(certificate_pdf.STYLESHEET, certificate_pdf.USER_AGENT_STYLESHEET)) as pool:

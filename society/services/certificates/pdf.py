@@ -110,10 +110,15 @@ def _attendance_lines(frozen: dict, words: dict, language: str) -> list[str]:
     return lines
 
 
-def html_for(frozen: dict) -> str:
+def template_names(frozen: dict) -> list[str]:
+    """The society's own certificate template, else the default."""
     code = re.sub(r"[^a-z0-9_-]", "", str((frozen.get("society") or {}).get("code", "")).lower())
     templates = [f"{TEMPLATE_DIR}/{code}.html"] if code else []
-    return render_template(templates + [f"{TEMPLATE_DIR}/default.html"], **template_context(frozen))
+    return templates + [f"{TEMPLATE_DIR}/default.html"]
+
+
+def html_for(frozen: dict) -> str:
+    return render_template(template_names(frozen), **template_context(frozen))
 
 
 def snapshot_of(certificate: Certificate) -> dict:
