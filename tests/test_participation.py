@@ -85,6 +85,7 @@ def test_year_certificate_downloads_and_verifies_publicly(participant_setup, app
     assert page.status_code == 200 and "Petra Participant" in page.get_data(as_text=True)
     body = anyone.get(f"/api/v1/certificates/{certificate.number}").get_json()
     assert body["status"] == "valid" and body["holder_name"] == "Petra Participant"
+    assert body["kind"] == "attendance" and body["hours"] == "3.00" and body["period_end"] == "2025-12-31"
     # Asked again, the same certificate.
     again = client.post("/portal/attendance/certificate", data={"year": "2025", "society_id": str(society.id)})
     assert again.headers["Location"] == answer.headers["Location"]

@@ -63,6 +63,11 @@ class VerificationSchema(Schema):
     granted_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
     checked_on = fields.Date(metadata={"description": "The day the status applies to (today)."})
+    kind = fields.String(metadata={"description": "accreditation (a leader's), attendance, or participant_credential"})
+    period_start = fields.Date(allow_none=True, metadata={"description": "The first day an attendance certificate covers."})
+    period_end = fields.Date(allow_none=True, metadata={"description": "The last day an attendance certificate covers."})
+    hours = fields.String(allow_none=True, metadata={"description": "Hours of Balint work attended (attendance).",
+                                                     "example": "27.00"})
 
 
 class AttendanceYearSchema(FormSchema):
