@@ -208,3 +208,20 @@ def test_cli_writes_the_attendance_certificate(participant_setup, runner, tmp_pa
     assert result.exit_code == 0, result.output
     assert target.read_bytes().startswith(b"%PDF")
     assert db.session.scalar(db.select(Certificate.kind)) == "attendance"
+
+
+def test_a_participant_follows_another_societys_credential(participant_setup):
+    society, person, _group, client = participant_setup
+    elsewhere = factories.society(code="DBX", languages="de,en", default_language="de")
+    rule_set = participant_rule_set(elsewhere, hours=4)
+    db.session.commit()
+    page = client.get("/portal/attendance").get_data(as_text=True)
+    assert 'id="follow"' in page and "Credentials for participants" not in page
+    answer = client.post("/portal/attendance/follow", data={"rule_set_id": str(rule_set.id)})
+    assert answer.status_code == 303
+    page = client.get("/portal/attendance").get_data(as_text=True)
+    assert "Balint work for participants" in page and 'id="follow"' not in page
+    # Five hours attended: met, so its certificate is issued by the other society, in its language.
+    assert client.post(f"/portal/attendance/credential/{rule_set.id}").status_code == 303
+    certificate = db.session.scalar(db.select(Certificate).where(Certificate.kind == "participant_credential"))
+    assert certificate.number.startswith("DBX-") and certificate.language == "de"

@@ -4,7 +4,8 @@
 holder and society for every kind (filled in from the accreditation for the certificates already
 issued), the participant rule set met and the period and group an attendance certificate covers;
 ``accreditation_id`` is only required of an accreditation's certificate. ``societies`` gain
-``cme_points_per_hour``: the Swedish society's 1 point per hour is set here.
+``cme_points_per_hour``: the Swedish society's 1 point per hour is set here. ``participant_choices``:
+participant rule sets a person follows beyond their own societies'.
 
 Revision ID: 0010_participants
 Revises: 0009_participants
@@ -61,12 +62,31 @@ def upgrade():
             " OR (kind = 'participant_credential' AND rule_set_id IS NOT NULL)")
         batch.create_index(op.f("ix_certificates_person_id"), ["person_id"], unique=False)
         batch.create_index(op.f("ix_certificates_society_id"), ["society_id"], unique=False)
+    op.create_table(
+        "participant_choices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("rule_set_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("(CURRENT_TIMESTAMP)"), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_participant_choices_person_id_people"),
+                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["rule_set_id"], ["rule_sets.id"],
+                                name=op.f("fk_participant_choices_rule_set_id_rule_sets"), ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_participant_choices")),
+        sa.UniqueConstraint("person_id", "rule_set_id", name=op.f("uq_participant_choices_person_id_rule_set_id")),
+    )
+    op.create_index(op.f("ix_participant_choices_person_id"), "participant_choices", ["person_id"], unique=False)
+    op.create_index(op.f("ix_participant_choices_updated_at"), "participant_choices", ["updated_at"], unique=False)
     op.create_index("ux_certificates_attendance_year", "certificates",
                     ["person_id", "society_id", "period_start", "period_end"], unique=True,
                     sqlite_where=sa.text(ATTENDANCE_YEAR), postgresql_where=sa.text(ATTENDANCE_YEAR))
 
 
 def downgrade():
+    op.drop_index(op.f("ix_participant_choices_updated_at"), table_name="participant_choices")
+    op.drop_index(op.f("ix_participant_choices_person_id"), table_name="participant_choices")
+    op.drop_table("participant_choices")
     op.execute("DELETE FROM certificates WHERE kind <> 'accreditation'")
     op.drop_index("ux_certificates_attendance_year", table_name="certificates")
     with op.batch_alter_table("certificates") as batch:

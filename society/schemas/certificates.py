@@ -76,3 +76,8 @@ class AttendanceYearSchema(FormSchema):
     year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200),
                           error_messages={"required": _l("Give the year.")})
     society_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=limits.MAX_ID))
+
+
+class FollowCredentialSchema(FormSchema):
+    rule_set_id = fields.Integer(required=True, validate=validate.Range(min=1, max=limits.MAX_ID),
+                                 error_messages={"required": _l("Choose a credential.")})

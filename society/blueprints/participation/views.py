@@ -11,8 +11,8 @@ from ...models import Person, Society
 from ...presentation.groups import LABELS
 from ...presentation.rules import label_context
 from ...schemas.base import load_form
-from ...schemas.certificates import AttendanceYearSchema
-from ...services.accreditation.participant_credentials import credentials_of
+from ...schemas.certificates import AttendanceYearSchema, FollowCredentialSchema
+from ...services.accreditation.participant_credentials import credentials_of, follow, others_to_follow
 from ...services.certificates import attendance as attendance_certificates, issuing
 from ...services.errors import InvalidInput, NotFound
 from ...services.groups import participation
@@ -32,7 +32,7 @@ def mine():
         "participation/mine.html", today=today, groups=participation.groups_of(person_id),
         years=participation.yearly_totals(person_id), sessions=participation.sessions_attended(person_id),
         credentials=credentials_of(person, today), societies=_names_of_societies(), labels=LABELS,
-        certificates=[c for c in certificates if c.kind != "accreditation"])
+        certificates=[c for c in certificates if c.kind != "accreditation"], to_follow=others_to_follow(person_id))
 
 
 def _names_of_societies() -> dict[int, str]:
@@ -70,6 +70,19 @@ def credential_certificate(rule_set_id: int):
     certificate = attendance_certificates.issue_credential(person, rule_set_id, date.today())
     db.session.commit()
     return redirect(url_for("certificates.download", number=certificate.number), 303)
+
+
+@bp.route("/portal/attendance/follow", methods=["POST"])
+@roles_required("member", "leader")
+@requires_person
+def follow_credential():
+    """Follow another society's participant credential (its progress then shows here)."""
+    data, errors = load_form(FollowCredentialSchema(), request.form)
+    if errors:
+        raise InvalidInput(_("Choose a credential."), errors=errors)
+    follow(current_user.person_id, data["rule_set_id"])
+    db.session.commit()
+    return redirect(url_for(".mine") + "#credentials", 303)
 
 
 @bp.route("/admin/attendance-certificates", methods=["GET", "POST"])

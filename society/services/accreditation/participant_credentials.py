@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, union
+from flask_babel import gettext
+from sqlalchemy import or_, select, union
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import Attendance, Group, GroupSession, Membership, Person, RuleSet, RuleSetVersion
+from ...models import Attendance, Group, GroupSession, Membership, ParticipantChoice, Person, RuleSet, RuleSetVersion
 from ..groups.participation import sessions_attended
+from ..errors import NotFound
 from .evaluator import ProgressReport, RecordFact, evaluate, person_facts, snapshot
 from .rulesets import version_in_force
 
@@ -39,13 +41,16 @@ def record_facts(person_id: int, on: date) -> list[RecordFact]:
 
 
 def rule_sets_for(person_id: int) -> list[RuleSet]:
-    """Participant rule sets of the societies the person is a member of or attended a group of."""
+    """Participant rule sets of the societies the person is a member of or attended a group of,
+    and the ones they chose to follow."""
     societies = union(
         select(Membership.society_id).where(Membership.person_id == person_id),
         select(Group.society_id).join(GroupSession, GroupSession.group_id == Group.id)
         .join(Attendance, Attendance.session_id == GroupSession.id).where(Attendance.person_id == person_id),
     ).subquery()
-    statement = (select(RuleSet).where(RuleSet.audience == "participant", RuleSet.society_id.in_(select(societies)))
+    chosen = select(ParticipantChoice.rule_set_id).where(ParticipantChoice.person_id == person_id)
+    statement = (select(RuleSet).where(RuleSet.audience == "participant",
+                                       or_(RuleSet.society_id.in_(select(societies)), RuleSet.id.in_(chosen)))
                  .options(selectinload(RuleSet.versions).selectinload(RuleSetVersion.requirements))
                  .order_by(RuleSet.credential_title))
     return list(db.session.scalars(statement))
@@ -71,3 +76,25 @@ def credentials_of(person: Person, on: date) -> list[ParticipantCredential]:
 
 def credential_of(person: Person, rule_set_id: int, on: date) -> ParticipantCredential | None:
     return next((c for c in credentials_of(person, on) if c.rule_set.id == rule_set_id), None)
+
+
+def others_to_follow(person_id: int) -> list[RuleSet]:
+    """Participant rule sets of any society the person does not see yet (to choose from)."""
+    shown = {r.id for r in rule_sets_for(person_id)}
+    everyone = db.session.scalars(select(RuleSet).where(RuleSet.audience == "participant")
+                                  .order_by(RuleSet.credential_title))
+    return [r for r in everyone if r.id not in shown]
+
+
+def follow(person_id: int, rule_set_id: int) -> ParticipantChoice:
+    """The person follows a participant rule set (of any society); following it twice changes nothing."""
+    rule_set = db.session.get(RuleSet, rule_set_id)
+    if rule_set is None or rule_set.audience != "participant":
+        raise NotFound(gettext("No such credential."))
+    choice = db.session.scalar(select(ParticipantChoice).where(ParticipantChoice.person_id == person_id,
+                                                              ParticipantChoice.rule_set_id == rule_set_id))
+    if choice is None:
+        choice = ParticipantChoice(person_id=person_id, rule_set_id=rule_set_id)
+        db.session.add(choice)
+        db.session.flush()
+    return choice
