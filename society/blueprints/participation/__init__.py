@@ -8,7 +8,7 @@ from ... import navigation
 bp = Blueprint("participation", __name__)
 
 navigation.add("participation.mine", _l("My attendance"), ("member", "leader"), 25, prefix="participation.mine")
-navigation.add("participation.year_end", _l("Attendance certificates"), ("admin",), 71,
+navigation.add("participation.year_end", _l("Year-end attendance"), ("admin",), 71,
                prefix="participation.year_end", menu=navigation.MORE)
 if "member" not in navigation.landing:
     navigation.set_landing("member", "participation.mine")
