@@ -225,3 +225,12 @@ def test_a_participant_follows_another_societys_credential(participant_setup):
     assert client.post(f"/portal/attendance/credential/{rule_set.id}").status_code == 303
     certificate = db.session.scalar(db.select(Certificate).where(Certificate.kind == "participant_credential"))
     assert certificate.number.startswith("DBX-") and certificate.language == "de"
+
+
+def test_bulk_workers_fill_the_template_as_the_one_at_a_time_path_does(participant_setup):
+    from society.services.certificates import pdf as certificate_pdf
+
+    society, person, _group, _client = participant_setup
+    certificate = attendance_certificates.issue_year(person, society, 2025, date(2026, 1, 5))
+    bulk._start_worker(certificate_pdf.STYLESHEET, certificate_pdf.USER_AGENT_STYLESHEET)
+    assert bulk._html_of(certificate.printed) == certificate_pdf.html_for(certificate.printed)
