@@ -234,3 +234,12 @@ def test_bulk_workers_fill_the_template_as_the_one_at_a_time_path_does(participa
     certificate = attendance_certificates.issue_year(person, society, 2025, date(2026, 1, 5))
     bulk._start_worker(certificate_pdf.STYLESHEET, certificate_pdf.USER_AGENT_STYLESHEET)
     assert bulk._html_of(certificate.printed) == certificate_pdf.html_for(certificate.printed)
+
+
+def test_a_leader_sees_my_attendance_once_they_attended_a_group(leader_client, leader, society):
+    assert 'href="/portal/attendance"' not in leader_client.get("/portal/certificates").get_data(as_text=True)
+    group = factories.group(society)
+    attended(group, leader.person, date(2025, 2, 1))
+    db.session.commit()
+    page = leader_client.get("/portal/attendance")
+    assert page.status_code == 200 and 'href="/portal/attendance"' in page.get_data(as_text=True)

@@ -7,7 +7,17 @@ from ... import navigation
 
 bp = Blueprint("participation", __name__)
 
-navigation.add("participation.mine", _l("My attendance"), ("member", "leader"), 25, prefix="participation.mine")
+
+
+def _attends_groups(user) -> bool:
+    """Members always; a leader only once they attended a group as a participant (the bar stays short)."""
+    from ...services.groups.participation import attends_any
+
+    return user.role == "member" or (user.person_id is not None and attends_any(user.person_id))
+
+
+navigation.add("participation.mine", _l("My attendance"), ("member", "leader"), 25, prefix="participation.mine",
+               when=_attends_groups)
 navigation.add("participation.year_end", _l("Year-end attendance"), ("admin",), 71,
                prefix="participation.year_end", menu=navigation.MORE)
 if "member" not in navigation.landing:

@@ -152,3 +152,8 @@ def groups_of(person_id: int) -> list[ParticipantGroup]:
         .order_by(GroupParticipant.starts_on.desc(), Group.name)
     )
     return [ParticipantGroup(*row) for row in db.session.execute(statement)]
+
+
+def attends_any(person_id: int) -> bool:
+    """Whether the person attended any session as a participant (one index lookup)."""
+    return db.session.scalar(select(Attendance.session_id).where(_attended(person_id)).limit(1)) is not None
