@@ -126,6 +126,8 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
         "RETENTION_TIME": env.get("RETENTION_TIME", "03:00"),
         "CERTIFICATE_SIGNING": signing_settings(env),
         "CERTIFICATE_RENDER_SECONDS": float(env.get("CERTIFICATE_RENDER_SECONDS", 20)),
+        # Renderer processes for certificates in bulk (year-end, zips); empty: one per CPU core.
+        "CERTIFICATE_RENDER_PROCESSES": int(env["CERTIFICATE_RENDER_PROCESSES"]) if env.get("CERTIFICATE_RENDER_PROCESSES") else None,
 
         # A scheduler holds its lease this long unless renewed; a standing-by one takes over after it.
         "SCHEDULER_LEASE_SECONDS": int(env.get("SCHEDULER_LEASE_SECONDS", 60)),

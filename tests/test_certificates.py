@@ -18,7 +18,8 @@ from . import factories
 TODAY = date.today()
 NUMBER = re.compile(r"^[A-Z0-9]{1,12}-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$")
 PUBLIC_KEYS = {"number", "status", "reason", "holder_name", "credential", "rule_set_version", "society",
-               "issued_on", "granted_on", "expires_on", "checked_on"}
+               "issued_on", "granted_on", "expires_on", "checked_on",
+               "kind", "period_start", "period_end", "hours"}  # what an attendance certificate states
 
 
 def pdf_text(data: bytes) -> str:

@@ -11,7 +11,7 @@ from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
 from .privacy import RetainedRecord
 from .reminders import ReminderSent
-from .rules import Requirement, RuleSet, RuleSetVersion
+from .rules import ParticipantChoice, Requirement, RuleSet, RuleSetVersion
 from .submissions import FormSubmission
 from .training import TrainingRecord
 from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -20,6 +20,6 @@ __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
     "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
-    "Membership", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "ParticipantChoice", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

@@ -25,6 +25,7 @@ class Society(Timestamps, db.Model):
         CheckConstraint("retention_left_member_years >= 1 AND retention_import_days >= 1 AND retention_login_days >= 1 "
                         "AND retention_flag_years >= 1 AND retention_dues_years >= 1 AND retention_decision_years >= 1",
                         name="retention_positive"),
+        CheckConstraint("cme_points_per_hour IS NULL OR cme_points_per_hour >= 0", name="cme_rate_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +55,8 @@ class Society(Timestamps, db.Model):
     # bookkeeping period (seven years in Sweden), accreditation decisions.
     retention_dues_years: Mapped[int] = mapped_column(Integer, default=7, server_default="7")
     retention_decision_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
+    # Continuing-education points a participant earns per hour of Balint work (Sweden: 1); empty: none.
+    cme_points_per_hour: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
 
     @property
     def language_list(self) -> list[str]:

@@ -110,3 +110,15 @@ class Requirement(db.Model):
     def counted_kinds(self) -> list[str]:
         extra = [k.strip() for k in (self.also_counts or "").split(",") if k.strip()]
         return [self.kind, *extra]
+
+
+class ParticipantChoice(Timestamps, db.Model):
+    """A participant rule set a person follows although it is not their society's (e.g. a Swedish GP
+    working towards the German Psychosomatische Grundversorgung)."""
+
+    __tablename__ = "participant_choices"
+    __table_args__ = (UniqueConstraint("person_id", "rule_set_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    rule_set_id: Mapped[int] = mapped_column(ForeignKey("rule_sets.id", ondelete="CASCADE"))

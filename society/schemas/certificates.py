@@ -63,3 +63,21 @@ class VerificationSchema(Schema):
     granted_on = fields.Date(allow_none=True)
     expires_on = fields.Date(allow_none=True)
     checked_on = fields.Date(metadata={"description": "The day the status applies to (today)."})
+    kind = fields.String(metadata={"description": "accreditation (a leader's), attendance, or participant_credential"})
+    period_start = fields.Date(allow_none=True, metadata={"description": "The first day an attendance certificate covers."})
+    period_end = fields.Date(allow_none=True, metadata={"description": "The last day an attendance certificate covers."})
+    hours = fields.String(allow_none=True, metadata={"description": "Hours of Balint work attended (attendance).",
+                                                     "example": "27.00"})
+
+
+class AttendanceYearSchema(FormSchema):
+    """A year of attendance to certify, and (for a participant in several) the society's id."""
+
+    year = fields.Integer(required=True, validate=validate.Range(min=1900, max=2200),
+                          error_messages={"required": _l("Give the year.")})
+    society_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=limits.MAX_ID))
+
+
+class FollowCredentialSchema(FormSchema):
+    rule_set_id = fields.Integer(required=True, validate=validate.Range(min=1, max=limits.MAX_ID),
+                                 error_messages={"required": _l("Choose a credential.")})

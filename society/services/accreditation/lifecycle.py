@@ -80,7 +80,10 @@ def member_of(society_id: int, person_id: int) -> Person | None:
 
 
 def rule_sets_of(society_id: int) -> list[RuleSet]:
-    return list(db.session.scalars(db.select(RuleSet).where(RuleSet.society_id == society_id).order_by(RuleSet.code)))
+    """The society's leader rule sets: the ones a pathway can start on (a participant's credential is
+    evaluated from attendance, never started)."""
+    return list(db.session.scalars(db.select(RuleSet).where(RuleSet.society_id == society_id,
+                                                            RuleSet.audience == "leader").order_by(RuleSet.code)))
 
 
 def start_pathway_for_member(society_id: int, person_id: int, rule_set_id: int, training_started_on: date,
@@ -90,7 +93,8 @@ def start_pathway_for_member(society_id: int, person_id: int, rule_set_id: int, 
     person = member_of(society_id, person_id)
     if person is None:
         raise InvalidInput(_("Choose a member of your society."), field="person_id")
-    rule_set = db.session.scalar(db.select(RuleSet).where(RuleSet.id == rule_set_id, RuleSet.society_id == society_id))
+    rule_set = db.session.scalar(db.select(RuleSet).where(RuleSet.id == rule_set_id, RuleSet.society_id == society_id,
+                                                          RuleSet.audience == "leader"))
     if rule_set is None:
         raise InvalidInput(_("Choose one of your society's rule sets."), field="rule_set_id")
     return start_pathway(person, rule_set, training_started_on, by=by, reason=reason)

@@ -140,6 +140,8 @@ def _issue_many(accreditations: list[Accreditation], issued_on_for, *, bulk: boo
             language = certificate_language(accreditation.person, accreditation.rule_set_version.rule_set.society)
             frozen = snapshot(accreditation, number, issued_on, language)
             rows.append(dict(number=number, accreditation_id=accreditation.id, issued_on=issued_on,
+                             person_id=accreditation.person_id,
+                             society_id=accreditation.rule_set_version.rule_set.society_id,
                              expires_on=accreditation.expires_on, language=language,
                              rendered_from=json.dumps(frozen, ensure_ascii=False)))
     if bulk:
@@ -230,6 +232,11 @@ class Verification:
     granted_on: date | None
     expires_on: date | None
     checked_on: date
+    kind: str = "accreditation"
+    # What an attendance certificate covers (None for the other kinds).
+    period_start: date | None = None
+    period_end: date | None = None
+    hours: str | None = None
 
     @property
     def society(self) -> dict:
@@ -251,7 +258,8 @@ def revoke(certificate: Certificate, reason: str, on: date) -> Certificate:
 
 
 def effective_expiry(certificate: Certificate) -> date | None:
-    days = [d for d in (certificate.expires_on, certificate.accreditation.expires_on) if d is not None]
+    accreditation_expiry = certificate.accreditation.expires_on if certificate.accreditation else None
+    days = [d for d in (certificate.expires_on, accreditation_expiry) if d is not None]
     return min(days) if days else None
 
 
@@ -260,10 +268,14 @@ def status_on(certificate: Certificate, day: date) -> tuple[str, str | None]:
 
     Valid or expiring exactly when ``Accreditation.is_valid_on`` (the directory's rule,
     ``standing.valid_on``) holds and the certificate's own expiry has not passed; otherwise
-    the status names why not, a decision (suspension, revocation) before a date."""
+    the status names why not, a decision (suspension, revocation) before a date.
+    A participant's certificate records what happened: valid unless revoked."""
     accreditation = certificate.accreditation
     if certificate.revoked_at is not None:
-        return ("withdrawn" if accreditation.person.erased_at is not None else "revoked"), None
+        holder = accreditation.person if accreditation is not None else certificate.person
+        return ("withdrawn" if holder is not None and holder.erased_at is not None else "revoked"), None
+    if accreditation is None:
+        return "valid", None
     expiry = effective_expiry(certificate)
     if accreditation.is_valid_on(day) and (expiry is None or day <= expiry):
         lead = max(accreditation.rule_set_version.warning_day_list, default=0)
@@ -279,14 +291,12 @@ def status_on(certificate: Certificate, day: date) -> tuple[str, str | None]:
 
 
 def _frozen(certificate: Certificate) -> dict:
-    try:
-        return json.loads(certificate.rendered_from or "{}")
-    except ValueError:
-        return {}
+    return certificate.printed
 
 
 def _with_verification_data(statement):
     return statement.options(
+        joinedload(Certificate.person), joinedload(Certificate.society),
         joinedload(Certificate.accreditation).joinedload(Accreditation.person),
         joinedload(Certificate.accreditation).joinedload(Accreditation.rule_set_version)
         .joinedload(RuleSetVersion.rule_set).joinedload(RuleSet.society),
@@ -305,6 +315,8 @@ def find(number: str) -> Certificate:
 def verification_of(certificate: Certificate, day: date) -> Verification:
     status, reason = status_on(certificate, day)
     frozen, accreditation = _frozen(certificate), certificate.accreditation
+    if accreditation is None:
+        return _participant_verification(certificate, frozen, status, day)
     version = accreditation.rule_set_version
     society = version.rule_set.society
     return Verification(
@@ -320,6 +332,20 @@ def verification_of(certificate: Certificate, day: date) -> Verification:
     )
 
 
+def _participant_verification(certificate: Certificate, frozen: dict, status: str, day: date) -> Verification:
+    """An attendance or participant credential certificate: what it states, as printed."""
+    return Verification(
+        number=certificate.number, status=status, reason=None,
+        holder_name="" if certificate.person.erased_at is not None
+        else (frozen.get("holder") or {}).get("name") or certificate.person.full_name,
+        credential=frozen.get("credential") or "", rule_set_version=frozen.get("rule_set_version") or "",
+        society_code=certificate.society.code, society_name=certificate.society.name,
+        issued_on=certificate.issued_on, granted_on=None, expires_on=certificate.expires_on, checked_on=day,
+        kind=certificate.kind, period_start=certificate.period_start, period_end=certificate.period_end,
+        hours=frozen.get("hours"),
+    )
+
+
 def verify(number: str, day: date) -> Verification:
     """What anyone may learn about a certificate by its number on ``day``; NotFound otherwise."""
     return verification_of(find(number), day)
@@ -328,7 +354,7 @@ def verify(number: str, day: date) -> Verification:
 # -- who may see what ---------------------------------------------------------------
 
 def society_id_of(certificate: Certificate) -> int:
-    return certificate.accreditation.rule_set_version.rule_set.society_id
+    return certificate.society_id
 
 
 DOWNLOAD_ACTION = "certificate_download"
@@ -362,9 +388,8 @@ def for_download(number: str, user: User, day: date) -> Downloadable:
     user's download on ``day`` (UTC) is audited already."""
     canonical = normalize_number(number)
     row = canonical and db.session.execute(
-        select(Certificate.id, Certificate.number, RuleSet.society_id, Accreditation.person_id,
+        select(Certificate.id, Certificate.number, Certificate.society_id, Certificate.person_id,
                Certificate.pdf_path, Certificate.pdf_sha256, _downloaded_by(user.id, day).label("audited"))
-        .join(Certificate.accreditation).join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
         .where(Certificate.number == canonical)
     ).first()
     if not row:
@@ -387,19 +412,13 @@ def record_download(certificate_id: int, number: str, society_id: int) -> None:
 def of_person(person_id: int):
     """Statement: a person's certificates, newest first."""
     return _with_verification_data(
-        select(Certificate).join(Certificate.accreditation)
-        .where(Accreditation.person_id == person_id)
+        select(Certificate).where(Certificate.person_id == person_id)
         .order_by(Certificate.issued_on.desc(), Certificate.id.desc()))
 
 
 def of_society(society_id: int, query: str | None = None, issued_on: date | None = None):
     """Statement: a society's certificates, newest first, optionally searched by number or holder."""
-    statement = (
-        select(Certificate)
-        .join(Certificate.accreditation).join(Accreditation.person)
-        .join(Accreditation.rule_set_version).join(RuleSetVersion.rule_set)
-        .where(RuleSet.society_id == society_id)
-    )
+    statement = select(Certificate).join(Certificate.person).where(Certificate.society_id == society_id)
     if issued_on is not None:
         statement = statement.where(Certificate.issued_on == issued_on)
     if query:
@@ -420,14 +439,17 @@ def export_rows(society_id: int, day: date, query: str | None = None, issued_on:
     """Every certificate ``of_society`` lists, in its order, with its status on ``day``."""
     for certificates in batches(of_society(society_id, query, issued_on)):
         for c in certificates:
-            version = c.accreditation.rule_set_version
-            yield [c.number, c.accreditation.person.full_name, version.rule_set.credential_title, version.label,
+            if c.accreditation is not None:
+                version = c.accreditation.rule_set_version
+                credential, label = version.rule_set.credential_title, version.label
+            else:
+                credential, label = c.printed.get("credential", ""), c.printed.get("rule_set_version", "")
+            yield [c.number, c.person.full_name, credential, label,
                    c.issued_on, c.expires_on, status_on(c, day)[0], c.language]
 
 
 def _issued_by(society_id: int, day: date):
-    return (select(Certificate).join(Certificate.accreditation).join(Accreditation.rule_set_version)
-            .join(RuleSetVersion.rule_set).where(RuleSet.society_id == society_id, Certificate.issued_on == day))
+    return select(Certificate).where(Certificate.society_id == society_id, Certificate.issued_on == day)
 
 
 def count_issued(society_id: int, day: date) -> tuple[int, int]:

@@ -14,10 +14,12 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 from babel.dates import format_date
+from babel.numbers import format_decimal
 from flask import current_app, render_template
 from sqlalchemy import bindparam, select, update
 
@@ -29,6 +31,7 @@ TEMPLATE_DIR = "certificates/pdf"
 STYLESHEET = "certificates/certificate.css"
 USER_AGENT_STYLESHEET = "certificates/user-agent.css"  # in place of WeasyPrint's HTML defaults
 WORDING_FILE = Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_DIR / "wording.json"
+PARTICIPANT_KINDS = ("attendance", "participant_credential")
 LOGO_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,120}\.(svg|png|jpg)$")
 
 
@@ -59,11 +62,14 @@ def template_context(frozen: dict) -> dict:
     language = frozen.get("language") if frozen.get("language") in wording() else "en"
     words = wording()[language]
     logo = (frozen.get("society") or {}).get("logo")
-    granted_on = _long_date(frozen.get("granted_on"), language)
-    dates = [(words["granted_on"], granted_on)] if granted_on else []
-    dates += [(words["issued_on"], _long_date(frozen.get("issued_on"), language)),
-              (words["expires_on"], _long_date(frozen.get("expires_on"), language) or words["no_expiry"]),
-              (words["number"], frozen.get("number"))]
+    if frozen.get("kind") in PARTICIPANT_KINDS:
+        dates = _participant_dates(frozen, words, language)
+    else:
+        granted_on = _long_date(frozen.get("granted_on"), language)
+        dates = [(words["granted_on"], granted_on)] if granted_on else []
+        dates += [(words["issued_on"], _long_date(frozen.get("issued_on"), language)),
+                  (words["expires_on"], _long_date(frozen.get("expires_on"), language) or words["no_expiry"]),
+                  (words["number"], frozen.get("number"))]
     return {
         "c": frozen,
         "w": words,
@@ -75,13 +81,44 @@ def template_context(frozen: dict) -> dict:
         # The renderer draws the QR code from this URL (a PNG of the verification URL).
         "qr": rendering.qr_url(frozen["verify_url"]),
         "verify_at": _address_pieces(frozen["verify_url"]),
+        "attendance": _attendance_lines(frozen, words, language),
     }
 
 
-def html_for(frozen: dict) -> str:
+def _number(value, language: str) -> str:
+    return format_decimal(Decimal(str(value or 0)), format="#,##0.##", locale=language)
+
+
+def _participant_dates(frozen: dict, words: dict, language: str) -> list[tuple[str, str]]:
+    return [(words["issued_on"], _long_date(frozen.get("issued_on"), language)), (words["number"], frozen.get("number"))]
+
+
+def _attendance_lines(frozen: dict, words: dict, language: str) -> list[str]:
+    """The hours, sessions, CME points and groups an attendance certificate states."""
+    if frozen.get("kind") not in PARTICIPANT_KINDS or "hours" not in frozen:
+        return []
+    period = frozen.get("period") or {}
+    lines = [f'{words["period"]}: ' + words["period_value"] % {
+        "start": _long_date(period["start"], language), "end": _long_date(period["end"], language)}] if period else []
+    lines += [words["attendance_summary"] % {
+        "hours": _number(frozen["hours"], language), "sessions": frozen.get("sessions", 0),
+        "in_person": _number(frozen.get("in_person_hours"), language)}]
+    if frozen.get("cme_points") is not None:
+        lines.append(words["cme_points"] % {"points": _number(frozen["cme_points"], language)})
+    if frozen.get("groups"):
+        lines.append(words["in_groups"] % {"groups": ", ".join(frozen["groups"])})
+    return lines
+
+
+def template_names(frozen: dict) -> list[str]:
+    """The society's own certificate template, else the default."""
     code = re.sub(r"[^a-z0-9_-]", "", str((frozen.get("society") or {}).get("code", "")).lower())
     templates = [f"{TEMPLATE_DIR}/{code}.html"] if code else []
-    return render_template(templates + [f"{TEMPLATE_DIR}/default.html"], **template_context(frozen))
+    return templates + [f"{TEMPLATE_DIR}/default.html"]
+
+
+def html_for(frozen: dict) -> str:
+    return render_template(template_names(frozen), **template_context(frozen))
 
 
 def snapshot_of(certificate: Certificate) -> dict:

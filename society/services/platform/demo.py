@@ -349,6 +349,15 @@ def _demo_accounts(society: Society, special: dict) -> dict:
     return logins
 
 
+def _member_follows_grundversorgung(shipped: dict, person_id: int | None) -> None:
+    """The demo participant follows the German participant rule set, so their page shows its progress."""
+    from ..accreditation.participant_credentials import follow
+
+    rule_set = shipped.get("de-grundversorgung")
+    if person_id is not None and rule_set is not None:
+        follow(person_id, rule_set.id)
+
+
 def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     """Load the shipped rule sets and generate ``groups`` Swedish groups with everything around them."""
     today = today or date.today()
@@ -369,6 +378,7 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     summary = generator.summary
     summary.logins = _demo_accounts(society, generator.special)
     summary.logins["uk-admin"] = UK_ADMIN
+    _member_follows_grundversorgung(shipped, generator.special.get("member"))
     audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,
                  details={"groups": summary.groups, "people": summary.people})
     # Certificates for the accreditations granted in the demo, dated on their grant: numbers

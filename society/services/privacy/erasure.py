@@ -226,8 +226,8 @@ def _blank_owned_rows(rows: dict[str, list[dict]], summary: Summary, today: date
         db.session.execute(update(table).where(key.in_([row[key.name] for row in found])).values(**blank))
         summary.blanked[table.name] = len(found)
     # A certificate of an erased holder verifies as withdrawn, and its stored PDF is gone.
-    db.session.execute(update(Certificate).where(Certificate.accreditation_id.in_(
-        select(Accreditation.id).where(Accreditation.person_id == person_id)))
+    db.session.execute(update(Certificate).where(or_(Certificate.person_id == person_id, Certificate.accreditation_id.in_(
+        select(Accreditation.id).where(Accreditation.person_id == person_id))))
         .values(revoked_at=func.coalesce(Certificate.revoked_at, datetime.now(timezone.utc)),
                 pdf_path=None, pdf_sha256=None).execution_options(synchronize_session=False))
     # Erasure ends a membership still running: the person is no one's member any more.
