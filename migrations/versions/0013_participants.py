@@ -7,14 +7,14 @@ issued), the participant rule set met and the period and group an attendance cer
 ``cme_points_per_hour``: the Swedish society's 1 point per hour is set here. ``participant_choices``:
 participant rule sets a person follows beyond their own societies'.
 
-Revision ID: 0010_participants
-Revises: 0009_participants
+Revision ID: 0013_participants
+Revises: 0012_webhooks
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_participants"
-down_revision = "0009_participants"
+revision = "0013_participants"
+down_revision = "0012_webhooks"
 branch_labels = None
 depends_on = None
 
