@@ -243,3 +243,16 @@ def test_a_leader_sees_my_attendance_once_they_attended_a_group(leader_client, l
     db.session.commit()
     page = leader_client.get("/portal/attendance")
     assert page.status_code == 200 and 'href="/portal/attendance"' in page.get_data(as_text=True)
+
+
+def test_an_erased_participants_attendance_certificate_verifies_as_withdrawn_without_a_name(participant_setup, app):
+    from society.services.privacy import erasure
+    society, person, _group, _client = participant_setup
+    certificate = attendance_certificates.issue_year(person, society, 2025, date(2026, 1, 15))
+    db.session.commit()
+    erasure.erase(person, date(2026, 2, 1))
+    db.session.commit()
+    body = app.test_client().get(f"/api/v1/certificates/{certificate.number}").get_json()
+    assert body["status"] == "withdrawn" and body["holder_name"] == ""
+    page = app.test_client().get(f"/verify/{certificate.number}").get_data(as_text=True)
+    assert "Petra" not in page and 'data-status="withdrawn"' in page
