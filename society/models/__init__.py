@@ -4,6 +4,7 @@ from .accounts import ROLES, RecoveryCode, User
 from .accreditation import Accreditation, AccreditationDecision
 from .audit import AuditEvent
 from .certificates import Certificate
+from .dues import DuesReminderSent, PaymentImport
 from .flags import Flag
 from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession
 from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
@@ -16,8 +17,8 @@ from .training import TrainingRecord
 
 __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
-    "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
+    "DuesPayment", "DuesReminderSent", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
-    "Membership", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "PaymentImport", "Person", "ROLES", "ReminderSent", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]

@@ -10,6 +10,8 @@ from ._base import Timestamps, choice, personal
 
 MEMBER_CATEGORIES = ("full", "associate", "trainee", "student", "retired", "honorary")
 END_REASONS = ("resigned", "lapsed", "deceased", "expelled")
+# How a society's dues invoices carry their payment reference (services/membership/references.py).
+REFERENCE_SCHEMES = ("plain", "ocr", "rf")
 PROFESSIONS = (
     "gp", "resident", "psychiatrist", "psychologist", "physiotherapist", "nurse",
     "psychotherapist", "physician", "social_worker", "other",
@@ -40,6 +42,12 @@ class Society(Timestamps, db.Model):
     logo_filename: Mapped[str | None] = mapped_column(String(200))
     # Administrators without two-factor authentication are sent to enrol and can reach nothing else.
     require_admin_2fa: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Dues invoices: the payment reference a bank carries, and the renewal reminders' lead times
+    # (comma-separated days before the due date, and after it for the overdue notices).
+    payment_reference_scheme: Mapped[str] = mapped_column(
+        choice(*REFERENCE_SCHEMES, name="payment_reference_scheme"), default="plain", server_default="plain")
+    dues_reminder_days: Mapped[str] = mapped_column(String(40), default="30", server_default="30")
+    dues_overdue_days: Mapped[str] = mapped_column(String(40), default="14", server_default="14")
 
     @property
     def language_list(self) -> list[str]:
@@ -63,6 +71,8 @@ class Person(Timestamps, db.Model):
     city: Mapped[str | None] = mapped_column(String(100), **personal())
     psychodynamically_trained: Mapped[bool] = mapped_column(Boolean, default=False)
     psychotherapy_qualified_on: Mapped[date | None] = mapped_column(Date)
+    # Set when the person unsubscribed from non-essential mail (renewal reminders before the due date).
+    unsubscribed_on: Mapped[date | None] = mapped_column(Date)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="person", cascade="all, delete-orphan")
@@ -129,5 +139,7 @@ class DuesPayment(Timestamps, db.Model):
     due_on: Mapped[date] = mapped_column(Date)
     paid_on: Mapped[date | None] = mapped_column(Date, index=True)
     reference: Mapped[str | None] = mapped_column(String(100))
+    # The invoice's payment reference (OCR, RF or plain, by the society's scheme), given when dues are raised.
+    payment_reference: Mapped[str | None] = mapped_column(String(35), unique=True)
 
     membership: Mapped[Membership] = relationship(back_populates="dues")
