@@ -7,7 +7,7 @@ from .conftest import make_app
 from . import factories
 
 # Routes anyone may open, with the reason; everything else needs a log-in.
-EXPECTED_PUBLIC_PREFIXES = ("auth.login", "auth.request_reset", "auth.reset_password", "auth.accept_invitation", "home.set_language", "home.health", "home.favicon", "static", "bootstrap.", "api-docs.", "verify", "directory.", "certificates.verify", "finder.")
+EXPECTED_PUBLIC_PREFIXES = ("auth.login", "auth.request_reset", "auth.reset_password", "auth.accept_invitation", "home.set_language", "home.health", "home.favicon", "static", "bootstrap.", "api-docs.", "verify", "directory.", "certificates.verify", "finder.", "membership.unsubscribe")
 
 
 def test_every_route_declares_its_access_rule(app):

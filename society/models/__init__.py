@@ -4,6 +4,7 @@ from .accounts import ROLES, RecoveryCode, User
 from .accreditation import Accreditation, AccreditationDecision
 from .audit import AuditEvent
 from .certificates import Certificate
+from .dues import DuesReminderSent, PaymentImport
 from .flags import Flag
 from .groups import Attendance, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession, SessionException
 from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
@@ -18,8 +19,8 @@ from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
-    "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
+    "DuesPayment", "DuesReminderSent", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
-    "Membership", "ParticipantChoice", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "ParticipantChoice", "PaymentImport", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

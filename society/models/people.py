@@ -10,6 +10,8 @@ from ._base import Timestamps, choice, personal
 
 MEMBER_CATEGORIES = ("full", "associate", "trainee", "student", "retired", "honorary")
 END_REASONS = ("resigned", "lapsed", "deceased", "expelled")
+# How a society's dues invoices carry their payment reference (services/membership/references.py).
+REFERENCE_SCHEMES = ("plain", "ocr", "rf")
 PROFESSIONS = (
     "gp", "resident", "psychiatrist", "psychologist", "physiotherapist", "nurse",
     "psychotherapist", "physician", "social_worker", "other",
@@ -57,6 +59,12 @@ class Society(Timestamps, db.Model):
     retention_decision_years: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     # Continuing-education points a participant earns per hour of Balint work (Sweden: 1); empty: none.
     cme_points_per_hour: Mapped[Decimal | None] = mapped_column(Numeric(4, 2))
+    # Dues invoices: the payment reference a bank carries, and the renewal reminders' lead times
+    # (comma-separated days before the due date, and after it for the overdue notices).
+    payment_reference_scheme: Mapped[str] = mapped_column(
+        choice(*REFERENCE_SCHEMES, name="payment_reference_scheme"), default="plain", server_default="plain")
+    dues_reminder_days: Mapped[str] = mapped_column(String(40), default="30", server_default="30")
+    dues_overdue_days: Mapped[str] = mapped_column(String(40), default="14", server_default="14")
 
     @property
     def language_list(self) -> list[str]:
@@ -83,6 +91,8 @@ class Person(Timestamps, db.Model):
     # Set when the person's data was erased on request (services/privacy/erasure.py): the row stays,
     # nameless, so groups keep their sessions and attendance counts.
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when the person unsubscribed from non-essential mail (renewal reminders before the due date).
+    unsubscribed_on: Mapped[date | None] = mapped_column(Date)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="person", cascade="all, delete-orphan")
@@ -149,5 +159,7 @@ class DuesPayment(Timestamps, db.Model):
     due_on: Mapped[date] = mapped_column(Date)
     paid_on: Mapped[date | None] = mapped_column(Date, index=True)
     reference: Mapped[str | None] = mapped_column(String(100))
+    # The invoice's payment reference (OCR, RF or plain, by the society's scheme), given when dues are raised.
+    payment_reference: Mapped[str | None] = mapped_column(String(35), unique=True)
 
     membership: Mapped[Membership] = relationship(back_populates="dues")

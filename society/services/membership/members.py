@@ -13,9 +13,10 @@ from sqlalchemy.orm import selectinload
 
 from ...formatting import format_day
 from ...extensions import db
-from ...models import AuditEvent, DuesPayment, Membership, Person
+from ...models import AuditEvent, DuesPayment, Membership, Person, Society
 from ..platform import audit, planner
 from ..errors import Conflict, InvalidInput, NotFound
+from .invoices import assign_references
 from .status import in_force
 
 PERSON_FIELDS = ("given_name", "family_name", "email", "phone", "profession", "city", "language",
@@ -136,6 +137,8 @@ def raise_period_dues(society_id: int, period: int, amount: Decimal, currency: s
                  details={"period": period, "amount": str(amount), "currency": currency,
                           "due_on": due_on.isoformat(), "memberships": created})
     db.session.flush()
+    # Each new row is the member's invoice: it gets the payment reference a bank will carry.
+    assign_references(db.session.get(Society, society_id), period)
     planner.after_bulk_write(created, "dues_payments")
     return created
 

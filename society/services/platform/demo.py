@@ -377,6 +377,9 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     seed_uk_candidates(shipped["uk"], generator.summary)
     summary = generator.summary
     summary.logins = _demo_accounts(society, generator.special)
+    from ..membership.invoices import open_demo_invoices
+
+    open_demo_invoices(society, generator.special.get("member"), today)
     summary.logins["uk-admin"] = UK_ADMIN
     _member_follows_grundversorgung(shipped, generator.special.get("member"))
     audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,

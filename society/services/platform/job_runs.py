@@ -34,6 +34,7 @@ from ...database import writing
 from ...extensions import db
 from ...models import JobRun
 from ..flags import lapse, reminders
+from ..membership import renewal_reminders
 from . import webhook_delivery
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,13 @@ def _lapse_scan(day: date, *, run_id: int, society_id: int | None, progress=None
 
 
 def _reminders(day: date, *, run_id: int, society_id: int | None, progress=None) -> dict:
-    return reminders.send_due(day, society_id=society_id, job_run_id=run_id, progress=progress)
+    """Accreditation expiry reminders, then members' dues renewal reminders (their counts under "dues")."""
+    counts = reminders.send_due(day, society_id=society_id, job_run_id=run_id, progress=progress)
+    dues = renewal_reminders.send_due(day, society_id=society_id, job_run_id=run_id, progress=progress)
+    if dues.get("errors"):
+        counts["errors"] = counts.get("errors", []) + dues.pop("errors")
+    counts["dues"] = dues
+    return counts
 
 
 def _retention(day: date, *, run_id: int, society_id: int | None, progress=None) -> dict:
