@@ -7,14 +7,14 @@
 - ``dues_reminders_sent``: each renewal reminder, sent once;
 - ``payment_imports``: a bank payment file staged between its preview and its commit.
 
-Revision ID: 0010_dues
-Revises: 0008_swedish
+Revision ID: 0014_dues
+Revises: 0013_participants
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_dues"
-down_revision = "0008_swedish"
+revision = "0014_dues"
+down_revision = "0013_participants"
 branch_labels = None
 depends_on = None
 
