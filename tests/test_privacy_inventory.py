@@ -37,6 +37,8 @@ NOT_PERSONAL = {
     "rule_set_versions.translations": "a rule set's texts",
     "requirements.label": "a rule set",
     "requirements.translations": "a rule set's texts",
+    "payment_imports.filename": "the name of an uploaded bank file, shown in the payments list",
+    "payment_imports.report": "the counts of a committed bank file",
     "import_batches.filename": "the name of an uploaded file, shown in the imports list",
     "webhook_events.message_id": "a generated id",
     "webhook_events.payload": "groups, accreditations and certificates by id (a person only as person_id), never names",

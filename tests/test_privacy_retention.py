@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 
 from society.extensions import db
 from society.models import (
-    Accreditation, AuditEvent, Certificate, DuesPayment, Flag, ImportBatch, JobRun, Person, RetainedRecord, Society,
+    Accreditation, AuditEvent, Certificate, DuesPayment, Flag, ImportBatch, JobRun, PaymentImport, Person, RetainedRecord, Society,
 )
 from society.services.platform import job_runs
 from society.services.privacy import erasure, retention
@@ -34,6 +34,11 @@ def aged(society):
     for batch in (old_batch, new_batch):
         db.session.execute(text("INSERT INTO import_files (batch_id, content) VALUES (:b, 'email\nx@example.org')"),
                            {"b": batch.id})
+    old_payments = PaymentImport(society_id=society.id, filename="bank-oct.csv", content="Lotta Left;450",
+                                 created_at=_old(date(2026, 10, 1)))
+    new_payments = PaymentImport(society_id=society.id, filename="bank-nov.csv", content="Nils New;450",
+                                 created_at=_old(date(2026, 11, 20)))
+    db.session.add_all([old_payments, new_payments])
     db.session.add_all([
         AuditEvent(action="login", actor_label="a@example.org", entity_type="User", society_id=society.id,
                    occurred_at=_old(date(2025, 6, 1))),
@@ -46,7 +51,7 @@ def aged(society):
     factories.flag(society, resolved_on=date(2025, 1, 1), resolved_at=_old(date(2025, 1, 1)), subject_id=2)
     db.session.commit()
     return {"left": left.person_id, "recent": recent.person_id, "old_batch": old_batch.id, "new_batch": new_batch.id,
-            "old_flag": old_flag.id}
+            "old_flag": old_flag.id, "old_payments": old_payments.id, "new_payments": new_payments.id}
 
 
 def _counts(items) -> dict:
@@ -55,10 +60,11 @@ def _counts(items) -> dict:
 
 def test_a_dry_run_lists_what_each_rule_would_remove_and_changes_nothing(aged, society):
     items = retention.due(TODAY, society.id)
-    assert _counts(items) == {"left_members": 1, "import_files": 1, "login_events": 1, "resolved_flags": 1,
-                              "kept_records": 0}
+    assert _counts(items) == {"left_members": 1, "import_files": 1, "payment_files": 1, "login_events": 1,
+                              "resolved_flags": 1, "kept_records": 0}
     listed = {item.rule: item.labels for item in items}
     assert "Lotta Left" in listed["left_members"][0] and "old.csv" in listed["import_files"][0]
+    assert "bank-oct.csv" in listed["payment_files"][0]
     assert db.session.get(Person, aged["left"]).erased_at is None
     assert db.session.scalar(select(func.count()).select_from(text("import_files"))) == 2
 
@@ -69,7 +75,8 @@ def test_the_rules_follow_the_societys_settings(aged, society):
     society.retention_flag_years = 5
     db.session.commit()
     assert _counts(retention.due(TODAY, society.id)) == {
-        "left_members": 0, "import_files": 0, "login_events": 1, "resolved_flags": 0, "kept_records": 0}
+        "left_members": 0, "import_files": 0, "payment_files": 0, "login_events": 1, "resolved_flags": 0,
+        "kept_records": 0}
 
 
 def test_the_retention_job_removes_what_is_past_its_time_once_and_is_audited(aged, society):
@@ -83,10 +90,13 @@ def test_the_retention_job_removes_what_is_past_its_time_once_and_is_audited(age
     files = db.session.execute(text("SELECT batch_id FROM import_files")).scalars().all()
     assert files == [aged["new_batch"]] and db.session.get(ImportBatch, aged["old_batch"]) is not None
     assert db.session.get(Flag, aged["old_flag"]) is None
+    # A bank file's text goes (payers' names); the row, with its counts, stays.
+    assert db.session.get(PaymentImport, aged["old_payments"]).content == ""
+    assert db.session.get(PaymentImport, aged["new_payments"]).content == "Nils New;450"
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action.in_(("login", "login_failed")))) == 1
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention",
                                                         AuditEvent.society_id == society.id)).one()
-    assert json.loads(event.changes)["removed"] == 4
+    assert json.loads(event.changes)["removed"] == 5
     assert job_runs.run("retention", TODAY, trigger="schedule", run_key=TODAY.isoformat()) is None  # once a day
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, Date, DateTime, ForeignKe
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
-from ._base import Timestamps, choice, utcnow
+from ._base import Timestamps, choice, personal, utcnow
 
 DUES_REMINDER_KINDS = ("before_due", "overdue")
 PAYMENT_IMPORT_STATUSES = ("staged", "committed", "discarded")
@@ -42,7 +42,7 @@ class PaymentImport(Timestamps, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     society_id: Mapped[int] = mapped_column(ForeignKey("societies.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, **personal())  # a bank file: payers' names and references
     status: Mapped[str] = mapped_column(choice(*PAYMENT_IMPORT_STATUSES, name="payment_import_status"),
                                         default="staged")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

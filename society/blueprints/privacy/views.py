@@ -17,6 +17,7 @@ from . import bp
 
 RULE_LABELS = {
     "left_members": _l("Members who left: erased"), "import_files": _l("Import files and row errors"),
+    "payment_files": _l("Bank payment files"),
     "login_events": _l("Log-in events"), "resolved_flags": _l("Resolved flags"),
     "kept_records": _l("Records kept after an erasure, their time over"),
 }

@@ -6,6 +6,7 @@ day through ``job_runs``) or by hand, with a dry run that only lists:
 - ``left_members``: people whose every membership ended more than N years ago are erased
   (``erasure.erase``: what the law keeps is kept);
 - ``import_files``: an import's file text, staged rows and row errors, N days after upload;
+- ``payment_files``: a bank payment file's text (payers' names), N days after upload (the same setting);
 - ``login_events``: log-in, log-out and failed log-in events older than N days (events of logins
   without a society, such as leaders', by the shortest period of all societies, in the daily run);
 - ``resolved_flags``: flags resolved more than N years ago;
@@ -22,13 +23,13 @@ from sqlalchemy import delete, exists, or_, select, update
 from ...extensions import db
 from ...models import (
     Accreditation, AuditEvent, Certificate, DuesPayment, Flag, ImportBatch, ImportFile, ImportRow, ImportRowError,
-    Membership, Person, RetainedRecord, RuleSet, RuleSetVersion, Society,
+    Membership, PaymentImport, Person, RetainedRecord, RuleSet, RuleSetVersion, Society,
 )
 from ..platform import audit
 from . import erasure
 from .export import LOGIN_ACTIONS
 
-RULES = ("left_members", "import_files", "login_events", "resolved_flags", "kept_records")
+RULES = ("left_members", "import_files", "payment_files", "login_events", "resolved_flags", "kept_records")
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,15 @@ def _import_files(society: Society, day: date) -> list[tuple]:
     return [(row.id, f"import {row.id} ({row.filename}, {row.created_at:%Y-%m-%d})") for row in rows]
 
 
+def _payment_files(society: Society, day: date) -> list[tuple]:
+    cutoff = _start_of(day - timedelta(days=society.retention_import_days))
+    rows = db.session.execute(
+        select(PaymentImport.id, PaymentImport.filename, PaymentImport.created_at)
+        .where(PaymentImport.society_id == society.id, PaymentImport.created_at < cutoff, PaymentImport.content != "")
+        .order_by(PaymentImport.id)).all()
+    return [(row.id, f"payment file {row.id} ({row.filename}, {row.created_at:%Y-%m-%d})") for row in rows]
+
+
 def _login_events_where(society_id: int | None, days: int, day: date):
     society = AuditEvent.society_id.is_(None) if society_id is None else AuditEvent.society_id == society_id
     return (AuditEvent.action.in_(LOGIN_ACTIONS), society,
@@ -142,6 +152,7 @@ def due(day: date, society_id: int | None = None) -> list[Item]:
         items += [
             _item(society, "left_members", _left_members(society, day)),
             _item(society, "import_files", _import_files(society, day)),
+            _item(society, "payment_files", _payment_files(society, day)),
             _item(society, "login_events", _login_events(society.id, society.retention_login_days, day)),
             _item(society, "resolved_flags", _resolved_flags(society, day)),
             _item(society, "kept_records", _kept_records(society, day)),
@@ -190,6 +201,10 @@ def _remove(item: Item, day: date) -> None:
     elif item.rule == "import_files":
         for table in (ImportRowError, ImportRow, ImportFile):
             db.session.execute(delete(table).where(table.batch_id.in_(ids)))
+    elif item.rule == "payment_files":
+        # The row stays (who imported what, when, and its counts); the file's text goes.
+        db.session.execute(update(PaymentImport).where(PaymentImport.id.in_(ids)).values(content="")
+                           .execution_options(synchronize_session=False))
     elif item.rule == "login_events":
         db.session.execute(delete(AuditEvent.__table__).where(AuditEvent.id.in_(ids)))
     elif item.rule == "resolved_flags":
