@@ -128,9 +128,10 @@ def configure_request_hooks(app: Flask) -> None:
     def template_globals():
         from flask_babel import get_locale
 
-        from .navigation import nav_entries, nav_items
+        from .navigation import account_entries, nav_entries, nav_items
 
-        return {"languages": app.config["LANGUAGES"], "nav_items": nav_items, "nav_entries": nav_entries, "get_locale": get_locale}
+        return {"languages": app.config["LANGUAGES"], "nav_items": nav_items, "nav_entries": nav_entries,
+                "account_entries": account_entries, "get_locale": get_locale}
 
 
 def trust_proxies(app: Flask) -> None:

@@ -42,10 +42,17 @@ def test_the_member_lands_on_my_membership_with_category_and_dues(member_client)
     assert "My membership" in page and "Student" in page and "Active" in page and "Lund" in page
 
 
-def test_a_leader_has_my_membership_in_the_menu(leader_client):
-    page = leader_client.get("/membership", headers={"Accept-Language": "en"})
-    assert page.status_code == 200
-    assert 'href="/membership"' in page.get_data(as_text=True)
+def test_a_leader_has_my_membership_in_the_account_menu_and_a_member_on_the_bar(leader_client, member_client):
+    import re
+
+    def entry_classes(client):
+        page = client.get("/membership", headers={"Accept-Language": "en"})
+        assert page.status_code == 200
+        return re.findall(r'<a class="([^"]*)"[^>]*href="/membership">', page.get_data(as_text=True))
+
+    # The leader's bar is full: the entry sits in the Account dropdown (and shows where they are).
+    assert entry_classes(leader_client) == ["dropdown-item active"]
+    assert entry_classes(member_client) == ["nav-link active"]
 
 
 def test_an_administrator_has_no_membership_page(admin_client):

@@ -6,7 +6,8 @@ from ... import navigation
 
 bp = Blueprint("membership", __name__, url_prefix="/membership")
 
-navigation.add("membership.overview", _l("My membership"), ("member", "leader"), 60)
+# A leader's bar is full (progress, records, groups...): their membership is under Account.
+navigation.add("membership.overview", _l("My membership"), ("member", "leader"), 60, in_account_for=("leader",))
 if "member" not in navigation.landing:  # the participant's portal may claim the landing first
     navigation.set_landing("member", "membership.overview")
 
