@@ -45,8 +45,10 @@ run: seed
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
 	SCHEDULER_IN_PROCESS=1 MAIL_ENABLED=$${MAIL_ENABLED:-0} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-## make test: ruff, then the whole suite on SQLite, then again on a real PostgreSQL server started for the run
-test: lint test-sqlite test-postgres
+## make test: ruff, then the whole suite on SQLite and, at the same time, again on a real PostgreSQL
+## server started for the run (each run's output is printed whole when it ends; both must pass)
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check

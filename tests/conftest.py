@@ -114,10 +114,26 @@ def wipe_all_tables() -> None:
     tables = list(reversed(db.metadata.sorted_tables))
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
-            connection.execute(text("TRUNCATE " + ", ".join(t.name for t in tables) + " RESTART IDENTITY CASCADE"))
+            _wipe_postgresql(connection, tables)
         else:
             for table in tables:
                 connection.execute(table.delete())
+
+
+def _wipe_postgresql(connection, tables) -> None:
+    """Empty the tables a test wrote to and restart the ids it used, as TRUNCATE ... RESTART
+    IDENTITY of every table did. TRUNCATE costs a new file per table (30 tables: 100 to 180 ms
+    per test, a third of the PostgreSQL run); a test touches a few, and DELETE of a few rows is cheap."""
+    used = connection.execute(text(
+        "SELECT schemaname || '.' || sequencename FROM pg_sequences "
+        "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars().all()
+    holding = set(connection.execute(text(" UNION ALL ".join(
+        f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM {t.name})" for t in tables))).scalars())
+    for table in tables:  # children first
+        if table.name in holding:
+            connection.execute(table.delete())
+    for sequence in used:
+        connection.execute(text("SELECT setval(:sequence, 1, false)"), {"sequence": sequence})
 
 
 @pytest.fixture(scope="session")

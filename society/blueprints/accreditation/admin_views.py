@@ -131,13 +131,11 @@ def decide(accreditation_id: int, action: str):
     values = request.form.to_dict()
     if errors:
         return render_detail(accreditation, errors, action, values, 422)
-    try:
-        perform(accreditation, data, current_user._get_current_object(), data["on"] or date.today())
-    except DomainError as error:
-        db.session.rollback()
-        return render_detail(own_accreditation(accreditation_id), {error.field or "_": [error.message]}, action,
-                             values, error.status)
-    db.session.commit()
+    outcome = commit_edit(lambda: perform(accreditation, data, current_user._get_current_object(),
+                                          data["on"] or date.today()))
+    if not outcome.saved:
+        return render_detail(own_accreditation(accreditation_id), outcome.errors or {"_": [outcome.message]}, action,
+                             values, outcome.refusal_status)
     flash(_("Done: the accreditation is now %(status)s.", status=accreditation.status.replace("_", " ")), "success")
     return redirect(url_for("accreditation.show", accreditation_id=accreditation.id))
 

@@ -8,12 +8,12 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from ...access import requires_person, roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Accreditation, RuleSetVersion
 from ...schemas.accreditation import ApplySchema
 from ...schemas.base import load_form
 from ...services.accreditation import lifecycle
-from ...services.errors import DomainError
 from ...services.training.progress import progress_for
 from ...services.training.next_actions import next_actions
 from . import bp
@@ -59,16 +59,13 @@ def apply():
         if errors:
             abort(400)
         accreditation = my_accreditation(data["accreditation_id"])
-        try:
-            lifecycle.apply(accreditation, today, by=current_user._get_current_object())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+        outcome = commit_edit(lambda: lifecycle.apply(accreditation, today, by=current_user._get_current_object()))
+        if not outcome.saved:
+            flash(outcome.message, "danger")
             accreditation = my_accreditation(data["accreditation_id"])
             return render_template("accreditation/apply.html", accreditation=accreditation,
                                    report=progress_for(accreditation, today), today=today,
-                                   can_apply=CAN_APPLY), error.status
-        db.session.commit()
+                                   can_apply=CAN_APPLY), outcome.refusal_status
         flash(_("Your application has been sent to the society; you will find its decision here."), "success")
         return redirect(url_for("accreditation.my_accreditations"))
     wanted = request.args.get("accreditation", type=int)

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from ...access import login_required, public
+from ...editing import commit_edit
 from ...extensions import db
 from ...redirects import same_site_path
 from ...schemas.accounts import LoginSchema, PasswordChangeSchema, ResetRequestSchema, SetPasswordSchema
@@ -108,16 +109,13 @@ def _set_password_page(token: str, purpose: str):
     if request.method == "POST":
         data, errors = load_form(SetPasswordSchema(), request.form)
         if not errors:
-            try:
-                account_links.set_password(token, purpose, data["password"])
-            except DomainError as error:
-                db.session.rollback()
-                if error.status == 410:
-                    return render_template("auth/link_invalid.html"), 410
-                errors = {error.field or "password": [error.message]}
-            else:
-                db.session.commit()
+            outcome = commit_edit(lambda: account_links.set_password(token, purpose, data["password"]),
+                                  default_field="password")
+            if outcome.saved:
                 logout_user()  # whoever was logged in in this browser; the person now logs in afresh
                 flash(_("Your password is set. Log in with it."), "success")
                 return redirect(url_for("auth.login"))
+            if outcome.refusal_status == 410:
+                return render_template("auth/link_invalid.html"), 410
+            errors = outcome.errors or {"password": [outcome.message]}
     return render_template("auth/set_password.html", purpose=purpose, errors=errors), (422 if errors else 200)

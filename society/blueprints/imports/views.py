@@ -6,12 +6,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ...access import admin_society_id, roles_required, wants_json
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import ImportBatch
 from ...schemas.base import load_form
 from ...schemas.imports import UploadSchema
 from ...services.membership import import_jobs, imports
-from ...services.errors import InvalidInput
 from . import bp
 
 def _batch(batch_id: int, lock: bool = False) -> ImportBatch:
@@ -55,17 +55,19 @@ def upload():
     if errors:
         return _index_page(request.form.to_dict(), errors, 422)
     try:
-        try:
-            raw = file.read()
-        finally:
-            file.close()  # a large upload is spooled to a temporary file: close it as soon as it is read
-        batch = imports.start(admin_society_id(), data["kind"], file.filename, raw, current_user.id)
-        imports.validate_chunk(batch, import_jobs.chunk_rows())
-    except InvalidInput as error:
-        db.session.rollback()
-        return _index_page(request.form.to_dict(), {error.field or "file": [error.message]}, 422)
-    db.session.commit()
-    return redirect(url_for(".show", batch_id=batch.id))
+        raw = file.read()
+    finally:
+        file.close()  # a large upload is spooled to a temporary file: close it as soon as it is read
+    outcome = commit_edit(lambda: _start(data["kind"], file.filename, raw), default_field="file")
+    if not outcome.saved:
+        return _index_page(request.form.to_dict(), outcome.errors or {"file": [outcome.message]}, outcome.status)
+    return redirect(url_for(".show", batch_id=outcome.value.id))
+
+
+def _start(kind: str, filename: str, raw: bytes):
+    batch = imports.start(admin_society_id(), kind, filename, raw, current_user.id)
+    imports.validate_chunk(batch, import_jobs.chunk_rows())
+    return batch
 
 
 @bp.route("/<int:batch_id>")

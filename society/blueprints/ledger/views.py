@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from ...access import admin_society_id, roles_required
 from ...database import writing
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Person, TrainingRecord
 from ...models.training import RECORD_KINDS, RECORD_STATUSES
@@ -17,7 +18,7 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
-from ...services.errors import DomainError, InvalidInput, NotFound
+from ...services.errors import InvalidInput, NotFound
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from . import bp
@@ -85,20 +86,17 @@ def decide():
             flash(" ".join(str(m) for messages in errors.values() for m in messages), "danger")
             return redirect(_back(request.form.get("next")))
         return _render_review(errors, {"reason": request.form.get("reason", ""), "selected": selected}, 422)
-    try:
-        count = ledger.decide(admin_society_id(), set(data["record_ids"]), data["action"], data["reason"],
-                              current_user._get_current_object())
-    except NotFound:
+    outcome = commit_edit(lambda: ledger.decide(admin_society_id(), set(data["record_ids"]), data["action"],
+                                                data["reason"], current_user._get_current_object()),
+                          default_field="record_ids")
+    if isinstance(outcome.refusal, NotFound):
         abort(404)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _render_review({error.field or "record_ids": [str(error.message)]},
-                              {"reason": request.form.get("reason", ""), "selected": selected}, 422)
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
+    if isinstance(outcome.refusal, InvalidInput):
+        return _render_review(outcome.errors, {"reason": request.form.get("reason", ""), "selected": selected}, 422)
+    if not outcome.saved:
+        flash(outcome.message, "danger")
         return redirect(_back(data.get("next")))
-    db.session.commit()
+    count = outcome.value
     if data["action"] == "approve":
         flash(_("%(n)s record(s) approved.", n=count), "success")
     else:

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ...access import admin_society_id, roles_required
-from ...extensions import db
+from ...editing import commit_edit
 from ...schemas.accounts import InvitationSchema
 from ...schemas.base import load_form
 from ...services.errors import DomainError
@@ -25,14 +25,11 @@ def invite(person_id: int):
     if errors:
         flash(" ".join(message for messages in errors.values() for message in messages), "danger")
         return _back(person_id)
-    try:
-        user, token = logins.invite(membership.person, data["role"], admin_society_id())
-        mail = logins.invitation_mail(user, token)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    outcome = commit_edit(lambda: _invite(membership.person, data["role"]))
+    if not outcome.saved:
+        flash(outcome.message, "danger")
         return _back(person_id)
-    db.session.commit()
+    user, mail = outcome.value
     try:
         sent = logins.send(mail)
     except DomainError as error:
@@ -44,6 +41,11 @@ def invite(person_id: int):
     else:
         flash(_("E-mail is turned off (MAIL_ENABLED), so no invitation was sent."), "warning")
     return _back(person_id)
+
+
+def _invite(person, role: str):
+    user, token = logins.invite(person, role, admin_society_id())
+    return user, logins.invitation_mail(user, token)
 
 
 @bp.route("/<int:person_id>/login/disable", methods=["POST"])
@@ -60,12 +62,9 @@ def enable(person_id: int):
 
 def _set_enabled(person_id: int, enabled: bool, done: str):
     user = logins.login_in_society(admin_society_id(), person_id)
-    try:
-        logins.set_login_enabled(user, enabled, current_user._get_current_object())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+    outcome = commit_edit(lambda: logins.set_login_enabled(user, enabled, current_user._get_current_object()))
+    if not outcome.saved:
+        flash(outcome.message, "danger")
         return _back(person_id)
-    db.session.commit()
     flash(done, "success")
     return _back(person_id)

@@ -15,7 +15,6 @@ from ...schemas.members import (
 )
 from ...services.platform import logins
 from ...services.membership import member_list, members
-from ...services.errors import DomainError
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from ...services.membership.status import STATUSES, status_of
@@ -172,15 +171,12 @@ def record_payment(person_id: int):
     membership = members.membership_of(admin_society_id(), person_id)
     data, errors = load_form(DuesPaymentSchema(), request.form)
     if not errors:
-        try:
-            members.record_payment(membership, data["period"], data["amount"], data["paid_on"], data.get("reference"))
-        except DomainError as error:
-            db.session.rollback()
-            errors = {"period": [error.message]}
-        else:
-            db.session.commit()
+        outcome = commit_edit(lambda: members.record_payment(membership, data["period"], data["amount"],
+                                                             data["paid_on"], data.get("reference")))
+        if outcome.saved:
             flash(_("Dues for %(period)s recorded as paid.", period=data["period"]), "success")
             return redirect(url_for(".detail", person_id=person_id))
+        errors = {"period": [outcome.message]}
     return _detail_page(person_id, 422, payment_values=request.form.to_dict(), payment_errors=errors)
 
 

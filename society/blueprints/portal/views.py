@@ -20,7 +20,6 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.training import MyRecordsFilterSchema, RecordFormSchema
 from ...services.training import evidence, ledger
 from ...services.groups import led_groups
-from ...services.errors import DomainError
 from . import bp
 
 
@@ -194,13 +193,11 @@ def countersign_record(record_id: int):
     # Records neither mine nor put to me do not exist as far as this leader can tell.
     if record is None or (record.person_id != me and not ledger.is_asked_to_countersign(record, me)):
         abort(404)
-    try:
-        ledger.countersign(record, _me(), date.today(), by_user=current_user._get_current_object())
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "danger")
+    outcome = commit_edit(lambda: ledger.countersign(record, _me(), date.today(),
+                                                     by_user=current_user._get_current_object()))
+    if not outcome.saved:
+        flash(outcome.message, "danger")
         return redirect(url_for("portal.countersign"))
-    db.session.commit()
     flash(_("You have countersigned the record; it is approved."), "success")
     return redirect(url_for("portal.countersign"))
 

@@ -8,13 +8,13 @@ from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
 from ...access import admin_society_id, roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Accreditation, Requirement, RuleSet, RuleSetVersion, Society
 from ...schemas.base import load_form
 from ...presentation.rules import label_context
 from ...schemas.rules import CopyVersionSchema, RequirementSchema, RuleSetSchema, VersionSchema, translation_values
 from ...services.accreditation import rulesets
-from ...services.errors import DomainError
 from . import bp
 
 
@@ -59,15 +59,11 @@ def form_page(schema, template: str, save, values: dict, **context):
         values = submitted()
         data, errors = load_form(schema, request.form)
         if not errors:
-            try:
-                target = save(data)
-            except DomainError as error:
-                db.session.rollback()
-                errors = {error.field or "_": [error.message]}
-            else:
-                db.session.commit()
+            outcome = commit_edit(lambda: save(data))
+            if outcome.saved:
                 flash(_("Saved."), "success")
-                return redirect(target)
+                return redirect(outcome.value)
+            errors = outcome.errors or {"_": [outcome.message]}
     return render_template(template, values=values, errors=errors, **context), 422 if errors else 200
 
 

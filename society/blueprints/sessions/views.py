@@ -11,6 +11,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ...access import roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Group
 from ...schemas.base import load_form
@@ -18,7 +19,6 @@ from ...presentation.groups import LABELS
 from ...presentation.groups import choices as choices_of
 from ...schemas.groups import SessionFormSchema
 from ...services.groups import attendance, register as groups, roster
-from ...services.errors import InvalidInput
 from ...services.platform.exports import audited_csv
 from . import bp
 
@@ -83,6 +83,15 @@ def _submitted(source) -> dict:
     return values
 
 
+def _errors_of(outcome) -> dict:
+    """The form's errors for a save that failed; a refusal of the person rather than of the input
+    (403, 404) is the error page, as before."""
+    if outcome.refusal is not None and outcome.refusal_status not in (409, 422):
+        raise outcome.refusal
+    # A race for the group's one session a day (409) is said beside the day.
+    return outcome.errors or {"held_on": [outcome.message]}
+
+
 def _save(group: Group, session=None):
     """Validate the posted form and record or correct the session; a response either way."""
     values = _submitted(request.form)
@@ -93,17 +102,15 @@ def _save(group: Group, session=None):
     fields = dict(held_on=data["held_on"], attendees=data["attendees"], minutes=data["minutes"],
                   format=data["format"], recorded_by_id=current_user.id, today=date.today(),
                   confirm_empty=data["confirm_empty"])
-    try:
-        if session is None:
-            session = attendance.record_session(group, **fields)
-        else:
-            session = attendance.update_session(session, **fields)
-    except InvalidInput as error:
-        db.session.rollback()
+    if session is None:
+        outcome = commit_edit(lambda: attendance.record_session(group, **fields))
+    else:
+        outcome = commit_edit(lambda: attendance.update_session(session, **fields))
+    if not outcome.saved:
         group = _group(group.id)
         session = attendance.get_session(group, session_id) if session_id else None
-        return _form(group, session, values, error.errors, 422)
-    db.session.commit()
+        return _form(group, session, values, _errors_of(outcome), outcome.status)
+    session = outcome.value
     attended, records = attendance.counts([session.id])[session.id]
     flash(_("Session of %(day)s saved: %(attended)s attended, %(records)s training records.",
             day=session.held_on.isoformat(), attended=attended, records=records), "success")
@@ -146,15 +153,13 @@ def delete(group_id: int, session_id: int):
     group = _group(group_id)
     session = attendance.get_session(group, session_id)
     day = session.held_on
-    try:
-        attendance.delete_session(session, current_user._get_current_object(), request.form.get("reason"))
-    except InvalidInput as error:
-        db.session.rollback()
+    outcome = commit_edit(lambda: attendance.delete_session(session, current_user._get_current_object(),
+                                                            request.form.get("reason")))
+    if not outcome.saved:
         group = _group(group_id)
         session = attendance.get_session(group, session_id)
         values = {"held_on": session.held_on.isoformat(), "minutes": session.minutes, "format": session.format,
                   "attendees": [row.person_id for row in session.attendance], "reason": request.form.get("reason", "")}
-        return _form(group, session, values, error.errors, 422)
-    db.session.commit()
+        return _form(group, session, values, _errors_of(outcome), outcome.status)
     flash(_("Session of %(day)s deleted with its training records.", day=day.isoformat()), "success")
     return _back(group)

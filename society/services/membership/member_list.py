@@ -244,12 +244,30 @@ def _page_of_small_result(conditions: list, sort: str, offset: int, limit: int) 
     else:
         # PostgreSQL, planning the whole query, would walk people in name order hoping to meet
         # a page of matches early, and may read most of them to find a few hundred.
-        matches = (select(Person.id.label("person_id"), Person.family_name, Person.given_name,
-                          Membership.id.label("membership_id"), Membership.joined_on, Membership.category)
-                   .join(Membership, Membership.person_id == Person.id).where(*conditions)
-                   .limit(SMALL_RESULT + 1).subquery())
+        matches = _matches(conditions)
         statement = select(matches.c.person_id).order_by(*_order(sort, matches.c))
     return list(db.session.scalars(statement.offset(offset).limit(limit)))
+
+
+def _matches(conditions: list):
+    """PostgreSQL: at most ``SMALL_RESULT`` + 1 matches with the columns a page is sorted by."""
+    return (select(Person.id.label("person_id"), Person.family_name, Person.given_name,
+                   Membership.id.label("membership_id"), Membership.joined_on, Membership.category)
+            .join(Membership, Membership.person_id == Person.id).where(*conditions)
+            .limit(SMALL_RESULT + 1).subquery())
+
+
+def _searched_page_and_total(conditions: list, sort: str, offset: int, limit: int) -> tuple[list[int], int] | None:
+    """PostgreSQL, a search: one page of the matches and their number from one query, so the search
+    runs once rather than once to count and again to sort (at 100,000 members, 15 to 20 ms each).
+    None when more than ``SMALL_RESULT`` match, or the page lies past the last match: the caller
+    then counts and pages as for any other filter."""
+    matches = _matches(conditions)
+    rows = db.session.execute(select(matches.c.person_id, func.count().over()).order_by(*_order(sort, matches.c))
+                              .offset(offset).limit(limit)).all()
+    if not rows or rows[0][1] > SMALL_RESULT:
+        return None
+    return [row[0] for row in rows], rows[0][1]
 
 
 def _page_of_large_result(society_id: int, filters: MemberFilters, plan: _Plan, sort: str, offset: int,
@@ -280,6 +298,11 @@ def page(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
     page_number = max(1, page_number)
     offset = (page_number - 1) * per_page
     plan = _plan(society_id, filters, day, grace_days, labels)
+    if plan.search is not None and not plan.nothing and not needs_planner_hints():
+        found = _searched_page_and_total(plan.conditions, sort, offset, per_page)
+        if found is not None:
+            person_ids, total = found
+            return Page(page_number, per_page, total, rows_for(society_id, person_ids, day, grace_days))
     if plan.nothing:
         total = 0
     elif filters.status == "active" and plan.search is None and needs_planner_hints():
