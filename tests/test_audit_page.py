@@ -191,3 +191,20 @@ def test_the_history_reads_in_swedish(admin_client, society):
     assert "Psykodynamiskt utbildad</span>:" in history and "&rarr; ja" in history
     assert "Person ändrad" in history and "System" in history
     assert "4 mars 2026" in history  # the date as a Swedish reader writes it
+
+
+def test_every_record_type_and_every_field_an_administrator_edits_reads_in_words(app):
+    from society.extensions import db as database
+    from society.models import (DuesPayment, Group, Membership, Person, SessionException, Society,
+                                WebhookSubscription)
+    from society.presentation import audit as catalogue
+    from society.services.platform.audit import SECRET_COLUMNS
+
+    unnamed = [m.class_.__name__ for m in database.Model.registry.mappers
+               if m.class_.__name__ not in catalogue.ENTITY_LABELS]
+    assert unnamed == [], f"give these record types a label in presentation/audit.py: {unnamed}"
+    bookkeeping = {"id", "created_at", "updated_at"} | SECRET_COLUMNS
+    raw = [f"{model.__name__}.{column.key}"
+           for model in (Person, Membership, Group, Society, DuesPayment, SessionException, WebhookSubscription)
+           for column in model.__mapper__.columns if column.key not in bookkeeping | set(catalogue.FIELD_LABELS)]
+    assert raw == [], f"the history would show these raw field names: {raw}"

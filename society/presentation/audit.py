@@ -27,6 +27,12 @@ ENTITY_LABELS = {
     "ReminderSent": _l("Reminder"), "Requirement": _l("Requirement"), "RuleSet": _l("Rule set"),
     "RuleSetVersion": _l("Rule set version"), "SchedulerLease": _l("Scheduler lease"), "Society": _l("Society"),
     "TrainingRecord": _l("Training record"), "User": _l("Account"),
+    "ParticipantChoice": _l("Participant credential"), "ImportRow": _l("Import row"),
+    "WebhookSubscription": _l("Webhook subscription"), "WebhookEvent": _l("Webhook event"),
+    "WebhookDelivery": _l("Webhook delivery"), "RetainedRecord": _l("Record kept after erasure"),
+    "RecoveryCode": _l("Recovery code"), "PaymentImport": _l("Bank payment file"),
+    "AccountToken": _l("Account link"), "DuesReminderSent": _l("Dues reminder"),
+    "SessionException": _l("Calendar change"), "FormSubmission": _l("Form submission"),
 }
 
 ACTION_LABELS = {
@@ -39,6 +45,26 @@ ACTION_LABELS = {
 }
 
 FIELD_LABELS = {
+    "active": _l("Active"), "address": _l("Address"), "audience": _l("For"),
+    "cme_points_per_hour": _l("CME points per hour"), "cme_recognised": _l("CME recognised"),
+    "cme_recognised_by": _l("CME recognised by"), "default_language": _l("Default language"),
+    "dues_grace_days": _l("Grace days for dues"), "dues_overdue_days": _l("Overdue notices (days after)"),
+    "dues_reminder_days": _l("Renewal reminders (days before)"), "erased_at": _l("Erased at"),
+    "events": _l("Events"), "finder_frame_ancestors": _l("Sites that may embed the finder"),
+    "group_max_leaders": _l("Most leaders per group"), "group_max_size": _l("Largest group"),
+    "group_min_leaders": _l("Fewest leaders per group"), "group_min_size": _l("Smallest group"),
+    "keep_until": _l("Kept until"), "languages": _l("Languages"), "meeting_time": _l("Meeting time"),
+    "meeting_weekday": _l("Meeting day"), "moved_to": _l("Moved to"), "note": _l("Note"),
+    "occurs_on": _l("Occurrence"), "open_places": _l("Open places"), "payment_reference": _l("Payment reference"),
+    "payment_reference_scheme": _l("Payment reference scheme"), "period_end": _l("Period ends"),
+    "period_start": _l("Period starts"), "require_admin_2fa": _l("Two-factor required for administrators"),
+    "retention_decision_years": _l("Keep accreditation decisions (years)"),
+    "retention_dues_years": _l("Keep paid dues (years)"), "retention_flag_years": _l("Keep resolved flags (years)"),
+    "retention_import_days": _l("Keep import files (days)"),
+    "retention_left_member_years": _l("Keep members who left (years)"),
+    "retention_login_days": _l("Keep log-in events (days)"), "setting": _l("Setting"), "term": _l("Term"),
+    "timezone": _l("Time zone"), "unsubscribed_on": _l("Unsubscribed on"), "url": _l("Address (URL)"),
+    "website": _l("Website"), "certificate_signatories": _l("Certificate signatories"), "logo_filename": _l("Logo"),
     "accepting_members": _l("Accepting members"), "accreditation_id": _l("Accreditation"),
     "acknowledged_at": _l("Acknowledged at"), "acknowledged_by_id": _l("Acknowledged by"),
     "acknowledgement_note": _l("Acknowledgement note"), "also_counts": _l("Also counts as"),
