@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from society import scheduler
 from society.database import writing
 from society.extensions import db
-from society.models import Flag, JobRun, ReminderSent, SchedulerLease
+from society.models import DuesReminderSent, Flag, JobRun, ReminderSent, SchedulerLease
 from society.services.platform import demo, job_runs, scheduler_lease
 
 from . import factories
@@ -244,11 +244,14 @@ def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smt
         assert db.session.scalar(select(func.count(Flag.id))) == scan_counts["raised"] > 0
         sent = db.session.scalar(select(func.count(ReminderSent.id)))
         assert sent == reminder_counts["sent"] > 0
-        assert len(mailbox.messages) == 2 * sent  # the leader and the administrators, once per reminder
+        dues_mailed = _dues_reminders_mailed()
+        assert dues_mailed == reminder_counts["dues"]["sent"]
+        # The leader and the administrators once per reminder; each member once per dues reminder.
+        assert len(mailbox.messages) == 2 * sent + dues_mailed
         recipients = mailbox.recipients()
         assert recipients.count("admin@sbs.example") == sent
-        leaders = [address for address in recipients if address != "admin@sbs.example"]
-        assert len(leaders) == len(set(leaders)) == sent
+        others = [address for address in recipients if address != "admin@sbs.example"]
+        assert len(others) == len(set(others)) == sent + dues_mailed
 
         # The active one dies without a word: a standing-by process takes the lease over and runs nothing again.
         holder = db.session.scalar(select(SchedulerLease.holder))
@@ -263,6 +266,10 @@ def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smt
     finally:
         _stop(processes, logs)
     assert all(p.returncode == 0 for p in processes if p is not active), _logs(logs)
+
+
+def _dues_reminders_mailed() -> int:
+    return db.session.scalar(select(func.count(DuesReminderSent.id)).where(DuesReminderSent.mailed.is_(True)))
 
 
 def _stop(processes, logs) -> None:
@@ -345,7 +352,8 @@ def test_a_scheduler_killed_during_the_days_work_is_taken_over_and_the_work_done
     db.session.commit()
     due = max(datetime.now() - timedelta(minutes=2), datetime.combine(date.today(), datetime.min.time()))
     env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=3,
-               SCAN_TIME=due.strftime("%H:%M"), REMINDER_TIME=due.strftime("%H:%M"), JOB_MISFIRE_GRACE_SECONDS=3600)
+               SCAN_TIME=due.strftime("%H:%M"), REMINDER_TIME=due.strftime("%H:%M"), RETENTION_TIME=due.strftime("%H:%M"),
+               JOB_MISFIRE_GRACE_SECONDS=3600)
     logs = [open(tmp_path / f"scheduler-{n}.log", "w+") for n in range(3)]
     module, name, nth = KILL_AT[point]
     doomed = subprocess.Popen([sys.executable, "-c", KILLER, module, name, str(nth), "--app", "society", "scheduler"],
@@ -358,13 +366,13 @@ def test_a_scheduler_killed_during_the_days_work_is_taken_over_and_the_work_done
         assert doomed.wait(60) == -signal.SIGKILL, _logs(logs)
         today = date.today().isoformat()
         done = _wait_for(lambda: db.session.scalar(select(func.count(JobRun.id)).where(
-            JobRun.run_key == today, JobRun.outcome == "succeeded")) == 2, timeout=60)
+            JobRun.run_key == today, JobRun.outcome == "succeeded")) == 3, timeout=60)
         time.sleep(4)  # time enough for a third process to (wrongly) run the jobs again
         db.session.rollback()
         assert done, _logs(logs)
         runs = db.session.scalars(select(JobRun).order_by(JobRun.id)).all()
         succeeded = {r.job: r for r in runs if r.outcome == "succeeded"}
-        assert sorted(succeeded) == ["lapse-scan", "reminders"]
+        assert sorted(succeeded) == ["lapse-scan", "reminders", "retention"]
         assert all(r.run_key == today for r in succeeded.values())
         interrupted = [r for r in runs if r.outcome != "succeeded"]
         assert interrupted and all(r.error.startswith("Interrupted") and r.run_key.startswith(f"{today}~")
@@ -372,9 +380,11 @@ def test_a_scheduler_killed_during_the_days_work_is_taken_over_and_the_work_done
         assert all(f":{doomed.pid}:" not in succeeded[r.job].host for r in interrupted)  # taken over
         scan = json.loads(succeeded["lapse-scan"].counts)
         assert db.session.scalar(select(func.count(Flag.id))) == scan["raised"] == scan["open"] > 0
-        sent = db.session.scalar(select(func.count(ReminderSent.id)))
-        assert sent > 0 and len(mailbox.messages) == 2 * sent  # each reminder once, whoever sent it
-        leaders = [address for address in mailbox.recipients() if address != "admin@sbs.example"]
-        assert len(leaders) == len(set(leaders)) == sent
+        sent, dues_mailed = db.session.scalar(select(func.count(ReminderSent.id))), _dues_reminders_mailed()
+        # Each reminder once, whoever sent it: accreditation reminders to the leader and the
+        # administrators, dues reminders to the member.
+        assert sent > 0 and len(mailbox.messages) == 2 * sent + dues_mailed
+        others = [address for address in mailbox.recipients() if address != "admin@sbs.example"]
+        assert len(others) == len(set(others)) == sent + dues_mailed
     finally:
         _stop(processes, logs)

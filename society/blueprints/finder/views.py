@@ -94,8 +94,7 @@ def contact(group_id: int):
         mail = finder.contact_mail(group_id, date.today(), data)
         if mail is not None:
             send(mail)
-    except DomainError as error:
-        db.session.rollback()
+    except DomainError as error:  # nothing was written: a refused message reads only
         if error.status == 404:
             raise
         return _render_group(group_id, values, {"message": [error.message]}, error.status)

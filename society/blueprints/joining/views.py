@@ -2,14 +2,13 @@
 for a leader of the group (``/portal/groups/<id>/join-details``); the service decides who may edit what."""
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from zoneinfo import available_timezones
 
 from ...access import admin_society_id, requires_person, roles_required
 from ...editing import commit_edit
-from ...extensions import db
 from ...presentation.groups import LABELS
 from ...presentation.groups import choices as choices_of
 from ...schemas.base import load_form
@@ -79,7 +78,6 @@ def _add_exception(group_id: int, editor: str):
         if outcome.saved:
             flash(_("The session of %(day)s has been changed.", day=data["occurs_on"].isoformat()), "success")
             return redirect(url_for(_endpoint(editor, "edit"), group_id=group.id))
-    db.session.rollback()
     group = _group(group_id, editor)
     current = join_details.values_of(group)
     current["meeting_time"] = current["meeting_time"].strftime("%H:%M") if current["meeting_time"] else None
@@ -88,8 +86,9 @@ def _add_exception(group_id: int, editor: str):
 
 def _remove_exception(group_id: int, exception_id: int, editor: str):
     group = _group(group_id, editor)
-    join_details.remove_exception(group, exception_id)
-    db.session.commit()
+    outcome = commit_edit(lambda: join_details.remove_exception(group, exception_id))
+    if not outcome.saved:
+        abort(outcome.refusal_status)
     flash(_("The session follows the group's rhythm again."), "success")
     return redirect(url_for(_endpoint(editor, "edit"), group_id=group.id))
 
@@ -144,8 +143,7 @@ def calendar_feed():
     """The leader's personal feed: a new secret address on request (the old one stops working)."""
     address = None
     if request.method == "POST":
-        token = calendar_feeds.renew_token(current_user)
-        db.session.commit()
+        token = commit_edit(lambda: calendar_feeds.renew_token(current_user)).value
         address = url_for("finder.personal_calendar", token=token, _external=True)
     groups = calendar_feeds.led_groups(current_user.person_id, date.today())
     return render_template("joining/calendar_feed.html", address=address, groups=groups,

@@ -9,7 +9,7 @@ from ...extensions import db
 from ...models import PaymentImport, Society
 from ...schemas.base import load_form
 from ...schemas.dues import PaymentCommitSchema
-from ...services.errors import Conflict, InvalidInput
+from ...editing import commit_edit
 from ...services.membership import bank_payments
 from . import bp
 
@@ -45,16 +45,14 @@ def upload():
     if file is None or not file.filename:
         return _index_page({"file": [_("Choose a CSV file.")]}, 422)
     try:
-        try:
-            raw = file.read(bank_payments.MAX_BYTES + 1)
-        finally:
-            file.close()
-        import_id = bank_payments.stage(admin_society_id(), file.filename, raw, current_user.id)
-    except InvalidInput as error:
-        db.session.rollback()
-        return _index_page({"file": [error.message]}, 422)
-    db.session.commit()
-    return redirect(url_for(".show", import_id=import_id))
+        raw = file.read(bank_payments.MAX_BYTES + 1)
+    finally:
+        file.close()
+    outcome = commit_edit(lambda: bank_payments.stage(admin_society_id(), file.filename, raw, current_user.id),
+                          default_field="file")
+    if not outcome.saved:
+        return _index_page(outcome.errors or {"file": [outcome.message]}, outcome.status)
+    return redirect(url_for(".show", import_id=outcome.value))
 
 
 def _show_page(batch: PaymentImport, status: int = 200, problem: str | None = None):
@@ -77,12 +75,10 @@ def commit(import_id: int):
     data, errors = load_form(PaymentCommitSchema(), request.form)
     if errors:
         return _show_page(batch, 422, _("The form was not complete; nothing was imported."))
-    try:
-        result = bank_payments.commit(batch, _society(), data["fingerprint"])
-    except (Conflict, InvalidInput) as error:
-        db.session.rollback()
-        return _show_page(batch, error.status, error.message)
-    db.session.commit()
+    outcome = commit_edit(lambda: bank_payments.commit(batch, _society(), data["fingerprint"]))
+    if not outcome.saved:
+        return _show_page(bank_payments.staged(admin_society_id(), import_id), outcome.refusal_status, outcome.message)
+    result = outcome.value
     booked = result.counts["matched"] + result.counts["overpaid"]
     flash(ngettext("%(num)s payment booked.", "%(num)s payments booked.", booked), "success")
     return redirect(url_for(".show", import_id=import_id))
@@ -92,11 +88,8 @@ def commit(import_id: int):
 @roles_required("admin")
 def discard(import_id: int):
     batch = bank_payments.staged(admin_society_id(), import_id)
-    try:
-        bank_payments.discard(batch)
-    except Conflict as error:
-        db.session.rollback()
-        return _show_page(batch, 409, error.message)
-    db.session.commit()
+    outcome = commit_edit(lambda: bank_payments.discard(batch))
+    if not outcome.saved:
+        return _show_page(bank_payments.staged(admin_society_id(), import_id), outcome.refusal_status, outcome.message)
     flash(_("The payment file was discarded; nothing was booked."), "success")
     return redirect(url_for(".index"))

@@ -18,13 +18,16 @@ caller commits, then calls ``wipe_free_pages`` (SQLite: the WAL checkpointed; wi
 ``secure_delete`` on, freed pages are zeros).
 """
 import json
+import logging
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from flask_babel import gettext
 from sqlalchemy import JSON, delete, func, or_, select, text, update
 
+from ...database import BUSY_TIMEOUT_MS
 from ...extensions import db
 from ...models import (
     Accreditation, AccreditationDecision, AuditEvent, Certificate, DuesPayment, Flag, Membership, Person, ReminderSent,
@@ -35,7 +38,11 @@ from ..platform import audit
 from ..platform.text_search import contains
 from . import export, inventory
 
+log = logging.getLogger(__name__)
+
 ERASE_ACTION = "erase"
+CHECKPOINT_WAIT_MS = 1000  # how long one checkpoint attempt waits for readers
+CHECKPOINT_ATTEMPTS = 5
 # Owned tables whose rows go; the others are kept, blanked (a login's children go with it).
 DELETED = ("users", "training_records", "reminders_sent")
 KEPT_REASONS = {
@@ -324,7 +331,18 @@ def wipe_free_pages() -> None:
     connection = db.engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        # A truncating checkpoint holds the write lock while it waits for readers; a reader that
+        # wants to write (another process's job) then waits for it: a deadlock until one side's
+        # busy timeout. So wait briefly, let the others finish, and try again.
+        cursor.execute(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+        for attempt in range(CHECKPOINT_ATTEMPTS):
+            busy, _log_frames, _copied = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if not busy:
+                break
+            time.sleep(0.5 * (attempt + 1))
+        else:
+            log.warning("The WAL could not be emptied now; SQLite's next checkpoint overwrites it.")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
     finally:
         connection.close()
