@@ -10,6 +10,7 @@ from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
 from .privacy import RetainedRecord
+from .qualifications import PersonQualification
 from .reminders import ReminderSent
 from .rules import Requirement, RuleSet, RuleSetVersion
 from .submissions import FormSubmission
@@ -19,6 +20,6 @@ __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
     "DuesPayment", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
-    "Membership", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "Person", "PersonQualification", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User",
 ]
