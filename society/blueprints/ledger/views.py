@@ -17,7 +17,7 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
-from ...services.errors import DomainError, InvalidInput, NotFound
+from ...services.errors import DomainError, Forbidden, InvalidInput, NotFound
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from . import bp
@@ -90,6 +90,10 @@ def decide():
                               current_user._get_current_object())
     except NotFound:
         abort(404)
+    except Forbidden as error:  # the administrator's own records: refused, nothing decided
+        db.session.rollback()
+        return _render_review({"record_ids": [str(error.message)]},
+                              {"reason": request.form.get("reason", ""), "selected": selected}, 403)
     except InvalidInput as error:
         db.session.rollback()
         return _render_review({error.field or "record_ids": [str(error.message)]},
