@@ -114,3 +114,12 @@ def test_only_administrators_of_the_candidates_society_import(app, admin_client,
     assert admin_client.get(f"/admin/records/people/{stranger.id}/import").status_code == 404
     assert _upload(leader_client, leader.person, LEDGER).status_code == 403
     assert _records_of(stranger) == [] and _records_of(leader.person) == []
+
+
+def test_the_accreditation_page_links_to_the_import(admin_client, society):
+    candidate = factories.member_person(society)
+    accreditation = factories.accreditation(candidate, factories.rule_set_version(factories.rule_set(society)),
+                                            training_started_on=date(2022, 1, 1))
+    db.session.commit()
+    html = admin_client.get(f"/admin/accreditations/{accreditation.id}").get_data(as_text=True)
+    assert f"/admin/records/people/{candidate.id}/import" in html

@@ -219,3 +219,14 @@ def test_the_history_of_the_member_shows_qualification_changes(admin_client, soc
     # In words: the record type, the field and the code by its label.
     assert "Qualification added" in history and "Obtained on" in history
     assert "Psychotherapy qualification (Zusatzbezeichnung Psychotherapie)" in history
+
+
+def test_the_record_shows_the_persons_own_columns_in_the_qualifications_section(admin_client, society):
+    person = factories.member_person(society, psychodynamically_trained=True,
+                                     psychotherapy_qualified_on=date(2011, 4, 1))
+    db.session.commit()
+    html = admin_client.get(f"/admin/members/{person.id}").get_data(as_text=True)
+    section = html[html.index('id="qualifications"'):html.index('id="qualification-form"')]
+    assert "Psychodynamically trained" in section and "Apr 1, 2011" in section
+    form = admin_client.get(f"/admin/members/{person.id}/edit").get_data(as_text=True)
+    assert "kept in the Qualifications section of the member’s record" in form
