@@ -20,7 +20,6 @@ from . import bp
 from .views import _detail_page
 
 
-
 def qualification_choices() -> list[tuple[str, str]]:
     return [(code, str(QUALIFICATION_LABELS[code])) for code in QUALIFICATION_CODES]
 
