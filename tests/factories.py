@@ -254,3 +254,11 @@ def certificate(accreditation_, **kw):
     values = dict(accreditation=accreditation_, number=f"CERT-{_n():05d}", issued_on=accreditation_.granted_on or date(2024, 1, 1))
     values.update(kw)
     return _save(Certificate(**values))
+
+
+# -- a person's qualifications (feature/person-facts) --------------------------------
+
+def qualification(person_: Person, code: str = "psychotherapy", obtained_on: date = date(2015, 6, 1), **kw):
+    from society.models import PersonQualification
+
+    return _save(PersonQualification(person_id=person_.id, code=code, obtained_on=obtained_on, **kw))

@@ -96,7 +96,7 @@ def test_admin_pages_fit_a_laptop_and_pass_axe_in_both_languages(demo_data, sign
 def test_leader_pages_fit_a_laptop_and_a_phone_and_pass_axe(demo_data, signed_in):
     page = signed_in("leader")
     paths = ["/portal/progress", "/portal/records", "/portal/records/new", "/portal/countersign", "/portal/groups",
-             "/portal/accreditations", "/portal/certificates"]
+             "/portal/accreditations", "/portal/certificates", "/portal/qualifications"]
     paths.append(first_link(page, "/portal/groups", r"/groups/\d+/sessions"))
     paths += ["/portal/calendar", first_link(page, "/portal/groups", r"/portal/groups/\d+/join-details")]
     assert walk(page, paths, (LAPTOP, PHONE)) == []

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 
 from society.extensions import db
 from society.models import (
-    AccreditationDecision, Attendance, AuditEvent, Certificate, Flag, GroupSession, ImportBatch, Person, RetainedRecord,
+    AccreditationDecision, Attendance, AuditEvent, Certificate, Flag, GroupSession, ImportBatch, Person, PersonQualification,
+    RetainedRecord,
     TrainingRecord, User,
 )
 from society.services.privacy import erasure, export
@@ -50,6 +51,10 @@ class Registry:
         self.evidence = self._evidence_file()
         self.record = factories.training_record(self.person, evidence_path=self.evidence, evidence_name="petra-cv.pdf",
                                                 evidence_type="application/pdf")
+        self.qualification_evidence = self._evidence_file("beef.pdf")
+        self.qualification = factories.qualification(
+            self.person, note=f"Awarded to {NAME} by the chamber", evidence_path=self.qualification_evidence,
+            evidence_name="petra-diploma.pdf", evidence_type="application/pdf")
         factories.flag(society, subject_type="person", subject_id=self.person.id, kind="membership_lapsed",
                        message=f"{NAME}'s membership lapsed")
         self.group_flag = factories.flag(society, subject_type="group", subject_id=self.group.id,
@@ -67,13 +72,13 @@ class Registry:
         self.person.phone = PHONE
         db.session.commit()
 
-    def _evidence_file(self) -> str:
+    def _evidence_file(self, name: str = "f00d.pdf") -> str:
         from flask import current_app
 
         folder = Path(current_app.config["STORAGE_DIR"]) / "evidence"
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "f00d.pdf").write_bytes(factories.PDF_BYTES)
-        return "evidence/f00d.pdf"
+        (folder / name).write_bytes(factories.PDF_BYTES)
+        return f"evidence/{name}"
 
 
 @pytest.fixture
@@ -110,6 +115,8 @@ def test_export_holds_everything_about_the_person_and_no_secret(registry, app):
     assert data["context"]["groups"][0]["name"] == registry.group.name
     assert data["context"]["sessions"][0]["held_on"] == "2025-03-01"
     assert tables["training_records"][0]["evidence_name"] == "petra-cv.pdf"
+    assert tables["person_qualifications"][0]["evidence_name"] == "petra-diploma.pdf"
+    assert tables["person_qualifications"][0]["note"] == f"Awarded to {NAME} by the chamber"
     assert {d["reason"] for d in tables["accreditation_decisions"]} >= {f"Granted to {NAME}"}
     assert tables["certificates"][0]["number"] == registry.certificate.number
     assert {f["kind"] for f in data["flags"]} == {"membership_lapsed"}
@@ -152,6 +159,7 @@ def test_a_member_downloads_their_own_data_from_my_data(registry, app):
     names = archive.namelist()
     assert "personal-data.json" in names
     assert f"evidence/{registry.record.id}-petra-cv.pdf" in names
+    assert f"evidence/qualifications/{registry.qualification.id}-petra-diploma.pdf" in names
     assert f"certificates/{registry.certificate.number}.pdf" in names
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "privacy_export")) == 2
 
@@ -184,7 +192,7 @@ def test_after_erasure_no_table_holds_the_persons_name_email_or_phone(registry):
         assert trace.lower() not in everything, trace
     assert summary["pseudonym"] == f"Erased person {registry.person.id}"
     assert summary["deleted"]["users"] == 1 and summary["deleted"]["training_records"] == 1
-    assert summary["files_removed"] == 1
+    assert summary["files_removed"] == 2 and summary["deleted"]["person_qualifications"] == 1
     assert {"flags.message", "import_files.content", "import_row_errors.message",
             "accreditations.decision_reason"} <= set(summary["scrubbed"])
 
@@ -232,9 +240,11 @@ def test_evidence_files_and_cached_certificate_pdfs_are_deleted(registry, app):
     stored = pdf.ensure(db.session.get(Certificate, registry.certificate.id))
     db.session.commit()
     evidence = Path(app.config["STORAGE_DIR"]) / registry.evidence
-    assert stored.path.exists() and evidence.exists()
+    qualification_evidence = Path(app.config["STORAGE_DIR"]) / registry.qualification_evidence
+    assert stored.path.exists() and evidence.exists() and qualification_evidence.exists()
     _erase(db.session.get(Person, registry.person.id))
-    assert not stored.path.exists() and not evidence.exists()
+    assert not stored.path.exists() and not evidence.exists() and not qualification_evidence.exists()
+    assert db.session.scalar(select(func.count(PersonQualification.id))) == 0
 
 
 def test_a_certificate_of_an_erased_holder_verifies_as_withdrawn_without_a_name(registry, client):

@@ -14,7 +14,9 @@ from sqlalchemy import select
 
 from society import formatting
 from society.extensions import db
-from society.models import Accreditation, Certificate, Group, ImportBatch, RuleSet, RuleSetVersion, Society, User
+from society.models import (
+    Accreditation, Certificate, Group, ImportBatch, PersonQualification, RuleSet, RuleSetVersion, Society, User,
+)
 from society.services.accreditation import rulesets
 from society.services.flags import lapse
 from society.services.platform import demo, webhooks
@@ -238,9 +240,10 @@ def main_pages(society: Society) -> dict[str, list[str]]:
              f"/admin/accreditations/{accreditation.id}/progress", "/admin/rule-sets/", f"/admin/rule-sets/{rule_set.id}",
              f"/admin/rule-sets/versions/{version.id}", f"/admin/rule-sets/{rule_set.id}/edit",
              "/admin/records/", f"/admin/records/people/{person.id}", "/admin/flags/", "/admin/jobs/",
-             "/admin/imports/", "/admin/audit", "/admin/certificates", "/admin/webhooks/"]
+             "/admin/imports/", "/admin/audit", "/admin/certificates", "/admin/webhooks/",
+             f"/admin/records/people/{person.id}/import"]
     leader = ["/portal/progress", "/portal/records", "/portal/groups", "/portal/accreditations", "/portal/certificates",
-              "/portal/records/new", "/portal/countersign"]
+              "/portal/records/new", "/portal/countersign", "/portal/qualifications"]
     public = ["/auth/login", "/verify", f"/verify/{certificate.number}"]
     return {"admin": admin, "leader": leader, "public": public}
 
@@ -251,6 +254,18 @@ def test_every_main_page_in_swedish_is_free_of_the_interfaces_english(app):
     lapse.scan(date.today(), society_id=sbs.id)
     webhooks.subscribe(sbs.id, "https://portal.example.org/hook", events=["group.changed"])
     webhooks.emit("group.changed", [(sbs.id, {"group": {"id": 1}})])  # a delivery waiting on the webhooks page
+    # Qualifications, verified and not, on the member's record and in the leader's portal (written
+    # without the audit hook: the history's raw data holds ISO days, as data).
+    demo_leader = db.session.scalar(select(User).where(User.email == demo.DEMO_LOGINS["leader"][0])).person
+    shown = db.session.scalar(select(Group).where(Group.society_id == sbs.id).order_by(Group.id)).leaders[0].person
+    verifier = db.session.scalar(select(User.id).where(User.role == "admin"))
+    for person_id in {demo_leader.id, shown.id}:
+        db.session.execute(PersonQualification.__table__.insert(), [
+            dict(person_id=person_id, code="psychotherapy", obtained_on=date(2015, 6, 1), version_id=1,
+                 evidence_path="evidence/none.pdf", evidence_name="intyg.pdf", verified_at=None, verified_by_id=None),
+            dict(person_id=person_id, code="psychiatry_specialist", obtained_on=date(2012, 1, 1), version_id=1,
+                 evidence_path=None, evidence_name=None, verified_at=datetime.now(timezone.utc),
+                 verified_by_id=verifier)])
     db.session.commit()
     phrases = interface_english()
     assert len(phrases) > 300  # the list is the catalogue's, not a hand-picked few

@@ -11,6 +11,7 @@ from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
 from .privacy import RetainedRecord
+from .qualifications import PersonQualification
 from .reminders import ReminderSent
 from .rules import ParticipantChoice, Requirement, RuleSet, RuleSetVersion
 from .submissions import FormSubmission
@@ -21,6 +22,6 @@ __all__ = [
     "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
     "DuesPayment", "DuesReminderSent", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
-    "Membership", "ParticipantChoice", "PaymentImport", "Person", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
+    "Membership", "ParticipantChoice", "PaymentImport", "Person", "PersonQualification", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
     "Society", "TrainingRecord", "User", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

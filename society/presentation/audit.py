@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from .accreditation import ACTION_LABELS as DECISION_LABELS, STATUS_LABELS as ACCREDITATION_STATUS_LABELS
 from .groups import LABELS as GROUP_LABELS
 from .members import CATEGORY_LABELS, END_REASON_LABELS, PROFESSION_LABELS
+from .qualifications import QUALIFICATION_LABELS
 from .rules import CONDITION_LABELS, KIND_LABELS, UNIT_LABELS, WINDOW_LABELS
 
 # Never shown, not even as "changed" (secrets are stored masked; a row's own id says nothing); all stay in the raw data.
@@ -24,6 +25,7 @@ ENTITY_LABELS = {
     "GroupLeader": _l("Leader"), "GroupParticipant": _l("Participant"), "GroupSession": _l("Session"),
     "ImportBatch": _l("Import"), "ImportFile": _l("Import file"), "ImportRowError": _l("Import error"),
     "JobRun": _l("Job run"), "Membership": _l("Membership"), "Person": _l("Person"),
+    "PersonQualification": _l("Qualification"),
     "ReminderSent": _l("Reminder"), "Requirement": _l("Requirement"), "RuleSet": _l("Rule set"),
     "RuleSetVersion": _l("Rule set version"), "SchedulerLease": _l("Scheduler lease"), "Society": _l("Society"),
     "TrainingRecord": _l("Training record"), "User": _l("Account"),
@@ -105,6 +107,9 @@ FIELD_LABELS = {
     "version_id": _l("Rule set version"), "warning_days": _l("Warning days before expiry"),
     "window_kind": _l("Window"), "window_months": _l("Window (months)"),
     "with_accredited_leader": _l("With an accredited leader"),
+    # a person's qualifications
+    "obtained_on": _l("Obtained on"), "verified_at": _l("Verified at"),
+    "verified_by_id": _l("Verified by"),
 }
 
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
@@ -120,6 +125,7 @@ VALUE_LABELS = {
     ("AccreditationDecision", "to_status"): ACCREDITATION_STATUS_LABELS,
     ("Group", "status"): GROUP_LABELS["status"],
     ("GroupAudience", "profession"): GROUP_LABELS["profession"],
+    ("PersonQualification", "code"): QUALIFICATION_LABELS,
     ("TrainingRecord", "status"): RECORD_STATUS_LABELS,
     ("TrainingRecord", "source"): RECORD_SOURCE_LABELS,
     ("User", "role"): USER_ROLE_LABELS,

@@ -8,4 +8,4 @@ bp = Blueprint("ledger", __name__, url_prefix="/admin/records")
 
 navigation.add("ledger.review", _l("Records"), ("admin",), 40)
 
-from . import views  # noqa: E402,F401
+from . import views, import_views  # noqa: E402,F401

@@ -18,7 +18,7 @@ from ...schemas.base import load_filters, load_form
 from ...schemas.training import DecisionSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
-from ...services.errors import InvalidInput, NotFound
+from ...services.errors import Forbidden, InvalidInput, NotFound
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from . import bp
@@ -91,6 +91,8 @@ def decide():
                           default_field="record_ids")
     if isinstance(outcome.refusal, NotFound):
         abort(404)
+    if isinstance(outcome.refusal, Forbidden):  # the administrator's own records: refused, nothing decided
+        return _render_review(outcome.errors, {"reason": request.form.get("reason", ""), "selected": selected}, 403)
     if isinstance(outcome.refusal, InvalidInput):
         return _render_review(outcome.errors, {"reason": request.form.get("reason", ""), "selected": selected}, 422)
     if not outcome.saved:

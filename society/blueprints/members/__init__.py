@@ -7,4 +7,4 @@ bp = Blueprint("members", __name__, url_prefix="/admin/members")
 
 navigation.add("members.index", _l("Members"), ("admin",), order=20)
 
-from . import views  # noqa: E402,F401
+from . import views, qualification_views  # noqa: E402,F401

@@ -14,7 +14,7 @@ from ...schemas.members import (
     DuesPaymentSchema, DuesPeriodSchema, EndMembershipSchema, MemberEditSchema, MemberFilterSchema, MemberFormSchema,
 )
 from ...services.platform import logins
-from ...services.membership import member_list, members
+from ...services.membership import member_list, members, qualifications
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
 from ...services.membership.status import STATUSES, status_of
@@ -108,7 +108,9 @@ def _detail_page(person_id: int, status: int = 200, **forms):
                    status=status_of(membership, today, society.dues_grace_days), events=readable(members.history(membership)),
                    payment_values={"period": today.year, "paid_on": today.isoformat()}, payment_errors={},
                    end_values={"ended_on": today.isoformat()}, end_errors={}, end_reasons=END_REASONS,
-                   login=logins.login_of(person_id))
+                   login=logins.login_of(person_id),
+                   qualifications=qualifications.qualifications_of(person_id), qualification_values={},
+                   qualification_errors={})
     context.update(forms)
     return render_template("members/detail.html", **context), status
 

@@ -18,7 +18,9 @@ def _may_countersign(user) -> bool:
 navigation.add("portal.countersign", _l("To countersign"), ("leader",), 32, prefix="portal.countersign",
                when=_may_countersign)
 navigation.add("portal.groups", _l("My groups"), ("leader",), 33, prefix="portal.groups")
+navigation.add("portal.qualifications_page", _l("My qualifications"), ("leader",), 34, prefix="portal.qualification",
+               menu=navigation.MORE)
 if "leader" not in navigation.landing:  # another portal page may claim the landing first
     navigation.set_landing("leader", "portal.records")
 
-from . import views  # noqa: E402,F401
+from . import views, qualification_views  # noqa: E402,F401

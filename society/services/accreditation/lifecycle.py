@@ -150,6 +150,7 @@ def grant(accreditation: Accreditation, by: User, reason: str | None, on: date) 
     """Grant the credential from ``on``; it expires after the version's validity, if it sets one."""
     _require(accreditation, "grant")
     _check_admin(by, accreditation)
+    _check_not_own(by, accreditation)
     validity = accreditation.rule_set_version.validity_months
     accreditation.granted_on = on
     accreditation.expires_on = add_months(on, validity) if validity else None
@@ -189,6 +190,7 @@ def renew(accreditation: Accreditation, by: User, reason: str | None, on: date) 
     from ``on`` is not renewed again, so a second renewal on a day never stacks validity."""
     _require(accreditation, "renew")
     _check_admin(by, accreditation)
+    _check_not_own(by, accreditation)
     validity = accreditation.rule_set_version.validity_months
     if not validity:
         raise TransitionRefused(_("This rule set sets no validity period, so there is nothing to renew."))
@@ -235,6 +237,7 @@ def revoke(accreditation: Accreditation, by: User, reason: str, on: date,
 def reinstate(accreditation: Accreditation, by: User, reason: str | None, on: date) -> Accreditation:
     _require(accreditation, "reinstate")
     _check_admin(by, accreditation)
+    _check_not_own(by, accreditation)
     accreditation.invalid_from = None
     accreditation.public_reason = None
     _decide(accreditation, "reinstate", "granted", by, reason)
@@ -262,6 +265,7 @@ def move_version(accreditation: Accreditation, version: RuleSetVersion, by: User
     """Move a candidate to another version of the same rule set (grandfathering is the default)."""
     _require(accreditation, "move_version")
     _check_admin(by, accreditation)
+    _check_not_own(by, accreditation)
     _need_reason("move_version", reason)
     current = accreditation.rule_set_version
     if version.rule_set_id != current.rule_set_id:
@@ -308,6 +312,12 @@ def _check_admin(by: User | None, accreditation: Accreditation) -> None:
     if by is None or by.role != "admin":
         raise Forbidden(_("Only an administrator of the society decides on accreditations."))
     _check_actor(by, society_id_of(accreditation))
+
+
+def _check_not_own(by: User, accreditation: Accreditation) -> None:
+    """Nobody grants, renews, reinstates or re-bases their own credential."""
+    if by.person_id is not None and by.person_id == accreditation.person_id:
+        raise Forbidden(_("You cannot decide on your own accreditation; another administrator must."))
 
 
 def _need_reason(step: str, reason: str | None) -> None:

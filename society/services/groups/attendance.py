@@ -199,7 +199,10 @@ def _sync(session: GroupSession, roles: dict[int, str], user_id: int | None) -> 
     group = session.group
     leader_ids = [leader.person_id for leader in group.leaders if leader.active_on(session.held_on)]
     accredited = bool(standing.accredited_people_on(leader_ids, session.held_on))
-    approving = approves_attendance(group, db.session.get(User, user_id) if user_id else None, session.held_on)
+    recorder = db.session.get(User, user_id) if user_id else None
+    approving = approves_attendance(group, recorder, session.held_on)
+    # The recorder's own record waits for someone else's review: nobody credits their own standing.
+    own_person_id = recorder.person_id if recorder is not None else None
     wanted = {(person_id, KIND_BY_ROLE[role]) for person_id, role in roles.items()}
     existing = {(record.person_id, record.kind): record for record in _records_of(session)}
     for key, record in existing.items():
@@ -216,7 +219,7 @@ def _sync(session: GroupSession, roles: dict[int, str], user_id: int | None) -> 
         facts = (session.held_on, session.minutes, session.format == "in_person", accredited)
         changed = (record.occurred_on, record.minutes, record.in_person, record.with_accredited_leader) != facts
         record.occurred_on, record.minutes, record.in_person, record.with_accredited_leader = facts
-        _review_state(record, approving, changed, user_id)
+        _review_state(record, approving and person_id != own_person_id, changed, user_id)
     db.session.flush()
 
 

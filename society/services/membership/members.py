@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ...formatting import format_day
 from ...extensions import db
-from ...models import AuditEvent, DuesPayment, Membership, Person, Society
+from ...models import AuditEvent, DuesPayment, Membership, Person, PersonQualification, Society
 from ..platform import audit, planner
 from ..errors import Conflict, InvalidInput, NotFound
 from .invoices import assign_references
@@ -150,6 +150,8 @@ def history(membership: Membership, limit: int = 200) -> list[AuditEvent]:
             and_(AuditEvent.entity_type == "Membership", AuditEvent.entity_id == membership.id)]
     if dues_ids:
         rows.append(and_(AuditEvent.entity_type == "DuesPayment", AuditEvent.entity_id.in_(dues_ids)))
+    qualification_ids = select(PersonQualification.id).where(PersonQualification.person_id == membership.person_id)
+    rows.append(and_(AuditEvent.entity_type == "PersonQualification", AuditEvent.entity_id.in_(qualification_ids)))
     return list(db.session.scalars(
         select(AuditEvent).where(or_(*rows)).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
         .limit(limit)))

@@ -380,6 +380,7 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     from ..membership.invoices import open_demo_invoices
 
     open_demo_invoices(society, generator.special.get("member"), today)
+    seed_qualifications(generator.special.get("leader"), today)
     summary.logins["uk-admin"] = UK_ADMIN
     _member_follows_grundversorgung(shipped, generator.special.get("member"))
     audit.record("seed_demo", entity_type="Society", entity_id=society.id, society_id=society.id,
@@ -390,6 +391,25 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
 
     certificates.issue_at_grant(society.id)
     return summary
+
+
+def seed_qualifications(leader_id: int | None, today: date) -> None:
+    """The demo leader's qualifications: one verified by the society's administrator, one awaiting it."""
+    from ...models import PersonQualification
+
+    admin_id = db.session.scalar(db.select(User.id).where(User.email == DEMO_LOGINS["admin"][0]))
+    if leader_id is None or admin_id is None or db.session.scalar(
+            db.select(PersonQualification.id).where(PersonQualification.person_id == leader_id).limit(1)):
+        return
+    # Written like the rest of the demo, set-based (the seed's own audit event covers it).
+    common = dict(person_id=leader_id, recorded_by_id=admin_id, version_id=1, note=None, evidence_path=None,
+                  evidence_name=None, evidence_type=None)
+    db.session.execute(PersonQualification.__table__.insert(), [
+        dict(common, code="general_practice_specialist", obtained_on=date(today.year - 12, 9, 1),
+             verified_by_id=admin_id, verified_at=datetime.now(timezone.utc)),
+        dict(common, code="psychodynamic_training", obtained_on=date(today.year - 4, 6, 1), verified_by_id=None,
+             verified_at=None),
+    ])
 
 
 def scan_after_seeding(day: date | None = None) -> dict | None:

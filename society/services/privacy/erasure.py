@@ -2,8 +2,8 @@
 
 - The person's row stays, nameless ("Erased person N", no e-mail, phone or city, ``erased_at``),
   so groups keep their leaders, sessions and attendance counts with an anonymous participant.
-- Deleted: their login (with its recovery codes, links and form tokens), training records and
-  evidence files, reminders, flags about them, cached certificate PDFs.
+- Deleted: their login (with its recovery codes, links and form tokens), training records,
+  qualifications and their evidence files, reminders, flags about them, cached certificate PDFs.
 - Kept under the pseudonym, what law or the society's rules require (``RetainedRecord``): dues
   for the bookkeeping period, accreditation decisions; their free text is blanked. The retention
   job removes them when that time ends. Certificates stay only to verify as withdrawn, nameless.
@@ -30,7 +30,7 @@ from sqlalchemy import JSON, delete, func, or_, select, text, update
 from ...database import BUSY_TIMEOUT_MS
 from ...extensions import db
 from ...models import (
-    Accreditation, AccreditationDecision, AuditEvent, Certificate, DuesPayment, Flag, Membership, Person, ReminderSent,
+    Accreditation, AccreditationDecision, AuditEvent, Certificate, DuesPayment, Flag, Membership, Person, PersonQualification, ReminderSent,
     RetainedRecord, RuleSet, RuleSetVersion, Society, TrainingRecord, User,
 )
 from ..errors import Conflict
@@ -44,7 +44,7 @@ ERASE_ACTION = "erase"
 CHECKPOINT_WAIT_MS = 1000  # how long one checkpoint attempt waits for readers
 CHECKPOINT_ATTEMPTS = 5
 # Owned tables whose rows go; the others are kept, blanked (a login's children go with it).
-DELETED = ("users", "training_records", "reminders_sent")
+DELETED = ("users", "training_records", "reminders_sent", "person_qualifications")
 KEPT_REASONS = {
     "dues_payments": "Bookkeeping: dues paid are kept for the bookkeeping period",
     "accreditation_decisions": "The society's rules: accreditation decisions are kept",
@@ -182,7 +182,8 @@ def _remove_files(rows: dict[str, list[dict]]) -> int:
     """Evidence files and cached certificate PDFs, removed from disk once the erasure commits."""
     from ..training import evidence
 
-    paths = [row["evidence_path"] for row in rows.get("training_records", []) if row.get("evidence_path")]
+    paths = [row["evidence_path"] for table in ("training_records", "person_qualifications")
+             for row in rows.get(table, []) if row.get("evidence_path")]
     paths += [row["pdf_path"] for row in rows.get("certificates", []) if row.get("pdf_path")]
     for relative in paths:
         evidence.discard(relative)
@@ -204,6 +205,7 @@ def _delete_rows(rows: dict[str, list[dict]], summary: Summary) -> None:
     if accreditation_ids:
         db.session.execute(delete(ReminderSent).where(ReminderSent.accreditation_id.in_(accreditation_ids)))
     db.session.execute(delete(TrainingRecord).where(TrainingRecord.person_id == summary.person_id))
+    db.session.execute(delete(PersonQualification).where(PersonQualification.person_id == summary.person_id))
     # The database removes the login's recovery codes, links and form tokens with it.
     db.session.execute(delete(User).where(User.person_id == summary.person_id))
     for name in DELETED:

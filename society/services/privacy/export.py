@@ -151,14 +151,15 @@ def record(person: Person, form: str) -> None:
 def _evidence_files(data: dict):
     from ..training import evidence
 
-    for record_ in data["tables"].get("training_records", []):
-        if not record_.get("evidence_path"):
-            continue
-        try:
-            path = evidence.path_of(record_["evidence_path"])
-        except NotFound:
-            continue
-        yield f"evidence/{record_['id']}-{evidence.display_name(record_.get('evidence_name') or path.name)}", path
+    for table, folder in (("training_records", "evidence"), ("person_qualifications", "evidence/qualifications")):
+        for record_ in data["tables"].get(table, []):
+            if not record_.get("evidence_path"):
+                continue
+            try:
+                path = evidence.path_of(record_["evidence_path"])
+            except NotFound:
+                continue
+            yield f"{folder}/{record_['id']}-{evidence.display_name(record_.get('evidence_name') or path.name)}", path
 
 
 def _certificate_pdfs(person: Person):

@@ -186,8 +186,17 @@ def countersign_page(person_id: int, page: int, per_page: int):
     return found, {r.id: any(a.is_valid_on(r.occurred_on) for a in mine) for r in found.items}
 
 def approve(records: list[TrainingRecord], by: User) -> int:
-    """Approve pending records (in bulk); a record decided meanwhile refuses the whole batch."""
+    """Approve pending records (in bulk); a record decided meanwhile refuses the whole batch, and so
+    does a record of the approver's own person: nobody credits their own standing."""
+    _ensure_not_own(records, by)
     return _decide(records, by, "approved", None)
+
+
+def _ensure_not_own(records: list[TrainingRecord], by: User) -> None:
+    own = [record.id for record in records if by.person_id is not None and record.person_id == by.person_id]
+    if own:
+        raise Forbidden(_l("You cannot approve your own records (%(ids)s); another administrator must.",
+                           ids=", ".join(f"#{i}" for i in own)))
 
 
 def reject(records: list[TrainingRecord], by: User, reason: str | None) -> int:
