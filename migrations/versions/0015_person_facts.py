@@ -4,14 +4,14 @@
   psychiatry specialist...), obtained on a day, with an evidence file, recorded by and
   verified by an administrator (never the person themselves).
 
-Revision ID: 0012_person_facts
-Revises: 0011_privacy
+Revision ID: 0015_person_facts
+Revises: 0014_dues
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_person_facts"
-down_revision = "0011_privacy"
+revision = "0015_person_facts"
+down_revision = "0014_dues"
 branch_labels = None
 depends_on = None
 
