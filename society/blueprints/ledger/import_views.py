@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ...access import admin_society_id, roles_required
+from ...editing import commit_edit
 from ...extensions import db
 from ...models import Person
 from ...services.training import ledger, ledger_import
@@ -39,14 +40,14 @@ def import_ledger(person_id: int):
         return _page(person, errors={"ledger": [_("The upload is too large.")]}, status=413)
     if upload is None or not upload.filename:
         return _page(person, errors={"ledger": [_("Choose a ledger file (JSON).")]}, status=422)
-    try:
-        data = ledger_import.read_file(upload.stream.read(ledger_import.MAX_BYTES + 1))
-        result = ledger_import.import_ledger(person, data, current_user._get_current_object(), admin_society_id(),
-                                             today=date.today(), file_name=upload.filename)
-    except ledger_import.LedgerImportError as error:
-        db.session.rollback()  # nothing of the file stays
-        return _page(person, problems=error.problems, errors={"ledger": [str(error.message)]}, status=422)
-    db.session.commit()
+    content = upload.stream.read(ledger_import.MAX_BYTES + 1)
+    outcome = commit_edit(lambda: ledger_import.import_ledger(
+        person, ledger_import.read_file(content), current_user._get_current_object(), admin_society_id(),
+        today=date.today(), file_name=upload.filename), default_field="ledger")
+    if not outcome.saved:  # rolled back: nothing of the file stays
+        return _page(person, problems=getattr(outcome.refusal, "problems", []), errors=outcome.errors,
+                     status=outcome.status)
+    result = outcome.value
     flash(ngettext("%(num)s record imported; it awaits review.", "%(num)s records imported; they await review.",
                    len(result.records)), "success")
     if result.facts_not_applied:
