@@ -70,13 +70,13 @@ class Group(Timestamps, db.Model):
         back_populates="group", cascade="all, delete-orphan", order_by="GroupAudience.profession"
     )
     leaders: Mapped[list["GroupLeader"]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", order_by="GroupLeader.starts_on"
+        back_populates="group", cascade="all, delete-orphan", order_by="(GroupLeader.starts_on, GroupLeader.id)"
     )
     participants: Mapped[list["GroupParticipant"]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", order_by="GroupParticipant.starts_on"
+        back_populates="group", cascade="all, delete-orphan", order_by="(GroupParticipant.starts_on, GroupParticipant.id)"
     )
     sessions: Mapped[list["GroupSession"]] = relationship(
-        back_populates="group", cascade="all, delete-orphan", order_by="GroupSession.held_on"
+        back_populates="group", cascade="all, delete-orphan", order_by="(GroupSession.held_on, GroupSession.id)"
     )
     exceptions: Mapped[list["SessionException"]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="SessionException.occurs_on"
