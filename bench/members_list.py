@@ -5,7 +5,9 @@ SQLite file built by the migrations, varies the seeded members a little (categor
 ended memberships) so every filter has something to find, then asks the list page for
 several filter and sort combinations through the Flask test client, as an administrator.
 Prints the median wall time of repeated requests (the target: under 50 ms), and the
-median CPU time of this process, which stays meaningful on a busy machine.
+median CPU time of this process, which stays meaningful on a busy machine; on a PostgreSQL
+server of this machine also the CPU time its backends spent on each request ("db cpu ms",
+read from /proc), so the two CPU columns add up to what a request costs on an idle machine.
 
     .venv/bin/python bench/members_list.py [--groups 10500] [--repeat 9] [--keep PATH]
     scripts/with-postgres sh -c '.venv/bin/python bench/members_list.py --database-url "$TEST_DATABASE_URL"'
@@ -15,6 +17,7 @@ median CPU time of this process, which stays meaningful on a busy machine.
 before it had its own plans), to compare the two in one run.
 """
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -78,6 +81,30 @@ def build(url: str, groups: int) -> None:
         print(f"Seeded {summary.people:,} people in {summary.groups:,} groups in {time.perf_counter() - started:.0f} s.")
 
 
+def _backend_pids() -> list[int]:
+    """The ids of this database's server processes, when the server runs on this machine
+    (their CPU time is readable in /proc); else none."""
+    if db.engine.dialect.name != "postgresql":
+        return []
+    pids = db.session.scalars(text(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")).all()
+    db.session.rollback()
+    return [pid for pid in pids if os.access(f"/proc/{pid}/stat", os.R_OK)]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds these processes have used (fields 14 and 15 of /proc/PID/stat)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a backend that has since exited
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def measure(url: str, repeat: int) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "b" * 40,
                       "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False})
@@ -85,22 +112,28 @@ def measure(url: str, repeat: int) -> None:
     response = client.post("/auth/login", data={"email": ADMIN[0], "password": ADMIN[1]})
     assert response.status_code == 302, "bench log-in failed"
     year = time.gmtime().tm_year
-    print(f"\n{'list page':<50} {'median ms':>10} {'cpu ms':>8} {'found':>8}")
+    with app.app_context():
+        client.get("/admin/members/")  # the pool's connection opened
+        pids = _backend_pids()
+    db_column = f" {'db cpu ms':>10}" if pids else ""
+    print(f"\n{'list page':<50} {'median ms':>10} {'cpu ms':>8}{db_column} {'found':>8}")
     worst = 0.0
     for label, query in COMBINATIONS:
         url = "/admin/members/" + query.format(year=year)
         client.get(url)  # warm the page cache once
-        walls, cpus = [], []
+        walls, cpus, db_cpus = [], [], []
         for _ in range(repeat):
-            wall, cpu = time.perf_counter(), time.process_time()
+            wall, cpu, db_cpu = time.perf_counter(), time.process_time(), _cpu_seconds(pids)
             response = client.get(url)
             walls.append((time.perf_counter() - wall) * 1000)
             cpus.append((time.process_time() - cpu) * 1000)
+            db_cpus.append((_cpu_seconds(pids) - db_cpu) * 1000)
             assert response.status_code == 200, (url, response.status_code)
         found = response.get_data(as_text=True).split(" found</small>", 1)[0].rsplit(">", 1)[-1]
         median = statistics.median(walls)
         worst = max(worst, median)
-        print(f"{label:<50} {median:>10.1f} {statistics.median(cpus):>8.1f} {found:>8}")
+        db_figure = f" {statistics.mean(db_cpus):>10.1f}" if pids else ""
+        print(f"{label:<50} {median:>10.1f} {statistics.median(cpus):>8.1f}{db_figure} {found:>8}")
     print(f"\nSlowest median: {worst:.1f} ms (target: under 50 ms).")
 
 

@@ -207,7 +207,7 @@ def _env(db_url: str, **extra) -> dict:
     return env
 
 
-def _wait_for(condition, timeout: float, interval: float = 0.5):
+def _wait_for(condition, timeout: float, interval: float = 0.1):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         db.session.rollback()  # see what the other processes committed

@@ -26,7 +26,7 @@ from ...extensions import db
 from ...models import DuesPayment, Membership, Person
 from ...models.people import PROFESSIONS
 from .status import in_force, membership_status, overdue_dues, status_condition, unindexed_id
-from ..platform.planner import needs_planner_hints, off_index
+from ..platform.planner import drive_from, needs_planner_hints, off_index
 from ..platform.text_search import person_matches
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")
@@ -176,10 +176,15 @@ def _plan(society_id: int, filters: MemberFilters, day: date, grace_days: int, l
             # Few people match: start from them (the only IN that drives an index).
             conditions = membership_conditions(society_id, filters, day, grace_days, by_people=True)
             return _Plan([*conditions, Membership.person_id.in_(few)], search, nothing=not few)
-    # Many people match, or PostgreSQL, which joins the matching people (found through its
-    # trigram indexes) itself, rather than receiving thousands of ids as parameters.
-    conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
-    return _Plan([*conditions, off_index(Membership.person_id).in_(select(Person.id).where(search))], search)
+        # Many people match: the other filters drive, each member is checked against the matches.
+        conditions = membership_conditions(society_id, filters, day, grace_days, drive=True)
+        return _Plan([*conditions, off_index(Membership.person_id).in_(select(Person.id).where(search))], search)
+    # PostgreSQL finds the matching people through its trigram indexes, once, and looks their
+    # memberships up by person (an IN read every membership into a hash join: 3,900 matches of
+    # 100,000 members in 35 ms instead of a few), rather than receiving thousands of ids as parameters.
+    # The search is the one driver: an array the index does not look up is searched row by row.
+    conditions = membership_conditions(society_id, filters, day, grace_days)
+    return _Plan([*conditions, drive_from(Membership.person_id, select(Person.id).where(search))], search)
 
 
 def all_conditions(society_id: int, filters: MemberFilters, day: date, grace_days: int,

@@ -26,7 +26,7 @@ from typing import Iterable, Protocol
 from sqlalchemy import and_, false, not_, or_, select, true
 
 from ...models import DuesPayment, Membership
-from ..platform.planner import off_index
+from ..platform.planner import drive_from, off_index
 
 STATUSES = ("active", "dues_overdue", "lapsed", "resigned")
 
@@ -92,15 +92,16 @@ def status_condition(status: str, day: date, grace_days: int, *, drive: bool = F
     With ``drive`` the query may start from the (few) unpaid dues rows of "lapsed" and
     "dues overdue"; give it to one condition of a query at most."""
     ended = _ended(day)
-    member_id = Membership.id if drive else unindexed_id()
     lapsing = unindexed_id().in_(lapsing_dues(day, grace_days))
     overdue = unindexed_id().in_(overdue_dues(day))
     if status == "resigned":
         return ended
     if status == "lapsed":
-        return and_(not_(ended), member_id.in_(lapsing_dues(day, grace_days)))
+        # The fewest rows of all: looked up one by one, never a hash of every member.
+        lapsed = drive_from(Membership.id, lapsing_dues(day, grace_days)) if drive else lapsing
+        return and_(not_(ended), lapsed)
     if status == "dues_overdue":
-        return and_(not_(ended), not_(lapsing), member_id.in_(overdue_dues(day)))
+        return and_(not_(ended), not_(lapsing), (Membership.id if drive else unindexed_id()).in_(overdue_dues(day)))
     if status == "active":
         # Every lapsing row is also overdue (grace >= 0), so "not overdue" covers both.
         return and_(not_(ended), not_(overdue))

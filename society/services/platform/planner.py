@@ -8,7 +8,7 @@ minute a plan made for an empty table (nested loops over "one row") can take a m
 from a tenth of a second to tens of seconds. So a bulk write analyses the tables it filled, in
 its own transaction (statistics are transactional: a rolled-back write leaves them as they were).
 """
-from sqlalchemy import text
+from sqlalchemy import any_, func, text
 
 from ...extensions import db
 
@@ -24,6 +24,18 @@ def off_index(column):
     """``column + 0`` on SQLite, which then never starts a query from that column's indexes;
     the plain column elsewhere."""
     return column + 0 if needs_planner_hints() else column
+
+
+def drive_from(column, ids):
+    """``column IN (ids)``, written so that the query starts from the (few) ``ids``.
+
+    On PostgreSQL ``column = ANY(ARRAY(ids))``: the subquery runs once and each of its ids is
+    looked up through ``column``'s index. An IN would be planned as a hash join that reads the
+    whole table (at 100,000 members, 3,700 lapsed members counted in 15 ms of CPU instead of 8).
+    SQLite starts from the IN's subquery itself when the column is on an index."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column == any_(func.array(ids.scalar_subquery()))
+    return column.in_(ids)
 
 
 def after_bulk_write(rows: int, *tables: str) -> None:
