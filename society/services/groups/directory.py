@@ -5,14 +5,17 @@ assignment's dates cover it) who is not a trainee holds an accreditation valid o
 that day (``standing.valid_on``): ``group_standing.accredited_group``, the rule the lapse
 scan flags by; ``_describe`` applies it to the rows of a page.
 
-A page costs a fixed number of queries whatever its size and depth: the count, the page's
-ids (walking ``ix_groups_name_id`` in list order, so a deep page skips index entries, not
-built rows), the page's groups (with their society), their audiences, and their current
-leaders each with the accreditations valid that day and the latest certificate (one query:
-the accredited state comes with the leaders). The ``accredited`` filter uses one set of
-accredited group ids (``standing.accredited_group_ids``): read once per worker and data version
-when the caller gives the version (``accredited_ids``), else built once per query; never a
-test per group.
+A page costs a fixed number of queries whatever its size and depth. For the API (which gives the
+data version) the filter's ids in list order are read once per worker and version and kept
+(``ordered_ids``): the total is their number and a page their slice, so no request counts and a deep
+page costs what the first does. The finder reads a page's ids from ``ix_groups_name_id`` (name, id,
+status) and counts. Then two prepared statements (``_page_statements``) read only the page's rows:
+its groups (with their society and audience) and their current leaders each with the accreditations
+valid that day and the latest certificate (the accredited state comes with the leaders). The
+``accredited`` filter keeps the ids whose state, from one set of accredited group ids
+(``standing.accredited_group_ids``, read once per worker and data version: ``accredited_ids``), is
+the one asked; without a version it is ``Group.id IN (...)``, built once per query; never a test
+per group.
 """
 import functools
 import threading
