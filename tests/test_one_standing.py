@@ -90,3 +90,38 @@ def test_the_python_rule_and_its_sql_twin_agree_on_decisions_with_and_without_a_
             assert accreditation.is_valid_on(day) == in_sql, (status, invalid_from, day)
     accreditation.status, accreditation.invalid_from = "suspended", None
     assert not accreditation.is_valid_on(TODAY)
+
+
+def test_the_api_pages_and_their_accredited_filter_show_what_verification_says(client):
+    """The API's own path (each filter's ids kept per data version, the page published without a
+    dump) gives certificate verification's answer for every demo holder, and its ``accredited``
+    filter splits the list exactly by the ``accredited`` flag it shows."""
+    demo.seed(40, today=TODAY)
+    db.session.commit()
+
+    def listed(**filters) -> list[dict]:
+        groups, page = [], 1
+        while page:
+            body = client.get("/api/v1/groups", query_string={"per_page": 7, "page": page, **filters}).get_json()
+            groups += body["items"]
+            page = body["pagination"]["next_page"]
+        return groups
+
+    everything = listed()
+    accredited, not_accredited = listed(accredited="true"), listed(accredited="false")
+    assert sorted(g["id"] for g in accredited + not_accredited) == sorted(g["id"] for g in everything)
+    assert all(g["accredited"] for g in accredited) and not any(g["accredited"] for g in not_accredited)
+    shown = {(g["id"], leader["name"]): leader["accreditation"] for g in everything for leader in g["leaders"]}
+    compared = 0
+    for person_id, certificate in latest_certificates().items():
+        verification = issuing.status_on(certificate, TODAY)[0]
+        holder = certificate.accreditation.person.full_name
+        for group_id in db.session.scalars(select(GroupLeader.group_id).where(
+                GroupLeader.person_id == person_id, GroupLeader.starts_on <= TODAY,
+                (GroupLeader.ends_on.is_(None)) | (GroupLeader.ends_on >= TODAY))):
+            if (group_id, holder) not in shown:
+                continue  # a closed group: the default list shows active and forming ones
+            entry = shown[(group_id, holder)]
+            assert (entry["status"] == "accredited") == (verification in VALID), (holder, verification, entry)
+            compared += 1
+    assert compared > 10

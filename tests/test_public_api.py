@@ -434,3 +434,32 @@ def test_the_compiled_page_dumper_writes_exactly_what_the_schema_dumps(society):
     schema = GroupPageSchema()
     assert api.dumper(schema)(payload) == schema.dump(payload)
     assert "not_in_the_schema" not in api.dumper(schema)(payload)["items"][-1]
+
+
+def test_the_published_page_is_exactly_what_the_schema_dumps(society):
+    """The API sends the directory's published page without dumping it: it must already be the
+    schema's dump of the page the finder gets (dates and times as ISO text, nothing beyond the schema)."""
+    from datetime import time
+
+    from society.schemas.directory import GroupPageSchema
+    from society.services.groups import directory
+
+    met = led_group(society, name="Meets", ends_on=date(2030, 1, 1), audiences=["gp", "nurse"])
+    met.meeting_weekday, met.meeting_time, met.timezone = 2, time(18, 30), "Europe/Stockholm"
+    led_group(society, name="Unled", accredited_leader=False, city=None)
+    lead = factories.person()
+    factories.certificate(accredit(lead, society, expires_on=date(2031, 5, 1)))
+    factories.group_leader(led_group(society, name="Certified", leader=lead), factories.person(),
+                           role="co_leader", is_trainee=True)
+    db.session.commit()
+    pagination = {"total": 3, "total_pages": 1, "first_page": 1, "last_page": 1, "page": 1,
+                  "per_page": 50, "previous_page": None, "next_page": None}
+    filters, day = {"status": ["active"]}, date.today()
+    described, _total = directory.find_groups(filters, day, 1, 50)
+    published, _total = directory.find_groups(filters, day, 1, 50, published=True)
+    schema = GroupPageSchema()
+    assert {"items": published, "pagination": pagination} == schema.dump({"items": described,
+                                                                           "pagination": pagination})
+    meets = next(group for group in published if group["name"] == "Meets")
+    assert meets["schedule"]["start_time"] == "18:30:00" and meets["dates"]["ends_on"] == "2030-01-01"
+    assert meets["audience"] == ["gp", "nurse"]

@@ -15,8 +15,6 @@ from . import api_bp
 # Instances, not classes: webargs would build (and deep-copy) a schema on every request.
 _group_query, _society_query = GroupQuerySchema(), SocietyQuerySchema()
 _group_page, _group, _society_page = GroupPageSchema(), GroupSchema(), SocietyPageSchema()
-# The page's schema compiled once: dump() cost as much as building the page (api/dumping.py).
-_dump_group_page = api.dumper(_group_page)
 
 
 def today() -> date:
@@ -42,9 +40,10 @@ class Groups(MethodView):
 
         def build():
             page, per_page = args["page"], args["per_page"]
-            groups, total = directory.find_groups(args, day, page, per_page, version=version)
+            # Published: already GroupSchema's dump (dates as text), so the page needs no dump of its own.
+            groups, total = directory.find_groups(args, day, page, per_page, version=version, published=True)
             pagination, headers = api.paged("directory.Groups", args, total)
-            return _dump_group_page({"items": groups, "pagination": pagination}), headers
+            return {"items": groups, "pagination": pagination}, headers
 
         return api.answer("groups", args, version, build)
 

@@ -5,19 +5,27 @@ assignment's dates cover it) who is not a trainee holds an accreditation valid o
 that day (``standing.valid_on``): ``group_standing.accredited_group``, the rule the lapse
 scan flags by; ``_describe`` applies it to the rows of a page.
 
-A page costs a fixed number of queries whatever its size and depth: the count, the page's
-ids (walking ``ix_groups_name_id`` in list order, so a deep page skips index entries, not
-built rows), the page's groups (with their society), their audiences, and their current
-leaders each with the accreditations valid that day and the latest certificate (one query:
-the accredited state comes with the leaders). The ``accredited`` filter uses one set of
-accredited group ids (``standing.accredited_group_ids``): read once per worker and data version
-when the caller gives the version (``accredited_ids``), else built once per query; never a
-test per group.
+A page costs a fixed number of queries whatever its size and depth. For the API (which gives the
+data version) the filter's ids in list order are read once per worker and version and kept
+(``ordered_ids``): the total is their number and a page their slice, so no request counts and a deep
+page costs what the first does. The finder reads a page's ids from ``ix_groups_name_id`` (name, id,
+status) and counts. Then two prepared statements (``_page_statements``) read only the page's rows:
+its groups (with their society and audience) and their current leaders each with the accreditations
+valid that day and the latest certificate (the accredited state comes with the leaders). The
+``accredited`` filter keeps the ids whose state, from one set of accredited group ids
+(``standing.accredited_group_ids``, read once per worker and data version: ``accredited_ids``), is
+the one asked; without a version it is ``Group.id IN (...)``, built once per query; never a test
+per group.
 """
-from datetime import date, datetime, timezone
+import functools
+import threading
+from array import array
+from collections import OrderedDict
+from datetime import date, datetime, time, timezone
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import Date, Enum, String, and_, bindparam, exists, func, not_, or_, select, type_coerce
 
 from ...extensions import db
 from ...models import Accreditation, Certificate, Group, GroupAudience, GroupLeader, Person, RuleSet, RuleSetVersion, Society
@@ -31,6 +39,9 @@ JOIN_COLUMNS = (Group.setting, Group.term, Group.open_places, Group.meeting_week
                 Group.timezone, Group.address, Group.cme_recognised, Group.cme_recognised_by)
 
 ACCREDITED_MEMO = "society_directory_accredited"  # app.extensions key: {(day, version token): group ids}
+ORDERED_IDS_MEMO = "society_directory_ordered_ids"  # app.extensions key: {(version, day, filters): ids in order}
+ORDERED_IDS_KEPT = 64  # filters whose ordered ids a worker keeps (10,000 ids are 80 kB)
+_memo_lock = threading.Lock()
 # The tables a directory answer reads; their latest change versions the answer.
 GROUP_TABLES = (Group, GroupLeader, Person, Accreditation, Certificate, RuleSet, Society)
 SOCIETY_TABLES = (Society,)
@@ -93,39 +104,67 @@ def _join_conditions(filters: dict, day: date) -> list:
     return conditions
 
 
-def _group_rows(conditions: list, *, limit: int | None = None, offset: int = 0):
+@functools.cache
+def _page_statements():
+    """The three statements that read a page's groups by id (``ids``, expanding) on ``day``:
+    built once, so a request neither rebuilds nor recompiles them (SQLAlchemy caches the
+    compiled form by the statement's key)."""
+    day, ids = bindparam("day", type_=Date), bindparam("ids", expanding=True)
     leaders_changed = (select(func.max(GroupLeader.updated_at)).where(GroupLeader.group_id == Group.id)
                        .correlate(Group).scalar_subquery())
-    statement = (
-        select(Group.id, Group.name, Society.code, Society.name.label("society_name"), Group.society_id,
-               Group.city, Group.country, Group.format, Group.language, Group.rhythm, Group.session_minutes,
-               Group.accepting_members, Group.starts_on, Group.ends_on, Group.status, Group.updated_at,
-               leaders_changed.label("leaders_changed"), *JOIN_COLUMNS)
+    # The audience as one string per group (professions are codes without commas): no query of its own.
+    audience = (select(func.aggregate_strings(GroupAudience.profession, ","))
+                .where(GroupAudience.group_id == Group.id).correlate(Group).scalar_subquery())
+    groups = (
+        select(*_as_read(Group.id, Group.name, Society.code, Society.name.label("society_name"), Group.society_id,
+                         Group.city, Group.country, Group.format, Group.language, Group.rhythm,
+                         Group.session_minutes, Group.accepting_members, Group.starts_on, Group.ends_on,
+                         Group.status, Group.updated_at, leaders_changed.label("leaders_changed"),
+                         audience.label("audience"), *JOIN_COLUMNS))
         .join(Society, Society.id == Group.society_id)
-        .where(*conditions)
-        .order_by(Group.name, Group.id)
+        .where(Group.id.in_(ids))
     )
-    if limit is not None or offset:
-        statement = statement.limit(limit).offset(offset)
-    return db.session.execute(statement).all()
+    leaders = _leaders_with_accreditations(ids, day)
+    return groups, leaders.with_only_columns(*_as_read(*leaders.selected_columns), maintain_column_froms=True)
+
+
+def _as_read(*columns):
+    """Enumerated columns as the text stored: the page publishes the codes, and checking each one
+    against its type's list on the way out cost a tenth of the page (hundreds per page)."""
+    return [type_coerce(column, String).label(column.key) if isinstance(column.type, Enum) else column
+            for column in columns]
+
+
+def _group_rows(group_ids: list[int], day: date) -> tuple[list, list]:
+    """The groups ``group_ids`` (in no particular order) and their leaders serving on ``day``, as
+    plain rows read on the connection (no ORM identity work for what is only published)."""
+    groups, leaders = _page_statements()
+    connection = db.session.connection()
+    return (connection.execute(groups, {"ids": group_ids}).all(),
+            connection.execute(leaders, {"ids": group_ids, "day": day}).all())
 
 
 def find_groups(filters: dict, day: date, page: int, per_page: int,
-                version: http_cache.DataVersion | None = None) -> tuple[list[dict], int]:
+                version: http_cache.DataVersion | None = None, published: bool = False) -> tuple[list[dict], int]:
     """One page of the groups matching ``filters`` (as GroupQuerySchema loads them) and the total.
 
-    The page's ids come first, from the index in list order (``ix_groups_name_id``: name, id,
-    status), so a deep page skips index entries rather than built rows; only the page's rows
-    are then read and described."""
-    if "accredited" in filters and version is not None:
-        ids, total = _accredited_page_ids(filters, day, page, per_page, version)
+    With the data ``version`` (the API), the filter's ids in list order come from ``ordered_ids``
+    (read once per worker, filter and version), so any page, however deep, is a slice; without
+    it (the finder) the page's ids are read from the index in list order (``ix_groups_name_id``:
+    name, id, status). Either way only the page's rows are then read and described (``published``:
+    in the API's form, see ``_describe``)."""
+    if version is not None:
+        in_order = ordered_ids(filters, day, version)
+        start = (page - 1) * per_page
+        ids, total = list(in_order[start:start + per_page]), len(in_order)
     else:
         ids, total = _page_ids(_conditions(filters, day), page, per_page)
     if not ids:
         return [], total
+    rows, leaders = _group_rows(ids, day)
     position = {group_id: number for number, group_id in enumerate(ids)}
-    rows = sorted(_group_rows([Group.id.in_(ids)]), key=lambda row: position[row.id])
-    return _describe(rows, day), total
+    rows.sort(key=lambda row: position[row[0]])
+    return _describe(rows, leaders, published), total
 
 
 def _page_ids(conditions: list, page: int, per_page: int) -> tuple[list[int], int]:
@@ -133,6 +172,44 @@ def _page_ids(conditions: list, page: int, per_page: int) -> tuple[list[int], in
     ids = list(db.session.scalars(select(Group.id).where(*conditions).order_by(Group.name, Group.id)
                                   .limit(per_page).offset((page - 1) * per_page)))
     return ids, db.session.scalar(select(func.count()).select_from(Group).where(*conditions))
+
+
+def _filters_key(filters: dict) -> tuple:
+    """The filters as a hashable key, without the page's position."""
+    def plain(value):
+        return tuple(sorted(value)) if isinstance(value, (list, tuple, set)) else value
+
+    return tuple(sorted((name, plain(value)) for name, value in filters.items() if name not in ("page", "per_page")))
+
+
+def ordered_ids(filters: dict, day: date, version: http_cache.DataVersion) -> array:
+    """The ids of every group matching ``filters``, in list order (name, id), at data ``version``.
+
+    Read once per worker while the version holds (any write to a table a page reads, or a new
+    day, makes a new one) and kept for the last ``ORDERED_IDS_KEPT`` filters: the total is its
+    length and a page its slice, so a deep page costs what the first does and no request counts.
+    The ``accredited`` filter keeps the other filters' ids whose state (``accredited_ids``) is the
+    one asked: a set lookup per id, never a test per group in SQL."""
+    memo = current_app.extensions.setdefault(ORDERED_IDS_MEMO, OrderedDict())
+    key = (version.token, day, _filters_key(filters))
+    with _memo_lock:
+        found = memo.get(key)
+        if found is not None:
+            memo.move_to_end(key)
+            return found
+    others = _conditions({name: value for name, value in filters.items() if name != "accredited"}, day)
+    # Thousands of ids: read on the connection, without the ORM's work per row.
+    in_order = db.session.connection().execute(
+        select(Group.id).where(*others).order_by(Group.name, Group.id)).scalars().all()
+    if "accredited" in filters:
+        accredited, wanted = accredited_ids(day, version), filters["accredited"]
+        in_order = [group_id for group_id in in_order if (group_id in accredited) == wanted]
+    found = array("q", in_order)
+    with _memo_lock:
+        memo[key] = found
+        while len(memo) > ORDERED_IDS_KEPT:
+            memo.popitem(last=False)
+    return found
 
 
 def accredited_ids(day: date, version: http_cache.DataVersion) -> frozenset[int]:
@@ -149,76 +226,90 @@ def accredited_ids(day: date, version: http_cache.DataVersion) -> frozenset[int]
     return ids
 
 
-def _accredited_page_ids(filters: dict, day: date, page: int, per_page: int,
-                         version: http_cache.DataVersion) -> tuple[list[int], int]:
-    """A page of the ``accredited`` filter: the other filters' ids in list order (from the index),
-    kept when their accredited state is the one asked; the state from ``accredited_ids``."""
-    accredited = accredited_ids(day, version)
-    others = _conditions({name: value for name, value in filters.items() if name != "accredited"}, day)
-    # Thousands of ids: read on the connection, without the ORM's work per row (half the cost).
-    in_order = db.session.connection().execute(
-        select(Group.id).where(*others).order_by(Group.name, Group.id)).scalars().all()
-    matching = [group_id for group_id in in_order if (group_id in accredited) == filters["accredited"]]
-    start = (page - 1) * per_page
-    return matching[start:start + per_page], len(matching)
-
-
 def get_group(group_id: int, day: date) -> dict | None:
     """One group by id, whatever its status; None when there is none."""
-    described = _describe(_group_rows([Group.id == group_id]), day)
+    described = _describe(*_group_rows([group_id], day))
     return described[0] if described else None
 
 
-def _describe(rows, day: date) -> list[dict]:
-    ids = [row.id for row in rows]
-    audiences: dict[int, list[str]] = {}
-    for group_id, profession in db.session.execute(
-            select(GroupAudience.group_id, GroupAudience.profession)
-            .where(GroupAudience.group_id.in_(ids)).order_by(GroupAudience.group_id, GroupAudience.profession)):
-        audiences.setdefault(group_id, []).append(profession)
+def _describe(rows, leader_rows, published: bool = False) -> list[dict]:
+    """The groups of ``rows`` as the directory describes them, with their leaders from ``leader_rows``
+    (``_leaders_with_accreditations``: one row per leader and valid accreditation, in order).
 
-    # The serving leaders with their valid accreditations in one query: a leader holding several
-    # has a row for each, one without any a row of NULLs.
+    ``published``: dates and times as ISO 8601 text, which is what ``GroupSchema`` dumps, so the
+    API sends the page as it is (the schema's dump of it is the same: tests/test_public_api.py);
+    otherwise date and time objects, for the finder's pages. Rows are unpacked by position, in
+    the order ``_page_statements`` selects: a Row's attribute costs a microsecond, the page's
+    thousands of them cost more than its queries."""
+    text = _iso if published else _same
+    # A leader holding several valid accreditations has a row for each, one without any a row of NULLs.
     leaders: dict[int, dict[int, tuple]] = {}
-    for row in db.session.execute(_leaders_with_accreditations(ids, day)):
-        group = leaders.setdefault(row.group_id, {})
-        leader, held = group.get(row.leader_id, (row, []))
-        if row.granted_on is not None:
-            held.append(row)
-        group[row.leader_id] = (leader, held)
+    for (group_id, leader_id, _person_id, role, is_trainee, given_name, family_name, profession,
+         granted_on, expires_on, credential_title, society_id, certificate_number) in leader_rows:
+        group = leaders.get(group_id)
+        if group is None:
+            group = leaders[group_id] = {}
+        pair = group.get(leader_id)
+        if pair is None:
+            pair = group[leader_id] = ((role, is_trainee, f"{given_name} {family_name}", profession), [])
+        if granted_on is not None:
+            pair[1].append(Held(society_id, expires_on, granted_on, credential_title, certificate_number))
 
     described = []
-    for row in rows:
-        group_leaders = sorted(leaders.get(row.id, {}).values(), key=lambda pair: pair[0].role != "leader")
-        people = [_leader(leader, _best(held, row.society_id)) for leader, held in group_leaders]
-        changed = [http_cache.as_utc(m) for m in (row.updated_at, row.leaders_changed) if m is not None]
+    for (group_id, name, code, society_name, society_id, city, country, format_, language, rhythm,
+         session_minutes, accepting_members, starts_on, ends_on, status, updated_at, leaders_changed,
+         audience, setting, term, open_places, weekday, start_time, time_zone, address, cme_recognised,
+         cme_recognised_by) in rows:
+        group_leaders = leaders.get(group_id)
+        if group_leaders:
+            # Leaders first, then co-leaders, each in the order they started (sorted() is stable).
+            group_leaders = sorted(group_leaders.values(), key=_co_leader_last)
+            people = [_leader(leader, _best(held, society_id), text) for leader, held in group_leaders]
+        else:
+            group_leaders, people = [], []
+        changed = updated_at if leaders_changed is None else max(updated_at, leaders_changed)
         described.append({
-            "id": row.id, "name": row.name,
-            "society": {"code": row.code, "name": row.society_name},
-            "place": {"city": row.city, "country": row.country},
-            "format": row.format, "language": row.language, "audience": audiences.get(row.id, []),
-            "schedule": {"rhythm": row.rhythm, "session_minutes": row.session_minutes},
-            "accepting_members": row.accepting_members,
-            "dates": {"starts_on": row.starts_on, "ends_on": row.ends_on},
-            "status": row.status,
+            "id": group_id, "name": name,
+            "society": {"code": code, "name": society_name},
+            "place": {"city": city, "country": country, "address": address},
+            "format": format_, "language": language,
+            "audience": sorted(audience.split(",")) if audience else [],
+            "schedule": {"rhythm": rhythm, "session_minutes": session_minutes,
+                         "weekday": weekday, "start_time": text(start_time), "time_zone": time_zone},
+            "accepting_members": accepting_members,
+            "dates": {"starts_on": text(starts_on), "ends_on": text(ends_on)},
+            "status": status,
             "leaders": people,
-            "accredited": any(counts_as_accredited(p["trainee"], p["accreditation"]["status"] == "accredited")
-                              for p in people),
-            "updated_at": max(changed),
+            "accredited": any(counts_as_accredited(leader[1], bool(held)) for leader, held in group_leaders),
+            "updated_at": text(http_cache.as_utc(changed)),
+            "join": {
+                "setting": setting, "term": term, "open_places": open_places,
+                "cme": {"recognised": cme_recognised, "recognised_by": cme_recognised_by},
+                "leader_professions": sorted({leader[3] for leader, _held in group_leaders}),
+            },
         })
-        _add_join_details(described[-1], row, group_leaders)
     return described
 
 
-def _add_join_details(group: dict, row, leaders: list) -> None:
-    """The join details of a described group: its meeting time, place, room, CME and leaders' professions."""
-    group["place"]["address"] = row.address
-    group["schedule"].update(weekday=row.meeting_weekday, start_time=row.meeting_time, time_zone=row.timezone)
-    group["join"] = {
-        "setting": row.setting, "term": row.term, "open_places": row.open_places,
-        "cme": {"recognised": row.cme_recognised, "recognised_by": row.cme_recognised_by},
-        "leader_professions": sorted({leader.profession for leader, _held in leaders}),
-    }
+class Held(NamedTuple):
+    """A valid accreditation a leader holds, as the page shows it."""
+    society_id: int
+    expires_on: date | None
+    granted_on: date
+    credential_title: str
+    certificate_number: str | None
+
+
+def _co_leader_last(pair: tuple) -> bool:
+    return pair[0][0] != "leader"
+
+
+def _same(value):
+    return value
+
+
+def _iso(value: date | datetime | time | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def _leaders_with_accreditations(group_ids: list[int], day: date):
@@ -246,21 +337,22 @@ def _leaders_with_accreditations(group_ids: list[int], day: date):
 
 def _best(accreditations: list, society_id: int):
     """The accreditation to show: the group's own society first, then the longest valid, then the latest."""
-    if not accreditations:
-        return None
+    if len(accreditations) < 2:
+        return accreditations[0] if accreditations else None
     return max(accreditations, key=lambda a: (a.society_id == society_id, a.expires_on is None,
                                               a.expires_on or date.min, a.granted_on))
 
 
-def _leader(leader, accreditation) -> dict:
+def _leader(leader: tuple, accreditation: Held | None, text=_same) -> dict:
+    role, is_trainee, name, _profession = leader
     if accreditation is not None:
         standing = {"status": "accredited", "credential": accreditation.credential_title,
-                    "valid_until": accreditation.expires_on, "certificate_number": accreditation.certificate_number}
+                    "valid_until": text(accreditation.expires_on),
+                    "certificate_number": accreditation.certificate_number}
     else:
-        standing = {"status": "in_training" if leader.is_trainee else "not_accredited",
+        standing = {"status": "in_training" if is_trainee else "not_accredited",
                     "credential": None, "valid_until": None, "certificate_number": None}
-    return {"name": f"{leader.given_name} {leader.family_name}", "role": leader.role,
-            "trainee": leader.is_trainee, "accreditation": standing}
+    return {"name": name, "role": role, "trainee": is_trainee, "accreditation": standing}
 
 
 def find_societies(page: int, per_page: int) -> tuple[list[dict], int]:
