@@ -16,7 +16,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from society import create_app
-from society.extensions import db
+from society.extensions import db, limiter
 
 from . import factories
 
@@ -170,6 +170,8 @@ def _app_context(request, app):
             dispose_engine(made)
     with app.app_context():
         wipe_all_tables()
+        if limiter.initialized:  # one test's requests never count against the next one's limits
+            limiter.reset()
     shutil.rmtree(app.config["STORAGE_DIR"], ignore_errors=True)
 
 
