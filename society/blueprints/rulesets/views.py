@@ -109,7 +109,7 @@ def import_shipped():
     if name not in rulesets.SHIPPED:
         abort(404)
     society = db.session.get_one(Society, admin_society_id())
-    rule_set = rulesets.load_rule_set(rulesets.shipped_rule_set(name), society)
+    rule_set = rulesets.load_shipped_file(name, society)[0]
     db.session.commit()
     flash(_("The example rule set %(code)s is now one of yours to edit.", code=rule_set.code), "success")
     return redirect(url_for("rulesets.show", rule_set_id=rule_set.id))

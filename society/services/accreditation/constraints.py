@@ -1,20 +1,38 @@
 """What a requirement asks beyond "at least N units": the rule language's constructs, evaluated.
 
-A requirement's ``constraints`` (data, validated by ``schemas.rules.ConstraintsSchema``) may say:
-- ``only``: a record filter; records count only when they match it (who the supervisor, co-leader
-  or provider must be, online sessions at most 90 minutes in a closed group, a report's kind...);
-- ``after`` / ``before``: a window anchored to a qualification, a credential, another step's first
-  record, or the start of training;
-- ``rhythm``: at least N per period for M consecutive periods (months, quarters, half years,
-  calendar years, or the years of training), naming the periods that fall short;
-- ``span_months``: the first and last counted records at least N months apart;
-- ``order_before``: this step's first record no later than another step's first record;
-- ``cap``: records matching a filter count for at most a share of the total;
-- ``share``: records matching a filter make at least a share of the total;
-- ``first`` / ``last``: the first and the last counted occurrences match a filter;
-- ``prerequisite``: a fact about the person (membership throughout, a credential held N months,
-  a qualification held N years, a recorded condition) instead of records;
-- ``unit_name``: the name of a unit the rule set defines (a day, a 45-minute hour), for display.
+Status (ready): the loader reads per requirement ``code``, ``constraints`` (checked by
+``schemas.constraints.ConstraintsSchema``), ``advisory``, ``source``, ``source_checked_on``
+(YYYY-MM-DD), ``unverified``; per rule set ``is_example``; a shipped file holds one rule set or a
+JSON list of several (one society's leader and Leader Trainer credentials).
+
+A requirement's ``constraints`` (a JSON object; unknown keys are refused) may say:
+- ``only``: a record filter (below); records count only when they match it (who the supervisor,
+  co-leader or provider must be, online sessions at most 90 minutes in a closed group, a report's kind);
+- ``after`` / ``before``: a window anchored to exactly one of ``{"qualification": "psychotherapy"}``,
+  ``{"credential": "<rule-set code>"}``, ``{"step": "<code of another requirement>"}`` (its first
+  counted record), ``{"training_started": true}``; optional ``"years"`` / ``"months"`` after that day.
+  ``after`` is inclusive, ``before`` exclusive; before its anchor has happened nothing counts ``after`` it;
+- ``rhythm``: ``{"period": "month"|"quarter"|"half_year"|"year"|"training_year", "at_least": N,
+  "periods": M}``: at least N in each of M consecutive periods (calendar periods: any run of M up to
+  the day; ``training_year``: each of the first M years from the start of training), naming the
+  periods that fall short;
+- ``span_months``: N: the first and last counted records at least N months apart;
+- ``order_before``: "<code>": this step's first record no later than that step's first record;
+- ``cap``: ``{"where": FILTER, "max_share": 0.49}``: matching records count for at most that share
+  of the counted total (the rest above the cap is not counted);
+- ``share``: ``{"where": FILTER, "min_share": 0.5}``: matching records make at least that share;
+- ``first`` / ``last``: FILTER: the first and the last counted occurrences match it;
+- ``prerequisite``: a fact about the person instead of records, exactly one of
+  ``{"membership_throughout": "<society code>"}`` (from the start of training to the day),
+  ``{"credential": "<rule-set code>", "held_months": N}``, ``{"qualification": "<code>", "years_since": N}``,
+  ``{"condition": "psychodynamically_trained"|...}``; it stands alone (no other key but ``unit_name``);
+- ``unit_name``: the name of a unit the rule set defines (a day, a 45-minute hour), for display;
+  the requirement's ``minutes_per_unit`` gives its length.
+FILTER keys (every key given must hold): ``in_person``, ``with_accredited_leader``, ``group_closed``,
+``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``tags_any``, ``tags_none``,
+``provider_in`` (lists), ``report_kind``, ``supervisor_credential``, ``co_leader_credential`` (a rule-set
+code held on the record's day), ``any_of`` (a list of FILTERs, one must match).
+A requirement's top-level ``advisory: true`` shows its progress and never blocks.
 Pure functions of plain data, like the evaluator.
 """
 from dataclasses import dataclass

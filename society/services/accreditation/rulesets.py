@@ -1,21 +1,49 @@
-"""Rule sets as data: loading the shipped examples (or any society's own) from JSON."""
+"""Rule sets as data: loading the shipped examples (or any society's own) from JSON.
+
+A shipped file (``society/rulesets/<name>.json``) holds one rule set or a list of them (a society
+with several credentials, one the prerequisite of another: leader and Leader Trainer). Per rule set:
+``society``, ``code``, ``credential_title``, ``audience``, ``description``, ``is_example``,
+``translations``, ``versions``; per requirement, besides the flat fields: ``code``, ``constraints``
+(schemas/constraints.py), ``advisory``, ``source``, ``source_checked_on``, ``unverified``.
+"""
 import json
 from datetime import date
 from decimal import Decimal
 from importlib import resources
 
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from ...formatting import format_day
 from ...extensions import db
 from ...models import Requirement, RuleSet, RuleSetVersion, Society
+from ...schemas.constraints import checked_constraints, step_references
 from ..errors import Conflict, InvalidInput
 
-SHIPPED = ("se", "uk", "us", "de", "anz", "de-grundversorgung")
+
+def _shipped_names() -> tuple[str, ...]:
+    files = resources.files("society.rulesets").iterdir()
+    return tuple(sorted(f.name.removesuffix(".json") for f in files if f.name.endswith(".json")))
 
 
-def shipped_rule_set(name: str) -> dict:
-    return json.loads(resources.files("society.rulesets").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+SHIPPED = _shipped_names()  # the files' names: se, uk, us, de, anz, ...
+
+
+def shipped_rule_sets(name: str) -> list[dict]:
+    """The rule sets of the shipped file ``name`` (one, or several of one society)."""
+    data = json.loads(resources.files("society.rulesets").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    return data if isinstance(data, list) else [data]
+
+
+def shipped_rule_set(name: str, code: str | None = None) -> dict:
+    """The shipped rule set ``code`` of file ``name``; without a code, the file's first."""
+    rule_sets = shipped_rule_sets(name)
+    return next(r for r in rule_sets if r["code"] == code) if code else rule_sets[0]
+
+
+def shipped_by_code(code: str) -> dict | None:
+    """The shipped rule set with this code, whichever file holds it."""
+    return next((r for name in SHIPPED for r in shipped_rule_sets(name) if r["code"] == code), None)
 
 
 def ensure_society(data: dict) -> Society:
@@ -34,7 +62,8 @@ def load_rule_set(data: dict, society: Society) -> RuleSet:
     )
     if rule_set is None:
         rule_set = RuleSet(society=society, code=data["code"], credential_title=data["credential_title"],
-                           audience=data.get("audience", "leader"), description=data.get("description"), translations=data.get("translations"))
+                           audience=data.get("audience", "leader"), description=data.get("description"), translations=data.get("translations"),
+                           is_example=bool(data.get("is_example", False)))
         db.session.add(rule_set)
     existing = {version.label for version in rule_set.versions}
     for version_data in data["versions"]:
@@ -56,6 +85,10 @@ def _version(data: dict) -> RuleSetVersion:
         translations=data.get("translations"),
         **pace,
     )
+    missing = step_references(data["requirements"])
+    if missing:
+        raise InvalidInput(_("Version %(label)s refers to steps no requirement has as its code: %(codes)s.",
+                             label=data["label"], codes=", ".join(missing)), field="constraints")
     for requirement in data["requirements"]:
         version.requirements.append(Requirement(
             clause=requirement.get("clause", 1), option=requirement.get("option", "a"),
@@ -66,17 +99,42 @@ def _version(data: dict) -> RuleSetVersion:
             requires_accredited_leader=requirement.get("requires_accredited_leader", False),
             in_person_only=requirement.get("in_person_only", False),
             translations=requirement.get("translations"),
+            code=requirement.get("code"), constraints=_constraints(requirement),
+            advisory=requirement.get("advisory", False), source=requirement.get("source"),
+            source_checked_on=_day(requirement.get("source_checked_on")), unverified=requirement.get("unverified", False),
         ))
     return version
 
 
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _constraints(requirement: dict) -> dict | None:
+    """The requirement's constraints once ConstraintsSchema accepts them."""
+    try:
+        return checked_constraints(requirement.get("constraints"))
+    except ValidationError as error:
+        raise InvalidInput(_("The constraints of %(label)s are not valid: %(problems)s",
+                             label=requirement.get("label"), problems=json.dumps(error.messages, ensure_ascii=False)),
+                           field="constraints") from error
+
+
 def load_shipped() -> dict[str, RuleSet]:
-    """Load the five shipped rule sets with their societies; returns them by short name."""
+    """Load every shipped rule set with its society; returns them by file name (a file's first rule
+    set) and by rule-set code (every one)."""
     loaded = {}
     for name in SHIPPED:
-        data = shipped_rule_set(name)
-        loaded[name] = load_rule_set(data, ensure_society(data["society"]))
+        for data in shipped_rule_sets(name):
+            rule_set = load_rule_set(data, ensure_society(data["society"]))
+            loaded.setdefault(name, rule_set)
+            loaded[data["code"]] = rule_set
     return loaded
+
+
+def load_shipped_file(name: str, society: Society) -> list[RuleSet]:
+    """Copy every rule set of the shipped file ``name`` into ``society`` (the rule-sets page)."""
+    return [load_rule_set(data, society) for data in shipped_rule_sets(name)]
 
 
 def version_in_force(rule_set: RuleSet, day: date) -> RuleSetVersion | None:
