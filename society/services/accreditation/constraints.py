@@ -105,13 +105,19 @@ def anchored(records: list, constraints: dict, person, first_of_step) -> list:
         start = anchor_day(constraints["after"], person, first_of_step)
         if start is None:
             return []  # the qualification or step has not happened: nothing counts after it yet
-        start += timedelta(days=365 * constraints["after"].get("years", 0))
+        start = _later(start, constraints["after"])
         records = [r for r in records if r.occurred_on >= start]
     if "before" in constraints:
         end = anchor_day(constraints["before"], person, first_of_step)
         if end is not None:
+            end = _later(end, constraints["before"])
             records = [r for r in records if r.occurred_on < end]
     return records
+
+
+def _later(day: date, anchor: dict) -> date:
+    from .evaluator import add_months
+    return add_months(day, 12 * int(anchor.get("years", 0)) + int(anchor.get("months", 0)))
 
 
 # -- periods (rhythms) ---------------------------------------------------------------
@@ -160,6 +166,8 @@ def rhythm_check(rhythm: dict, amounts: list[tuple[date, Decimal]], person, on: 
     totals = {span: Decimal(0) for span in spans}
     per_period: dict[tuple[date, date], Decimal] = {}
     for day, amount in amounts:
+        if period == "training_year" and day < person.training_started_on:
+            continue  # before the course began: in none of its years
         key = _training_year(day, person.training_started_on) if period == "training_year" else _calendar_period(day, period)
         per_period[key] = per_period.get(key, Decimal(0)) + amount
         if key in totals:

@@ -450,9 +450,6 @@ def snapshot(version) -> VersionRules:
 
 
 def person_facts(person, training_started_on: date | None, on: date) -> PersonFacts:
-    qualified_on = person.psychotherapy_qualified_on
-    return PersonFacts(
-        psychodynamically_trained=bool(person.psychodynamically_trained),
-        psychotherapy_qualified=qualified_on is not None and qualified_on <= on,
-        training_started_on=training_started_on,
-    )
+    """The person's facts from the database: see ``facts.person_facts`` (kept here for its callers)."""
+    from .facts import person_facts as from_database
+    return from_database(person, training_started_on, on)
