@@ -382,7 +382,7 @@ def _occurrence_checks(matching, rules, on, steps) -> list[Check]:
     if "order_before" in rules:
         other = steps.first_day(rules["order_before"])
         held = bool(days) and (other is None or days[0] <= other)
-        checks.append(Check("order", held, rules["order_before"]))
+        checks.append(Check("order", held, rules["order_before"], steps.label(rules["order_before"])))
     return checks
 
 
@@ -392,6 +392,10 @@ class _Steps:
     def __init__(self, version: "VersionRules", records: list[RecordFact], person: PersonFacts, on: date):
         self.by_code = {r.code: r for r in version.requirements if r.code}
         self.records, self.person, self.on = records, person, on
+
+    def label(self, code: str) -> str:
+        requirement = self.by_code.get(code)
+        return requirement.label if requirement is not None else code
 
     def first_day(self, code: str) -> date | None:
         requirement = self.by_code.get(code)
