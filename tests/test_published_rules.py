@@ -531,7 +531,10 @@ GV_FIRST = date(2026, 1, 10)
 GV_PERSON = PersonFacts()
 
 
-def gv_sessions(first=GV_FIRST, last=None, online=range(9, 19), changes=None) -> list[RecordFact]:
+ONLINE = range(9, 19)  # sessions 10 to 19 online: 15 hours in person, the first and the last among them
+
+
+def gv_sessions(first=GV_FIRST, last=None, online=ONLINE, changes=None) -> list[RecordFact]:
     """20 sessions of 90 minutes (30 hours), every ten days from ``first``; ``online`` the indexes held
     online (in a closed group); ``changes`` {index: {fact: value}} for single sessions."""
     days = [first + timedelta(days=10 * k) for k in range(20)]
