@@ -183,3 +183,12 @@ def test_a_unit_the_rule_set_defines_counts_from_minutes():
     _, (p,) = progress([days], [rec(date(2024, 1, 1), kind="intensive", unit="event", minutes=540),
                                 rec(date(2024, 1, 2), kind="intensive", unit="event", minutes=180)])
     assert p.counted == 2 and p.met
+
+
+def test_membership_throughout_of_the_rule_sets_own_society_follows_the_society_that_uses_it():
+    requirement = rule(prerequisite={"membership_throughout": True})
+    member = PersonFacts(training_started_on=STARTED, memberships=(MembershipSpan("BSUK", date(2022, 1, 1)),))
+    own = evaluate(VersionRules("v", (requirement,), society="BSUK"), [], member, ON)
+    other = evaluate(VersionRules("v", (requirement,), society="UKBS"), [], member, ON)
+    unknown = evaluate(VersionRules("v", (requirement,)), [], member, ON)
+    assert own.met and not other.met and not unknown.met

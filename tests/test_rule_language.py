@@ -96,3 +96,78 @@ def test_every_shipped_rule_set_loads_with_its_constraints_checked(society):
     for name in rulesets.SHIPPED:
         for rule_set in rulesets.load_shipped_file(name, factories.society()):
             assert rule_set.versions, f"{name}: {rule_set.code} has no version"
+
+
+# -- the editor ----------------------------------------------------------------------------
+
+def editor_version(society):
+    data = rule_set_data()
+    data["versions"][0]["requirements"].append({"label": "A first intensive", "kind": "intensive", "unit": "event",
+                                                "minimum": 1, "code": "first-intensive"})
+    return rulesets.load_rule_set(data, society).versions[0]
+
+
+def requirement_form(requirement, **changes) -> dict:
+    form = {"label": requirement.label, "clause": str(requirement.clause), "option": requirement.option,
+            "kind": requirement.kind, "unit": requirement.unit, "minimum": "24"}
+    form.update(changes)
+    return form
+
+
+def test_the_editor_round_trips_code_advisory_source_and_constraints(admin_client, society):
+    version = editor_version(society)
+    leading = next(r for r in version.requirements if r.code == "leading")
+    form = admin_client.get(f"/admin/rule-sets/requirements/{leading.id}/edit").get_data(as_text=True)
+    assert 'value="leading"' in form and "&#34;rhythm&#34;" in form and 'value="2026-12-01"' in form
+    constraints = {"rhythm": {"period": "month", "at_least": 1, "periods": 24}, "order_before": "first-intensive"}
+    response = admin_client.post(f"/admin/rule-sets/requirements/{leading.id}/edit", data=requirement_form(
+        leading, code="leading", advisory="y", constraints=json.dumps(constraints), source="ABS handbook p. 4",
+        source_checked_on="2026-11-30"))
+    assert response.status_code == 302
+    saved = db.session.get(type(leading), leading.id)
+    assert saved.constraints == constraints and saved.advisory and not saved.unverified
+    assert saved.source == "ABS handbook p. 4" and saved.source_checked_on == date(2026, 11, 30)
+    page = admin_client.get(f"/admin/rule-sets/versions/{version.id}").get_data(as_text=True)
+    assert "advisory, does not block" in page and "ABS handbook p. 4" in page
+
+
+def test_a_bad_constraint_is_refused_beside_the_field_and_what_was_typed_is_kept(admin_client, society):
+    version = editor_version(society)
+    leading = next(r for r in version.requirements if r.code == "leading")
+    typed = '{"rhythm": {"period": "fortnight", "at_least": 1, "periods": 24}}'
+    response = admin_client.post(f"/admin/rule-sets/requirements/{leading.id}/edit",
+                                 data=requirement_form(leading, constraints=typed, label="Changed label"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "rhythm.period: Must be one of" in page and 'id="f-constraints-error"' in page
+    assert "&#34;fortnight&#34;" in page and 'value="Changed label"' in page
+    assert db.session.get(type(leading), leading.id).constraints == RHYTHM
+
+
+def test_json_that_does_not_parse_and_an_unknown_step_are_refused(admin_client, society):
+    version = editor_version(society)
+    leading = next(r for r in version.requirements if r.code == "leading")
+    url = f"/admin/rule-sets/requirements/{leading.id}/edit"
+    response = admin_client.post(url, data=requirement_form(leading, constraints="{rhythm: monthly"))
+    assert response.status_code == 422 and "This is not valid JSON" in response.get_data(as_text=True)
+    response = admin_client.post(url, data=requirement_form(leading, constraints='{"order_before": "no-such-step"}'))
+    assert response.status_code == 422 and "no-such-step" in response.get_data(as_text=True)
+    response = admin_client.post(url, data=requirement_form(leading, code="first-intensive"))
+    assert response.status_code == 409 or "Another requirement of this version" in response.get_data(as_text=True)
+
+
+def test_a_copied_version_keeps_the_constraints_for_new_candidates_and_the_old_one_stays(admin_client, society):
+    version = editor_version(society)
+    response = admin_client.post(f"/admin/rule-sets/versions/{version.id}/copy",
+                                 data={"label": "2027", "effective_from": "2027-01-01", "close_previous": "y"})
+    assert response.status_code == 302
+    copy = next(v for v in version.rule_set.versions if v.label == "2027")
+    copied = next(r for r in copy.requirements if r.code == "leading")
+    assert copied.constraints == RHYTHM and copied.source == "https://example.org/rules" and copied.unverified
+    assert db.session.get(type(version), version.id).effective_to == date(2026, 12, 31)
+
+
+def test_membership_of_the_rule_sets_own_society_may_be_written_true():
+    ConstraintsSchema().load({"prerequisite": {"membership_throughout": True}})
+    with pytest.raises(ValidationError):
+        ConstraintsSchema().load({"prerequisite": {"membership_throughout": False}})

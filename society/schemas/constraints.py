@@ -4,6 +4,7 @@ a shipped rule set's JSON, the administrators' editor, a ledger or a what-if dra
 The vocabulary is the docstring of ``services/accreditation/constraints.py``; this schema is its
 single check. Unknown keys are refused by name, every validator raises.
 """
+import json
 from decimal import Decimal
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -79,8 +80,15 @@ class ShareSchema(StrictSchema):
     min_share = fields.Decimal(required=True, validate=SHARE)
 
 
+def _society_or_true(value) -> None:
+    if value is True or (isinstance(value, str) and 1 <= len(value) <= 20 and value.strip() == value):
+        return
+    raise ValidationError(gettext("Give a society's code, or true for the society whose rule set it is."))
+
+
 class PrerequisiteSchema(StrictSchema):
-    membership_throughout = fields.String(validate=validate.Length(min=1, max=20))  # a society's code
+    # A society's code, or true: the society whose rule set it is.
+    membership_throughout = fields.Raw(validate=lambda value: _society_or_true(value))
     credential = _code()
     held_months = fields.Integer(validate=validate.Range(min=0, max=600))
     qualification = _code()
@@ -131,6 +139,39 @@ def checked_constraints(raw) -> dict | None:
         raise ValidationError({"_schema": [gettext("Write the constraints as a JSON object.")]})
     ConstraintsSchema().load(raw)  # raises; the stored form stays the JSON as written (numbers as given)
     return raw
+
+
+class ConstraintsText(fields.Field):
+    """A form's textarea holding a requirement's constraints as JSON: parsed and checked here, so a
+    mistake shows beside the field, worded with where it is ("rhythm.period: ...")."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, str):
+            raise ValidationError(gettext("Write the constraints as a JSON object."))
+        text = value
+        if not text.strip():
+            return None
+        try:
+            raw = json.loads(text)
+        except ValueError as error:
+            raise ValidationError(gettext("This is not valid JSON (%(problem)s).", problem=str(error))) from error
+        try:
+            return checked_constraints(raw)
+        except ValidationError as error:
+            raise ValidationError(problem_lines(error.messages)) from error
+
+
+def problem_lines(messages, path: str = "") -> list[str]:
+    """marshmallow's nested messages as lines: "rhythm.period: Must be one of: ..."."""
+    if isinstance(messages, dict):
+        lines = []
+        for key, value in messages.items():
+            where = path if key == "_schema" else (f"{path}.{key}" if path else str(key))
+            lines += problem_lines(value, where)
+        return lines
+    if isinstance(messages, (list, tuple)):
+        return [line for message in messages for line in problem_lines(message, path)]
+    return [f"{path}: {messages}" if path else str(messages)]
 
 
 def step_references(requirements: list[dict]) -> list[str]:

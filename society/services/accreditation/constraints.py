@@ -23,7 +23,8 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``share``: ``{"where": FILTER, "min_share": 0.5}``: matching records make at least that share;
 - ``first`` / ``last``: FILTER: the first and the last counted occurrences match it;
 - ``prerequisite``: a fact about the person instead of records, exactly one of
-  ``{"membership_throughout": "<society code>"}`` (from the start of training to the day),
+  ``{"membership_throughout": "<society code>" | true}`` (from the start of training to the day;
+  ``true``: the society whose rule set it is, so a society that copies the rule set keeps the rule),
   ``{"credential": "<rule-set code>", "held_months": N}``, ``{"qualification": "<code>", "years_since": N}``,
   ``{"condition": "psychodynamically_trained"|...}``; it stands alone (no other key but ``unit_name``);
 - ``unit_name``: the name of a unit the rule set defines (a day, a 45-minute hour), for display;
@@ -193,11 +194,16 @@ def _has_run(per_period: dict, period: str, at_least: Decimal, count: int, on: d
 
 # -- prerequisites -------------------------------------------------------------------
 
-def prerequisite_check(prerequisite: dict, person, on: date) -> Check:
-    """A fact about the person, held on ``on``."""
+def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | None = None) -> Check:
+    """A fact about the person, held on ``on``. ``own_society``: the code of the society whose rule
+    set this is, for ``"membership_throughout": true``."""
     from .evaluator import add_months
     if "membership_throughout" in prerequisite:
         society = prerequisite["membership_throughout"]
+        if society is True:
+            society = own_society
+        if not isinstance(society, str):
+            return Check("prerequisite", False, "no", "yes")  # whose membership is unknown: fail closed
         since = person.training_started_on or on
         held = person.member_throughout(society, since, on)
         return Check("prerequisite", held, "yes" if held else "no", "yes")

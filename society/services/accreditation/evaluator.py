@@ -78,6 +78,7 @@ class VersionRules:
     effective_to: date | None = None
     validity_months: int | None = None
     id: int | None = None
+    society: str | None = None  # the code of the society whose rules these are ("membership_throughout": true)
 
     @property
     def counted_kinds(self) -> frozenset[str]:
@@ -330,7 +331,7 @@ def _requirement_progress(requirement, records, person, on, steps) -> Requiremen
     window = window_for(requirement, person, on)
     rules = requirement.rules
     if "prerequisite" in rules:
-        check = prerequisite_check(rules["prerequisite"], person, on)
+        check = prerequisite_check(rules["prerequisite"], person, on, steps.society)
         return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
                                    window, (check,))
     matching = anchored(matching_records(requirement, records, window), rules, person, steps.first_day)
@@ -391,7 +392,7 @@ class _Steps:
 
     def __init__(self, version: "VersionRules", records: list[RecordFact], person: PersonFacts, on: date):
         self.by_code = {r.code: r for r in version.requirements if r.code}
-        self.records, self.person, self.on = records, person, on
+        self.records, self.person, self.on, self.society = records, person, on, version.society
 
     def label(self, code: str) -> str:
         requirement = self.by_code.get(code)
@@ -437,6 +438,7 @@ def snapshot(version) -> VersionRules:
     return VersionRules(
         id=version.id, label=version.label, effective_from=version.effective_from,
         effective_to=version.effective_to, validity_months=version.validity_months,
+        society=_society_code(version),
         requirements=tuple(
             RequirementRule(
                 id=r.id, clause=r.clause if r.clause is not None else 1, option=r.option or "a", label=r.label,
@@ -451,6 +453,11 @@ def snapshot(version) -> VersionRules:
             for r in version.requirements
         ),
     )
+
+
+def _society_code(version) -> str | None:
+    rule_set = version.rule_set
+    return rule_set.society.code if rule_set is not None and rule_set.society is not None else None
 
 
 def person_facts(person, training_started_on: date | None, on: date) -> PersonFacts:

@@ -6,6 +6,7 @@ with several credentials, one the prerequisite of another: leader and Leader Tra
 ``translations``, ``versions``; per requirement, besides the flat fields: ``code``, ``constraints``
 (schemas/constraints.py), ``advisory``, ``source``, ``source_checked_on``, ``unverified``.
 """
+from copy import deepcopy
 import json
 from datetime import date
 from decimal import Decimal
@@ -154,7 +155,8 @@ RULE_SET_FIELDS = ("code", "credential_title", "description")
 VERSION_FIELDS = ("label", "effective_from", "effective_to", "validity_months", "warning_days",
                   "pace_supervision_per_year", "pace_leading_per_year", "notes")
 REQUIREMENT_FIELDS = ("clause", "option", "applies_if", "label", "kind", "also_counts", "unit", "minutes_per_unit",
-                      "minimum", "window_kind", "window_months", "requires_accredited_leader", "in_person_only")
+                      "minimum", "window_kind", "window_months", "requires_accredited_leader", "in_person_only",
+                      "code", "constraints", "advisory", "source", "source_checked_on", "unverified")
 
 
 def create_rule_set(society_id: int, data: dict) -> RuleSet:
@@ -204,7 +206,8 @@ def copy_version(version: RuleSetVersion, label: str, effective_from: date, clos
         raise InvalidInput(_("Start the new version after %(day)s, when the copied one starts.",
                              day=format_day(version.effective_from)),
                            field="effective_from")
-    requirements = [Requirement(**{k: getattr(r, k) for k in REQUIREMENT_FIELDS}, translations=r.translations)
+    requirements = [Requirement(**{k: deepcopy(getattr(r, k)) for k in REQUIREMENT_FIELDS},
+                                translations=r.translations)
                     for r in version.requirements]
     ends = version.effective_to if version.effective_to and version.effective_to >= effective_from else None
     settings = {k: getattr(version, k) for k in VERSION_FIELDS[3:]}
@@ -223,8 +226,10 @@ def save_requirement(version: RuleSetVersion, data: dict, requirement: Requireme
     values["also_counts"] = ",".join(k for k in (data.get("also_counts") or []) if k != values["kind"]) or None
     values["requires_accredited_leader"] = bool(values["requires_accredited_leader"])
     values["in_person_only"] = bool(values["in_person_only"])
+    values["advisory"], values["unverified"] = bool(values["advisory"]), bool(values["unverified"])
     if values["window_kind"] != "rolling_months":
         values["window_months"] = None
+    _steps_known(version, values, requirement)
     clash = db.session.scalar(db.select(Requirement.id).where(
         Requirement.version_id == version.id, Requirement.clause == values["clause"],
         Requirement.option == values["option"], Requirement.label == values["label"],
@@ -239,6 +244,18 @@ def save_requirement(version: RuleSetVersion, data: dict, requirement: Requireme
     requirement.translations = with_translations(requirement.translations, data.get("translations"))
     db.session.flush()
     return requirement
+
+
+def _steps_known(version: RuleSetVersion, values: dict, requirement: Requirement | None) -> None:
+    """A requirement's code is unique in its version, and the steps its constraints name exist there."""
+    others = [r for r in version.requirements if requirement is None or r.id != requirement.id]
+    if values["code"] and any(r.code == values["code"] for r in others):
+        raise Conflict(_("Another requirement of this version has the code %(code)s.", code=values["code"]),
+                       field="code")
+    missing = step_references([*({"code": r.code, "constraints": r.constraints} for r in others), values])
+    if missing:
+        raise InvalidInput(_("No requirement of this version has the code %(codes)s: give one that code first.",
+                             codes=", ".join(missing)), field="constraints")
 
 
 def delete_requirement(requirement: Requirement) -> None:
