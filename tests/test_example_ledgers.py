@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from society.models import RuleSet, Society
 from society.services.accreditation.evaluator import evaluate, snapshot
 from society.services.accreditation.ledger_file import load_ledger
 from society.services.accreditation.rulesets import SHIPPED, shipped_by_code, shipped_rule_sets, version_from_data
@@ -25,8 +26,10 @@ def ledger_of(data: dict):
 
 def rules_for(reference: str):
     code, _, label = reference.partition("@")
-    versions = shipped_by_code(code)["versions"]
-    return snapshot(version_from_data(next(v for v in versions if v["label"] == label)))
+    data = shipped_by_code(code)
+    version = version_from_data(next(v for v in data["versions"] if v["label"] == label))
+    RuleSet(code=code, society=Society(code=data["society"]["code"]), versions=[version])  # its own society
+    return snapshot(version)
 
 
 def verdict(data: dict, records=None):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from society.models import RuleSet
+from society.models import RuleSet, Society
 from society.services.accreditation.evaluator import (
     HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, add_months, evaluate, snapshot,
 )
@@ -22,8 +22,11 @@ ON = date(2026, 12, 1)
 
 def rules(code: str, label: str | None = None):
     """The shipped rule set ``code``'s version ``label`` (the first without one), as the evaluator sees it."""
-    versions = shipped_by_code(code)["versions"]
-    return snapshot(version_from_data(next(v for v in versions if label is None or v["label"] == label)))
+    data = shipped_by_code(code)
+    version = version_from_data(next(v for v in data["versions"] if label is None or v["label"] == label))
+    # its own society, as when loaded: "membership_throughout": true asks membership of it
+    RuleSet(code=code, society=Society(code=data["society"]["code"]), versions=[version])
+    return snapshot(version)
 
 
 def rec(kind: str, day: date, units=1, unit="session", minutes=90, **facts) -> RecordFact:
@@ -84,6 +87,12 @@ def test_uk_society_membership_kept_up_fails_when_it_lapsed_in_training(label):
                                              MembershipSpan("UKBS", date(2024, 2, 1))))
     report = evaluate(rules("uk-leader", label), uk_ledger(), lapsed, ON)
     assert not progress(report, "membership").met and not report.met
+
+
+@BOTH
+def test_uk_society_membership_is_of_the_society_itself_not_another(label):
+    elsewhere = replace(UK_PERSON, memberships=(MembershipSpan("ABS", date(2019, 1, 1)),))
+    assert not evaluate(rules("uk-leader", label), uk_ledger(), elsewhere, ON).met
 
 
 @BOTH
