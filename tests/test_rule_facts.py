@@ -3,7 +3,9 @@ from datetime import date
 
 from society.extensions import db
 from society.models import Accreditation
-from society.services.accreditation.evaluator import HeldCredential, MembershipSpan, Qualification, person_facts
+from society.services.accreditation.evaluator import (
+    HeldCredential, MembershipSpan, Qualification, person_facts, snapshot,
+)
 from society.services.accreditation.facts import record_facts
 from society.services.accreditation.rulesets import load_rule_set
 from society.services.training.progress import progress_for
@@ -78,11 +80,15 @@ def test_a_records_group_tells_whether_it_was_closed_and_who_co_led(society):
     factories.group_leader(closed, person, starts_on=date(2023, 1, 1))
     factories.training_record(person, kind="co_leading", occurred_on=date(2024, 6, 1), group_id=closed.id)
     rules = trainer_rules(society)
-    rules.versions[0].requirements[0].kind = "co_leading"
-    from society.services.accreditation.evaluator import snapshot
+    requirement = rules.versions[0].requirements[0]
+    requirement.kind = "co_leading"
+    requirement.constraints = {"only": {"any_of": [{"co_leader_credential": "xx-trainer"}, {"group_closed": True}]}}
     (fact,) = record_facts(person.id, snapshot(rules.versions[0]), ON)
     assert fact.group_closed and fact.co_leader_credentials == ("xx-trainer",)
     assert fact.supervisor_credentials == () and not fact.supervisor_listed
+    requirement.constraints = {"only": {"in_person": True}}  # no rule asks who was there: not read
+    (fact,) = record_facts(person.id, snapshot(rules.versions[0]), ON)
+    assert not fact.group_closed and fact.co_leader_credentials == ()
 
 
 def test_progress_with_constraints_asks_the_same_few_queries_for_many_records(society):

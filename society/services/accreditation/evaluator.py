@@ -324,7 +324,17 @@ def amount_of(requirement: RequirementRule, records: list[RecordFact]) -> Decima
 def matching_records(requirement: RequirementRule, records: list[RecordFact], window: Window) -> list[RecordFact]:
     """The records in the window that count for the requirement, before anchors and caps."""
     only = requirement.rules.get("only")
-    return [r for r in records if window.contains(r.occurred_on) and counts_toward(requirement, r) and matches(r, only)]
+    start, end = window.start, window.end
+    if end is None:
+        return []
+    unit = None if requirement.minutes_per_unit is not None else requirement.unit
+    kinds = requirement.counted_kinds
+    leader, in_person = requirement.requires_accredited_leader, requirement.in_person_only
+    # counts_toward and Window.contains, inlined: this loop runs once per record and requirement.
+    return [r for r in records
+            if r.occurred_on <= end and (start is None or r.occurred_on >= start) and r.kind in kinds
+            and (unit is None or r.unit == unit) and (not leader or r.with_accredited_leader)
+            and (not in_person or r.in_person) and (only is None or matches(r, only))]
 
 
 def _requirement_progress(requirement, records, person, on, steps) -> RequirementProgress:
@@ -334,7 +344,8 @@ def _requirement_progress(requirement, records, person, on, steps) -> Requiremen
         check = prerequisite_check(rules["prerequisite"], person, on, steps.society)
         return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
                                    window, (check,))
-    matching = anchored(matching_records(requirement, records, window), rules, person, steps.first_day)
+    matching = anchored(matching_records(requirement, steps.candidates(requirement), window), rules, person,
+                        steps.first_day)
     counted, share, capped, checks = amount_of(requirement, matching), None, None, []
     if "cap" in rules:
         counted, capped, check = _capped(requirement, matching, rules["cap"])
@@ -392,19 +403,33 @@ class _Steps:
 
     def __init__(self, version: "VersionRules", records: list[RecordFact], person: PersonFacts, on: date):
         self.by_code = {r.code: r for r in version.requirements if r.code}
-        self.records, self.person, self.on, self.society = records, person, on, version.society
+        self.person, self.on, self.society = person, on, version.society
+        # Records by kind, so each requirement looks only at the kinds it counts.
+        self.by_kind: dict[str, list[RecordFact]] = {}
+        for record in records:
+            self.by_kind.setdefault(record.kind, []).append(record)
+        self._first_days: dict[str, date | None] = {}
+
+    def candidates(self, requirement: RequirementRule) -> list[RecordFact]:
+        kinds = requirement.counted_kinds
+        if len(kinds) == 1:
+            return self.by_kind.get(kinds[0], [])
+        return [record for kind in dict.fromkeys(kinds) for record in self.by_kind.get(kind, [])]
 
     def label(self, code: str) -> str:
         requirement = self.by_code.get(code)
         return requirement.label if requirement is not None else code
 
     def first_day(self, code: str) -> date | None:
-        requirement = self.by_code.get(code)
-        if requirement is None or requirement.is_prerequisite:
-            return None
-        window = window_for(requirement, self.person, self.on)
-        days = [r.occurred_on for r in matching_records(requirement, self.records, window)]
-        return min(days, default=None)
+        if code not in self._first_days:
+            requirement = self.by_code.get(code)
+            if requirement is None or requirement.is_prerequisite:
+                self._first_days[code] = None
+            else:
+                window = window_for(requirement, self.person, self.on)
+                days = [r.occurred_on for r in matching_records(requirement, self.candidates(requirement), window)]
+                self._first_days[code] = min(days, default=None)
+        return self._first_days[code]
 
 
 def evaluate(version: VersionRules, records: Iterable[RecordFact], person: PersonFacts, on: date) -> ProgressReport:
