@@ -37,6 +37,7 @@ NOT_PERSONAL = {
     "rule_set_versions.translations": "a rule set's texts",
     "requirements.label": "a rule set",
     "requirements.translations": "a rule set's texts",
+    "requirements.constraints": "a rule set's rules as data (rhythms, shares, whose credential counts)",
     "import_batches.filename": "the name of an uploaded file, shown in the imports list",
     "training_records.title": "a seminar's or intensive's name, never case content",
 }
