@@ -5,12 +5,13 @@ One date style across the interface: Babel's medium date in the reader's locale 
 "15 nov. 2026"), with a short time where a moment matters. CSV exports and the API keep ISO dates:
 those are data, not interface.
 """
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask
 from flask_babel import format_currency, format_date as babel_date, format_decimal, format_time, get_locale, gettext, ngettext
+from flask_babel import format_percent
 
 
 def format_day(value: date | datetime | None) -> str:
@@ -75,6 +76,23 @@ def _plural_count(amount: Decimal) -> int:
     return int(amount) if amount == amount.to_integral_value() else 2
 
 
+def format_share(value) -> str:
+    """0.5 -> "50 %" ("50 %" in Swedish): a share of a total, in the reader's locale."""
+    if value is None or value == "":
+        return ""
+    return format_percent(Decimal(str(value)))
+
+
+def format_period(span) -> str:
+    """A (first day, last day) span: a whole calendar month as "Dec 2024" ("dec. 2024"), any other
+    span as its two days."""
+    start, end = span
+    if start.day == 1 and start.month == end.month and start.year == end.year \
+            and (end + timedelta(days=1)).month != end.month:
+        return babel_date(start, "MMM y")
+    return f"{format_day(start)} – {format_day(end)}"
+
+
 def format_progress(done, total) -> str:
     """ "6 of 8", "6 av 8". """
     return gettext("%(done)s of %(total)s", done=format_number(done), total=format_number(total))
@@ -114,5 +132,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(format_money, "money")
     app.add_template_filter(format_units, "units")
     app.add_template_filter(format_progress, "progress")
+    app.add_template_filter(format_share, "share")
+    app.add_template_filter(format_period, "period")
     app.add_template_filter(language_name, "language_name")
     app.add_template_filter(translated, "translated")

@@ -142,6 +142,19 @@ def shipped_rule_set(society_: Society, name: str) -> RuleSet:
     return rulesets.load_rule_set(rulesets.shipped_rule_set(name), society_)
 
 
+def frozen_rule_set(society_: Society, name: str) -> RuleSet:
+    """A rule set as the shipped file ``name`` (uk, de) stood before the published rules were checked
+    point by point (tests/rulesets/<name>-flat.json): for tests of the product's behaviour, which must
+    not change when a society's shipped rules are corrected (test_published_rules.py tests those)."""
+    import json
+    from pathlib import Path
+
+    from society.services.accreditation import rulesets
+
+    data = json.loads((Path(__file__).parent / "rulesets" / f"{name}-flat.json").read_text(encoding="utf-8"))
+    return rulesets.load_rule_set(data, society_)
+
+
 def version_labelled(rule_set_: RuleSet, label: str) -> RuleSetVersion:
     return next(v for v in rule_set_.versions if v.label == label)
 

@@ -21,7 +21,7 @@ def log_out(page):
 
 
 def test_trainee_applies_the_admin_grants_and_the_leader_sees_granted(page, society, admin, leader):
-    uk = factories.shipped_rule_set(society, "uk")
+    uk = factories.frozen_rule_set(society, "uk")
     accreditation = factories.accreditation(leader.person, factories.version_labelled(uk, "2016"),
                                             training_started_on=date(2022, 3, 1))
     factories.approved_records(leader.person, *LEDGER)

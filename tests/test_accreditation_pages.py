@@ -17,7 +17,7 @@ LEDGER = (dict(kind="participation", units=20), dict(kind="co_leading", units=20
 
 @pytest.fixture
 def uk(society):
-    return factories.shipped_rule_set(society, "uk")
+    return factories.frozen_rule_set(society, "uk")
 
 
 def pathway(person, uk, started=date(2022, 3, 1), status="in_training", **kw):
@@ -35,7 +35,7 @@ def elsewhere():
     other = factories.society()
     person = factories.person(given_name="Otto", family_name="Outsider")
     factories.membership(person, other)
-    return pathway(person, factories.shipped_rule_set(other, "uk"), status="applied")
+    return pathway(person, factories.frozen_rule_set(other, "uk"), status="applied")
 
 
 def text(response) -> str:

@@ -36,7 +36,7 @@ def received(signal):
 
 @pytest.fixture
 def uk(society):
-    return factories.shipped_rule_set(society, "uk")
+    return factories.frozen_rule_set(society, "uk")
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ NOT_PERSONAL = {
     "requirements.translations": "a rule set's texts",
     "payment_imports.filename": "the name of an uploaded bank file, shown in the payments list",
     "payment_imports.report": "the counts of a committed bank file",
+    "requirements.constraints": "a rule set's rules as data (rhythms, shares, whose credential counts)",
     "import_batches.filename": "the name of an uploaded file, shown in the imports list",
     "webhook_events.message_id": "a generated id",
     "webhook_events.payload": "groups, accreditations and certificates by id (a person only as person_id), never names",

@@ -108,7 +108,7 @@ def test_dues_show_as_money_in_the_readers_style(admin_client, society):
 # -- texts that are data -------------------------------------------------------------------
 
 def test_a_shipped_rule_set_reads_in_swedish_with_english_as_the_fallback(admin_client, admin):
-    rule_set = factories.shipped_rule_set(admin.society, "uk")
+    rule_set = factories.frozen_rule_set(admin.society, "uk")
     version = factories.version_labelled(rule_set, "2023")
     db.session.commit()
     english = text(admin_client.get(f"/admin/rule-sets/versions/{version.id}"))
@@ -121,7 +121,7 @@ def test_a_shipped_rule_set_reads_in_swedish_with_english_as_the_fallback(admin_
 
 
 def test_an_administrator_writes_a_requirements_swedish_label_in_the_editor(admin_client, admin):
-    rule_set = factories.shipped_rule_set(admin.society, "uk")
+    rule_set = factories.frozen_rule_set(admin.society, "uk")
     requirement = factories.version_labelled(rule_set, "2023").requirements[0]
     db.session.commit()
     form = text(admin_client.get(f"/admin/rule-sets/requirements/{requirement.id}/edit"))
@@ -310,7 +310,7 @@ def test_the_leaders_progress_shows_the_rule_sets_texts_in_swedish(app):
 def test_a_certificate_names_the_credential_in_its_own_language(society):
     from society.services.certificates import issuing
 
-    rule_set = factories.shipped_rule_set(society, "uk")
+    rule_set = factories.frozen_rule_set(society, "uk")
     accreditation = factories.accreditation(factories.person(), factories.version_labelled(rule_set, "2023"),
                                             status="granted", granted_on=date(2025, 1, 1))
     assert issuing.snapshot(accreditation, "X", date(2025, 1, 2), "sv")["credential"] == "Godkänd Balintgruppledare (UK)"

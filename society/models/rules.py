@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -32,6 +33,8 @@ class RuleSet(Timestamps, db.Model):
     audience: Mapped[str] = mapped_column(choice(*AUDIENCES, name="rule_set_audience"), default="leader",
                                           server_default="leader")
     description: Mapped[str | None] = mapped_column(Text)
+    # An example shipped with the product, not a society's published rules: says so wherever shown.
+    is_example: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Texts that are data carry their translations as data: {"sv": {"credential_title": ..., "description": ...}}
     # (formatting.translated shows them in the reader's language, the stored text as fallback).
     translations: Mapped[dict | None] = mapped_column(JSON)
@@ -103,6 +106,16 @@ class Requirement(db.Model):
     requires_accredited_leader: Mapped[bool] = mapped_column(Boolean, default=False)
     in_person_only: Mapped[bool] = mapped_column(Boolean, default=False)
     translations: Mapped[dict | None] = mapped_column(JSON)  # {"sv": {"label": ...}}
+    # The rule language beyond a minimum (rhythm, span, share, cap, anchors, order, first/last,
+    # who the supervisor must be, prerequisites): plain data, see services/accreditation/constraints.py.
+    code: Mapped[str | None] = mapped_column(String(40))  # how other requirements refer to this one
+    constraints: Mapped[dict | None] = mapped_column(JSON)
+    advisory: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # shown, never blocks
+    # Where the rule comes from (an address or a document), when it was checked there, and whether
+    # its figure could be read there (an unverified figure is shown as such).
+    source: Mapped[str | None] = mapped_column(String(300))
+    source_checked_on: Mapped[date | None] = mapped_column(Date)
+    unverified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     version: Mapped[RuleSetVersion] = relationship(back_populates="requirements")
 

@@ -28,6 +28,12 @@ CONDITION_LABELS = {
     "psychotherapy_qualified": _l("qualified in psychotherapy"),
 }
 
+# A rhythm's periods, in the plural ("in each of 24 consecutive months").
+PERIOD_PLURALS = {
+    "month": _l("months"), "quarter": _l("quarters"), "half_year": _l("half years"),
+    "year": _l("calendar years"), "training_year": _l("years of training"),
+}
+
 
 def quantity(value) -> str:
     """20.00 -> "20", 19.50 -> "19.5": amounts as people write them."""
@@ -41,7 +47,7 @@ def label_context() -> dict:
     """What templates need to show rules in words, and the choices of the requirement form."""
     return dict(
         KIND_LABELS=KIND_LABELS, UNIT_LABELS=UNIT_LABELS, UNIT_PLURALS=UNIT_PLURALS, WINDOW_LABELS=WINDOW_LABELS,
-        CONDITION_LABELS=CONDITION_LABELS,
+        CONDITION_LABELS=CONDITION_LABELS, PERIOD_PLURALS=PERIOD_PLURALS,
         KIND_CHOICES=list(KIND_LABELS.items()), UNIT_CHOICES=list(UNIT_LABELS.items()),
         WINDOW_CHOICES=list(WINDOW_LABELS.items()), CONDITION_CHOICES=list(CONDITION_LABELS.items()),
         TRANSLATION_LANGUAGES=TRANSLATION_LANGUAGES,

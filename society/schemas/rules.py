@@ -7,6 +7,7 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 from ..models.rules import CONDITIONS, WINDOWS
 from ..models.training import RECORD_KINDS, UNITS
 from .base import FormSchema
+from .constraints import CODE, ConstraintsText
 
 
 # Texts that are data (a credential's title, a requirement's label) are written in the society's own
@@ -108,6 +109,13 @@ class RequirementSchema(TranslatedTexts, FormSchema):
     window_months = fields.Integer(load_default=None, validate=validate.Range(min=1, max=240))
     requires_accredited_leader = fields.Boolean(load_default=False)
     in_person_only = fields.Boolean(load_default=False)
+    # The rule language beyond the minimum (schemas/constraints.py), and where the rule comes from.
+    code = fields.String(load_default=None, validate=CODE)
+    advisory = fields.Boolean(load_default=False)
+    constraints = ConstraintsText(load_default=None)
+    source = fields.String(load_default=None, validate=validate.Length(max=300))
+    source_checked_on = fields.Date(load_default=None)
+    unverified = fields.Boolean(load_default=False)
     locals().update(translation_fields("label", 200))
 
     @validates_schema

@@ -1,5 +1,6 @@
 """Pages for rule sets, their versions and requirements. Administrators see and edit
 their own society's rule sets only; anything else answers 404."""
+import json
 from datetime import date
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -105,7 +106,7 @@ def import_shipped():
     if name not in rulesets.SHIPPED:
         abort(404)
     society = db.session.get_one(Society, admin_society_id())
-    rule_set = rulesets.load_rule_set(rulesets.shipped_rule_set(name), society)
+    rule_set = rulesets.load_shipped_file(name, society)[0]
     db.session.commit()
     flash(_("The example rule set %(code)s is now one of yours to edit.", code=rule_set.code), "success")
     return redirect(url_for("rulesets.show", rule_set_id=rule_set.id))
@@ -217,6 +218,7 @@ def edit_requirement(requirement_id: int):
 
     values = {k: getattr(requirement, k) for k in rulesets.REQUIREMENT_FIELDS}
     values["also_counts"] = requirement.counted_kinds[1:]
+    values["constraints"] = json.dumps(requirement.constraints, indent=2, ensure_ascii=False) if requirement.constraints else None
     values.update(translation_values(requirement, RequirementSchema.translated))
     return form_page(RequirementSchema(), "rulesets/requirement_form.html", save, values, version=version,
                      requirement=requirement)

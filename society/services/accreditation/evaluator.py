@@ -13,12 +13,17 @@ How records count towards a requirement:
 - qualifiers filter: ``requires_accredited_leader``, ``in_person_only``;
 - windows: before / after training started, the N months up to the day, the 12 months up
   to the day; records dated after the day never count.
-A clause is met when every requirement of at least one option that applies is met.
+A requirement's ``constraints`` say what it asks beyond a minimum (rhythms, spans, shares, caps,
+anchors, order, particular occurrences, who the supervisor must be, prerequisites): see
+``constraints.py``. An advisory requirement is shown with its progress but never blocks.
+A clause is met when every (non-advisory) requirement of at least one option that applies is met.
 """
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
+
+from .constraints import Check, anchored, matches, prerequisite_check, rhythm_check
 
 CENT = Decimal("0.01")
 
@@ -43,10 +48,26 @@ class RequirementRule:
     id: int | None = None
     # The label in other languages ({"sv": {"label": ...}}): for the reader, never for the rules.
     translations: dict | None = field(default=None, compare=False)
+    code: str | None = None  # how other requirements of the version refer to this one
+    advisory: bool = False  # shown with its progress, never blocks
+    # What it asks beyond the minimum (constraints.py); a dict of plain data.
+    constraints: dict | None = field(default=None, compare=False)
+    # Where the rule comes from, when that was checked, and whether its figure could be read there.
+    source: str | None = field(default=None, compare=False)
+    checked_on: date | None = field(default=None, compare=False)
+    unverified: bool = field(default=False, compare=False)
 
     @property
     def counted_kinds(self) -> tuple[str, ...]:
         return (self.kind, *self.also_counts)
+
+    @property
+    def rules(self) -> dict:
+        return self.constraints or {}
+
+    @property
+    def is_prerequisite(self) -> bool:
+        return "prerequisite" in self.rules
 
 
 @dataclass(frozen=True)
@@ -57,10 +78,18 @@ class VersionRules:
     effective_to: date | None = None
     validity_months: int | None = None
     id: int | None = None
+    society: str | None = None  # the code of the society whose rules these are ("membership_throughout": true)
 
     @property
     def counted_kinds(self) -> frozenset[str]:
-        return frozenset(kind for requirement in self.requirements for kind in requirement.counted_kinds)
+        return frozenset(kind for requirement in self.requirements if not requirement.is_prerequisite
+                         for kind in requirement.counted_kinds)
+
+    @property
+    def needs_each_day(self) -> bool:
+        """Whether some requirement looks at more than kind, unit, in person, leader and window
+        (a rhythm, a span, an anchor...): then records cannot be added up per window bucket."""
+        return any(requirement.constraints for requirement in self.requirements)
 
 
 @dataclass(frozen=True)
@@ -74,6 +103,35 @@ class RecordFact:
     minutes: int = 0
     in_person: bool = True
     with_accredited_leader: bool = False
+    group_closed: bool = False  # a closed group with a fixed leader (online sessions may need it)
+    # Who was there, as the rules ask: the credentials the supervisor and the co-leader held on the
+    # day (rule-set codes), and whether the supervisor is on the society's own list.
+    supervisor_credentials: tuple[str, ...] = ()
+    co_leader_credentials: tuple[str, ...] = ()
+    supervisor_listed: bool = False
+    provider: str | None = None  # who ran an intensive or workshop (e.g. "BSANZ", "IBF", "ABS")
+    report_kind: str | None = None  # for reports: "six_monthly", "final", "co_leader"...
+    tags: tuple[str, ...] = ()  # further facts a rule set names (study_conference, recording_reviewed...)
+
+
+@dataclass(frozen=True)
+class Qualification:
+    code: str  # e.g. "psychotherapy" (Zusatzbezeichnung Psychotherapie or Psychoanalyse)
+    obtained_on: date
+
+
+@dataclass(frozen=True)
+class HeldCredential:
+    code: str  # a rule set's code, e.g. "anz-leader"
+    held_from: date
+    held_until: date | None = None
+
+
+@dataclass(frozen=True)
+class MembershipSpan:
+    society: str  # the society's code
+    joined_on: date
+    left_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +139,10 @@ class PersonFacts:
     psychodynamically_trained: bool = False
     psychotherapy_qualified: bool = False
     training_started_on: date | None = None
+    qualifications: tuple[Qualification, ...] = ()
+    credentials: tuple[HeldCredential, ...] = ()
+    memberships: tuple[MembershipSpan, ...] = ()
+    conditions: tuple[str, ...] = ()  # further recorded conditions, e.g. "indemnity_insured"
 
     def satisfies(self, condition: str | None) -> bool:
         if condition is None:
@@ -89,7 +151,28 @@ class PersonFacts:
             return self.psychodynamically_trained
         if condition == "psychotherapy_qualified":
             return self.psychotherapy_qualified
-        return False  # an unknown condition never applies: fail closed
+        return condition in self.conditions  # an unknown condition never applies: fail closed
+
+    def qualified_on(self, code: str) -> date | None:
+        days = [q.obtained_on for q in self.qualifications if q.code == code]
+        return min(days) if days else None
+
+    def credential_since(self, code: str, on: date | None = None) -> date | None:
+        """Since when the credential has been held without a gap up to ``on`` (any time if no ``on``)."""
+        spans = [c for c in self.credentials if c.code == code
+                 and (on is None or (c.held_from <= on and (c.held_until is None or c.held_until >= on)))]
+        return min((c.held_from for c in spans), default=None)
+
+    def member_throughout(self, society: str, since: date, until: date) -> bool:
+        """Whether memberships of ``society`` cover every day from ``since`` to ``until``."""
+        covered = since
+        for span in sorted((m for m in self.memberships if m.society == society), key=lambda m: m.joined_on):
+            if span.joined_on > covered:
+                return False
+            if span.left_on is None or span.left_on >= until:
+                return True
+            covered = max(covered, span.left_on + timedelta(days=1))
+        return False
 
 
 # -- the report --------------------------------------------------------------------
@@ -113,10 +196,26 @@ class RequirementProgress:
     missing: Decimal
     met: bool
     window: Window
+    checks: tuple[Check, ...] = ()  # what the requirement asks beyond its minimum, each with its verdict
+    share: Decimal | None = None  # for a share: the current share of the counted total
+    capped: Decimal | None = None  # for a cap: how much of ``counted`` the capped records make
 
     @property
     def minimum(self) -> Decimal:
         return self.requirement.minimum
+
+    @property
+    def advisory(self) -> bool:
+        return self.requirement.advisory
+
+    @property
+    def blocks(self) -> bool:
+        """Whether this requirement keeps its option from being met."""
+        return not self.met and not self.requirement.advisory
+
+    @property
+    def short_periods(self) -> tuple[tuple[date, date], ...]:
+        return tuple(span for check in self.checks for span in check.short_periods)
 
     @property
     def percent(self) -> int:
@@ -213,16 +312,130 @@ def counted_amount(requirement: RequirementRule, records: Iterable[RecordFact], 
     return total.quantize(CENT, rounding=ROUND_DOWN)
 
 
-def _requirement_progress(requirement, records, person, on) -> RequirementProgress:
+def amount_of(requirement: RequirementRule, records: list[RecordFact]) -> Decimal:
+    """What ``records`` (already known to count) add up to, in the requirement's unit."""
+    if requirement.minutes_per_unit is not None:
+        total = Decimal(sum(r.minutes for r in records)) / Decimal(requirement.minutes_per_unit)
+    else:
+        total = sum((Decimal(r.units) for r in records), Decimal(0))
+    return total.quantize(CENT, rounding=ROUND_DOWN)
+
+
+def matching_records(requirement: RequirementRule, records: list[RecordFact], window: Window) -> list[RecordFact]:
+    """The records in the window that count for the requirement, before anchors and caps."""
+    only = requirement.rules.get("only")
+    start, end = window.start, window.end
+    if end is None:
+        return []
+    unit = None if requirement.minutes_per_unit is not None else requirement.unit
+    kinds = requirement.counted_kinds
+    leader, in_person = requirement.requires_accredited_leader, requirement.in_person_only
+    # counts_toward and Window.contains, inlined: this loop runs once per record and requirement.
+    return [r for r in records
+            if r.occurred_on <= end and (start is None or r.occurred_on >= start) and r.kind in kinds
+            and (unit is None or r.unit == unit) and (not leader or r.with_accredited_leader)
+            and (not in_person or r.in_person) and (only is None or matches(r, only))]
+
+
+def _requirement_progress(requirement, records, person, on, steps) -> RequirementProgress:
     window = window_for(requirement, person, on)
-    counted = counted_amount(requirement, records, window)
-    return RequirementProgress(requirement, counted, max(Decimal(0), requirement.minimum - counted),
-                               counted >= requirement.minimum, window)
+    rules = requirement.rules
+    if "prerequisite" in rules:
+        check = prerequisite_check(rules["prerequisite"], person, on, steps.society)
+        return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
+                                   window, (check,))
+    matching = anchored(matching_records(requirement, steps.candidates(requirement), window), rules, person,
+                        steps.first_day)
+    counted, share, capped, checks = amount_of(requirement, matching), None, None, []
+    if "cap" in rules:
+        counted, capped, check = _capped(requirement, matching, rules["cap"])
+        checks.append(check)
+    if "share" in rules:
+        share, check = _share(requirement, matching, counted, rules["share"])
+        checks.append(check)
+    checks += _occurrence_checks(matching, rules, on, steps)
+    if "rhythm" in rules:
+        amounts = [(r.occurred_on, amount_of(requirement, [r])) for r in matching]
+        checks.append(rhythm_check(rules["rhythm"], amounts, person, on))
+    met = counted >= requirement.minimum and all(check.met for check in checks)
+    return RequirementProgress(requirement, counted, max(Decimal(0), requirement.minimum - counted), met, window,
+                               tuple(checks), share, capped)
+
+
+def _capped(requirement, matching, cap) -> tuple[Decimal, Decimal, Check]:
+    """Records matching the cap's filter count for at most ``max_share`` of the counted total."""
+    limited = [r for r in matching if matches(r, cap.get("where"))]
+    rest = amount_of(requirement, [r for r in matching if not matches(r, cap.get("where"))])
+    share = Decimal(str(cap["max_share"]))
+    raw = amount_of(requirement, limited)
+    allowed = raw if share >= 1 else min(raw, (rest * share / (1 - share)).quantize(CENT, rounding=ROUND_DOWN))
+    return rest + allowed, allowed, Check("cap", True, str(allowed), str(share))
+
+
+def _share(requirement, matching, counted, rule) -> tuple[Decimal, Check]:
+    part = amount_of(requirement, [r for r in matching if matches(r, rule.get("where"))])
+    share = (part / counted).quantize(CENT, rounding=ROUND_DOWN) if counted else Decimal(0)
+    need = Decimal(str(rule["min_share"]))
+    return share, Check("share", counted > 0 and part >= need * counted, str(share), str(need))
+
+
+def _occurrence_checks(matching, rules, on, steps) -> list[Check]:
+    checks = []
+    days = sorted({r.occurred_on for r in matching})
+    for name, pick in (("first", 0), ("last", -1)):
+        if name in rules:
+            held = bool(days) and all(matches(r, rules[name]) for r in matching if r.occurred_on == days[pick])
+            checks.append(Check(name, held))
+    if "span_months" in rules:
+        months = int(rules["span_months"])
+        held = bool(days) and add_months(days[0], months) <= days[-1]
+        spanned = 0 if not days else (days[-1].year - days[0].year) * 12 + days[-1].month - days[0].month
+        checks.append(Check("span", held, str(spanned), str(months)))
+    if "order_before" in rules:
+        other = steps.first_day(rules["order_before"])
+        held = bool(days) and (other is None or days[0] <= other)
+        checks.append(Check("order", held, rules["order_before"], steps.label(rules["order_before"])))
+    return checks
+
+
+class _Steps:
+    """The version's requirements by code, to anchor windows and orders on another step's first record."""
+
+    def __init__(self, version: "VersionRules", records: list[RecordFact], person: PersonFacts, on: date):
+        self.by_code = {r.code: r for r in version.requirements if r.code}
+        self.person, self.on, self.society = person, on, version.society
+        # Records by kind, so each requirement looks only at the kinds it counts.
+        self.by_kind: dict[str, list[RecordFact]] = {}
+        for record in records:
+            self.by_kind.setdefault(record.kind, []).append(record)
+        self._first_days: dict[str, date | None] = {}
+
+    def candidates(self, requirement: RequirementRule) -> list[RecordFact]:
+        kinds = requirement.counted_kinds
+        if len(kinds) == 1:
+            return self.by_kind.get(kinds[0], [])
+        return [record for kind in dict.fromkeys(kinds) for record in self.by_kind.get(kind, [])]
+
+    def label(self, code: str) -> str:
+        requirement = self.by_code.get(code)
+        return requirement.label if requirement is not None else code
+
+    def first_day(self, code: str) -> date | None:
+        if code not in self._first_days:
+            requirement = self.by_code.get(code)
+            if requirement is None or requirement.is_prerequisite:
+                self._first_days[code] = None
+            else:
+                window = window_for(requirement, self.person, self.on)
+                days = [r.occurred_on for r in matching_records(requirement, self.candidates(requirement), window)]
+                self._first_days[code] = min(days, default=None)
+        return self._first_days[code]
 
 
 def evaluate(version: VersionRules, records: Iterable[RecordFact], person: PersonFacts, on: date) -> ProgressReport:
     """Whether ``records`` meet ``version`` on ``on``, clause by clause, with what is missing."""
     records = [r for r in records if r.occurred_on <= on]
+    steps = _Steps(version, records, person, on)
     by_clause: dict[int, dict[str, list[RequirementRule]]] = {}
     for requirement in version.requirements:
         by_clause.setdefault(requirement.clause, {}).setdefault(requirement.option, []).append(requirement)
@@ -231,10 +444,11 @@ def evaluate(version: VersionRules, records: Iterable[RecordFact], person: Perso
         options = []
         for option in sorted(by_clause[clause]):
             rules = by_clause[clause][option]
-            progress = tuple(_requirement_progress(rule, records, person, on) for rule in rules)
+            progress = tuple(_requirement_progress(rule, records, person, on, steps) for rule in rules)
             conditions = tuple(sorted({rule.applies_if for rule in rules if rule.applies_if}))
             applies = all(person.satisfies(condition) for condition in conditions)
-            options.append(OptionProgress(option, applies, conditions, applies and all(p.met for p in progress), progress))
+            options.append(OptionProgress(option, applies, conditions,
+                                          applies and not any(p.blocks for p in progress), progress))
         satisfied_by = next((o.option for o in options if o.met), None)
         clauses.append(ClauseProgress(clause, satisfied_by is not None, satisfied_by, tuple(options)))
     # A version without requirements asks for nothing a leader could show: it is never "met".
@@ -249,6 +463,7 @@ def snapshot(version) -> VersionRules:
     return VersionRules(
         id=version.id, label=version.label, effective_from=version.effective_from,
         effective_to=version.effective_to, validity_months=version.validity_months,
+        society=_society_code(version),
         requirements=tuple(
             RequirementRule(
                 id=r.id, clause=r.clause if r.clause is not None else 1, option=r.option or "a", label=r.label,
@@ -257,16 +472,20 @@ def snapshot(version) -> VersionRules:
                 minutes_per_unit=r.minutes_per_unit, window_kind=r.window_kind or "none",
                 window_months=r.window_months, requires_accredited_leader=bool(r.requires_accredited_leader),
                 in_person_only=bool(r.in_person_only), translations=r.translations,
+                code=r.code, advisory=bool(r.advisory), constraints=r.constraints or None, source=r.source,
+                checked_on=r.source_checked_on, unverified=bool(r.unverified),
             )
             for r in version.requirements
         ),
     )
 
 
+def _society_code(version) -> str | None:
+    rule_set = version.rule_set
+    return rule_set.society.code if rule_set is not None and rule_set.society is not None else None
+
+
 def person_facts(person, training_started_on: date | None, on: date) -> PersonFacts:
-    qualified_on = person.psychotherapy_qualified_on
-    return PersonFacts(
-        psychodynamically_trained=bool(person.psychodynamically_trained),
-        psychotherapy_qualified=qualified_on is not None and qualified_on <= on,
-        training_started_on=training_started_on,
-    )
+    """The person's facts from the database: see ``facts.person_facts`` (kept here for its callers)."""
+    from .facts import person_facts as from_database
+    return from_database(person, training_started_on, on)

@@ -1,21 +1,50 @@
-"""Rule sets as data: loading the shipped examples (or any society's own) from JSON."""
+"""Rule sets as data: loading the shipped examples (or any society's own) from JSON.
+
+A shipped file (``society/rulesets/<name>.json``) holds one rule set or a list of them (a society
+with several credentials, one the prerequisite of another: leader and Leader Trainer). Per rule set:
+``society``, ``code``, ``credential_title``, ``audience``, ``description``, ``is_example``,
+``translations``, ``versions``; per requirement, besides the flat fields: ``code``, ``constraints``
+(schemas/constraints.py), ``advisory``, ``source``, ``source_checked_on``, ``unverified``.
+"""
+from copy import deepcopy
 import json
 from datetime import date
 from decimal import Decimal
 from importlib import resources
 
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from ...formatting import format_day
 from ...extensions import db
 from ...models import Requirement, RuleSet, RuleSetVersion, Society
+from ...schemas.constraints import checked_constraints, step_references
 from ..errors import Conflict, InvalidInput
 
-SHIPPED = ("se", "uk", "us", "de", "anz", "de-grundversorgung")
+
+def _shipped_names() -> tuple[str, ...]:
+    files = resources.files("society.rulesets").iterdir()
+    return tuple(sorted(f.name.removesuffix(".json") for f in files if f.name.endswith(".json")))
 
 
-def shipped_rule_set(name: str) -> dict:
-    return json.loads(resources.files("society.rulesets").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+SHIPPED = _shipped_names()  # the files' names: se, uk, us, de, anz, ...
+
+
+def shipped_rule_sets(name: str) -> list[dict]:
+    """The rule sets of the shipped file ``name`` (one, or several of one society)."""
+    data = json.loads(resources.files("society.rulesets").joinpath(f"{name}.json").read_text(encoding="utf-8"))
+    return data if isinstance(data, list) else [data]
+
+
+def shipped_rule_set(name: str, code: str | None = None) -> dict:
+    """The shipped rule set ``code`` of file ``name``; without a code, the file's first."""
+    rule_sets = shipped_rule_sets(name)
+    return next(r for r in rule_sets if r["code"] == code) if code else rule_sets[0]
+
+
+def shipped_by_code(code: str) -> dict | None:
+    """The shipped rule set with this code, whichever file holds it."""
+    return next((r for name in SHIPPED for r in shipped_rule_sets(name) if r["code"] == code), None)
 
 
 def ensure_society(data: dict) -> Society:
@@ -34,7 +63,8 @@ def load_rule_set(data: dict, society: Society) -> RuleSet:
     )
     if rule_set is None:
         rule_set = RuleSet(society=society, code=data["code"], credential_title=data["credential_title"],
-                           audience=data.get("audience", "leader"), description=data.get("description"), translations=data.get("translations"))
+                           audience=data.get("audience", "leader"), description=data.get("description"), translations=data.get("translations"),
+                           is_example=bool(data.get("is_example", False)))
         db.session.add(rule_set)
     existing = {version.label for version in rule_set.versions}
     for version_data in data["versions"]:
@@ -56,6 +86,10 @@ def _version(data: dict) -> RuleSetVersion:
         translations=data.get("translations"),
         **pace,
     )
+    missing = step_references(data["requirements"])
+    if missing:
+        raise InvalidInput(_("Version %(label)s refers to steps no requirement has as its code: %(codes)s.",
+                             label=data["label"], codes=", ".join(missing)), field="constraints")
     for requirement in data["requirements"]:
         version.requirements.append(Requirement(
             clause=requirement.get("clause", 1), option=requirement.get("option", "a"),
@@ -66,17 +100,42 @@ def _version(data: dict) -> RuleSetVersion:
             requires_accredited_leader=requirement.get("requires_accredited_leader", False),
             in_person_only=requirement.get("in_person_only", False),
             translations=requirement.get("translations"),
+            code=requirement.get("code"), constraints=_constraints(requirement),
+            advisory=requirement.get("advisory", False), source=requirement.get("source"),
+            source_checked_on=_day(requirement.get("source_checked_on")), unverified=requirement.get("unverified", False),
         ))
     return version
 
 
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _constraints(requirement: dict) -> dict | None:
+    """The requirement's constraints once ConstraintsSchema accepts them."""
+    try:
+        return checked_constraints(requirement.get("constraints"))
+    except ValidationError as error:
+        raise InvalidInput(_("The constraints of %(label)s are not valid: %(problems)s",
+                             label=requirement.get("label"), problems=json.dumps(error.messages, ensure_ascii=False)),
+                           field="constraints") from error
+
+
 def load_shipped() -> dict[str, RuleSet]:
-    """Load the five shipped rule sets with their societies; returns them by short name."""
+    """Load every shipped rule set with its society; returns them by file name (a file's first rule
+    set) and by rule-set code (every one)."""
     loaded = {}
     for name in SHIPPED:
-        data = shipped_rule_set(name)
-        loaded[name] = load_rule_set(data, ensure_society(data["society"]))
+        for data in shipped_rule_sets(name):
+            rule_set = load_rule_set(data, ensure_society(data["society"]))
+            loaded.setdefault(name, rule_set)
+            loaded[data["code"]] = rule_set
     return loaded
+
+
+def load_shipped_file(name: str, society: Society) -> list[RuleSet]:
+    """Copy every rule set of the shipped file ``name`` into ``society`` (the rule-sets page)."""
+    return [load_rule_set(data, society) for data in shipped_rule_sets(name)]
 
 
 def version_in_force(rule_set: RuleSet, day: date) -> RuleSetVersion | None:
@@ -96,7 +155,8 @@ RULE_SET_FIELDS = ("code", "credential_title", "description")
 VERSION_FIELDS = ("label", "effective_from", "effective_to", "validity_months", "warning_days",
                   "pace_supervision_per_year", "pace_leading_per_year", "notes")
 REQUIREMENT_FIELDS = ("clause", "option", "applies_if", "label", "kind", "also_counts", "unit", "minutes_per_unit",
-                      "minimum", "window_kind", "window_months", "requires_accredited_leader", "in_person_only")
+                      "minimum", "window_kind", "window_months", "requires_accredited_leader", "in_person_only",
+                      "code", "constraints", "advisory", "source", "source_checked_on", "unverified")
 
 
 def create_rule_set(society_id: int, data: dict) -> RuleSet:
@@ -146,7 +206,8 @@ def copy_version(version: RuleSetVersion, label: str, effective_from: date, clos
         raise InvalidInput(_("Start the new version after %(day)s, when the copied one starts.",
                              day=format_day(version.effective_from)),
                            field="effective_from")
-    requirements = [Requirement(**{k: getattr(r, k) for k in REQUIREMENT_FIELDS}, translations=r.translations)
+    requirements = [Requirement(**{k: deepcopy(getattr(r, k)) for k in REQUIREMENT_FIELDS},
+                                translations=r.translations)
                     for r in version.requirements]
     ends = version.effective_to if version.effective_to and version.effective_to >= effective_from else None
     settings = {k: getattr(version, k) for k in VERSION_FIELDS[3:]}
@@ -165,8 +226,10 @@ def save_requirement(version: RuleSetVersion, data: dict, requirement: Requireme
     values["also_counts"] = ",".join(k for k in (data.get("also_counts") or []) if k != values["kind"]) or None
     values["requires_accredited_leader"] = bool(values["requires_accredited_leader"])
     values["in_person_only"] = bool(values["in_person_only"])
+    values["advisory"], values["unverified"] = bool(values["advisory"]), bool(values["unverified"])
     if values["window_kind"] != "rolling_months":
         values["window_months"] = None
+    _steps_known(version, values, requirement)
     clash = db.session.scalar(db.select(Requirement.id).where(
         Requirement.version_id == version.id, Requirement.clause == values["clause"],
         Requirement.option == values["option"], Requirement.label == values["label"],
@@ -181,6 +244,18 @@ def save_requirement(version: RuleSetVersion, data: dict, requirement: Requireme
     requirement.translations = with_translations(requirement.translations, data.get("translations"))
     db.session.flush()
     return requirement
+
+
+def _steps_known(version: RuleSetVersion, values: dict, requirement: Requirement | None) -> None:
+    """A requirement's code is unique in its version, and the steps its constraints name exist there."""
+    others = [r for r in version.requirements if requirement is None or r.id != requirement.id]
+    if values["code"] and any(r.code == values["code"] for r in others):
+        raise Conflict(_("Another requirement of this version has the code %(code)s.", code=values["code"]),
+                       field="code")
+    missing = step_references([*({"code": r.code, "constraints": r.constraints} for r in others), values])
+    if missing:
+        raise InvalidInput(_("No requirement of this version has the code %(codes)s: give one that code first.",
+                             codes=", ".join(missing)), field="constraints")
 
 
 def delete_requirement(requirement: Requirement) -> None:

@@ -431,16 +431,18 @@ def database_is_empty() -> bool:
 UK_ADMIN = ("admin@ukbs.example", "balint-admin-demo")
 # name, psychodynamically trained, training started, ledger (kind, unit, units, year), apply?
 UK_CANDIDATES = (
-    # Started in 2022: stays on the 2016 rules, which ask for no portfolio, and has met them.
+    # Started in 2022: stays on the 2016 rules (the old criteria, kept for those already on the pathway)
+    # and has met them.
     ("Harriet", "Hughes", False, date(2022, 3, 1),
      [("participation", "session", 20, 2021), ("co_leading", "session", 20, 2023), ("intensive", "event", 2, 2022),
-      ("supervisor_report", "event", 1, 2024)], False),
-    # Started in 2024: on the 2023 rules; the same ledger plus supervision, but no portfolio yet.
+      ("supervisor_report", "event", 1, 2024), ("portfolio", "event", 1, 2024)], False),
+    # Started in 2024: on the 2023 rules; the same ledger plus supervision, but no portfolio and no Form A yet.
     ("Owen", "Price", False, date(2024, 2, 1),
      [("participation", "session", 20, 2023), ("co_leading", "session", 20, 2025), ("intensive", "event", 2, 2024),
       ("supervision", "session", 6, 2025), ("supervisor_report", "event", 1, 2025)], False),
-    # Psychodynamically trained: 8 sessions are enough (the alternative); everything met, applied.
-    ("Priya", "Shah", True, date(2023, 9, 1),
+    # Psychodynamically trained, started before June 2023 (the 2016 rules): 8 sessions are enough (the
+    # alternative only such candidates have); everything met, applied.
+    ("Priya", "Shah", True, date(2023, 3, 1),
      [("participation", "session", 8, 2023), ("co_leading", "session", 20, 2024), ("intensive", "event", 2, 2024),
       ("supervision", "session", 6, 2025), ("supervisor_report", "event", 1, 2025), ("portfolio", "event", 1, 2025)],
      True),

@@ -5,7 +5,9 @@ first added up in SQL, in one query whose cost does not grow with the number of
 requirements: grouped by the facts the rules look at (kind, unit, in person, with an
 accredited leader) and by which side of every window boundary a record falls. Each
 group becomes one record fact dated inside its bucket, so the evaluator sees exactly
-what it would see record by record, only fewer of them.
+what it would see record by record, only fewer of them. A version whose requirements carry
+constraints (rhythms, spans, who the supervisor was...) is given the records day by day instead
+(``accreditation.facts.record_facts``), still in a few queries.
 """
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,6 +19,7 @@ from ...models import Accreditation, TrainingRecord
 from ..accreditation.evaluator import (
     PersonFacts, ProgressReport, RecordFact, VersionRules, evaluate, person_facts, snapshot, window_for,
 )
+from ..accreditation.facts import record_facts
 
 
 def window_boundaries(rules: VersionRules, person: PersonFacts, on: date) -> list[date]:
@@ -70,4 +73,8 @@ def progress_for(accreditation: Accreditation, on: date) -> ProgressReport:
     """The progress report of ``accreditation``'s person against its rule-set version on ``on``."""
     rules = snapshot(accreditation.rule_set_version)
     person = person_facts(accreditation.person, accreditation.training_started_on, on)
-    return evaluate(rules, approved_record_facts(accreditation.person_id, rules, person, on), person, on)
+    if rules.needs_each_day:  # rhythms, spans, filters on who was there: the records themselves
+        records = record_facts(accreditation.person_id, rules, on)
+    else:
+        records = approved_record_facts(accreditation.person_id, rules, person, on)
+    return evaluate(rules, records, person, on)

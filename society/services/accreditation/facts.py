@@ -1,0 +1,215 @@
+"""What the evaluator needs to know, read from the database in a few set-based queries.
+
+``person_facts``: the person's qualifications, conditions, society memberships and the credentials
+they hold (accreditations granted, with their rule set's code). ``record_facts``: the approved
+records one by one (same-day records with the same facts added together), each with who was there
+as the rules ask:
+- ``supervisor_credentials``: the rule-set codes of the accreditations the record's supervisor
+  held on the record's day;
+- ``supervisor_listed``: the supervisor held some credential on that day (the society's list of
+  supervisors is its accredited leaders; no separate list is kept yet);
+- ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
+  held on that day;
+- ``group_closed``: the record's group takes no new members (a closed group with fixed leaders);
+- ``provider``, ``report_kind``, ``tags``: not recorded on training records yet, so empty.
+Four queries whatever the number of records (records, groups with their leaders, credentials of
+everyone named, memberships): none per record.
+"""
+from bisect import bisect_right
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import String, null, select, type_coerce
+
+from ...extensions import db
+from ...models import Accreditation, Group, GroupLeader, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
+from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
+from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
+
+
+def person_facts(person, training_started_on: date | None, on: date) -> PersonFacts:
+    """The facts about ``person`` the rules look at, as known on ``on``."""
+    qualified_on = person.psychotherapy_qualified_on
+    qualifications = (Qualification("psychotherapy", qualified_on),) if qualified_on else ()
+    conditions = ("psychodynamically_trained",) if person.psychodynamically_trained else ()
+    memberships = db.session.execute(
+        select(Society.code, Membership.joined_on, Membership.ended_on).join(Society, Membership.society_id == Society.id)
+        .where(Membership.person_id == person.id).order_by(Membership.joined_on)
+    )
+    return PersonFacts(
+        psychodynamically_trained=bool(person.psychodynamically_trained),
+        psychotherapy_qualified=qualified_on is not None and qualified_on <= on,
+        training_started_on=training_started_on,
+        qualifications=qualifications,
+        conditions=conditions,
+        memberships=tuple(MembershipSpan(code, joined, ended) for code, joined, ended in memberships),
+        credentials=tuple(credentials_of([person.id]).get(person.id, ())),
+    )
+
+
+def credentials_of(person_ids) -> dict[int, list[HeldCredential]]:
+    """The credentials each person was granted, with the days they held them, in one query."""
+    ids = sorted({i for i in person_ids if i is not None})
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Accreditation.person_id, RuleSet.code, Accreditation.granted_on, Accreditation.expires_on,
+               Accreditation.invalid_from, Accreditation.status)
+        .join(RuleSetVersion, Accreditation.rule_set_version_id == RuleSetVersion.id)
+        .join(RuleSet, RuleSetVersion.rule_set_id == RuleSet.id)
+        .where(Accreditation.person_id.in_(ids), Accreditation.status.in_(VALID_ONCE_STATUSES),
+               Accreditation.granted_on.is_not(None))
+    )
+    held: dict[int, list[HeldCredential]] = defaultdict(list)
+    for person_id, code, granted_on, expires_on, invalid_from, status in rows:
+        until = expires_on
+        if invalid_from is not None:
+            until = min(d for d in (expires_on, invalid_from - timedelta(days=1)) if d is not None)
+        elif status in ENDED_BY_DECISION:
+            continue  # suspended or revoked without a date: held on no day (as standing.py says)
+        if until is None or until >= granted_on:
+            held[person_id].append(HeldCredential(code, granted_on, until))
+    return held
+
+
+def _held_on(credentials: list[HeldCredential], day: date) -> tuple[str, ...]:
+    return tuple(sorted({c.code for c in credentials
+                         if c.held_from <= day and (c.held_until is None or c.held_until >= day)}))
+
+
+def filter_keys(rules: VersionRules) -> set[str]:
+    """Every record fact some filter of ``rules`` looks at (``only``, a cap's or share's ``where``,
+    ``first``, ``last``, nested ``any_of``)."""
+    keys: set[str] = set()
+
+    def walk(spec):
+        if isinstance(spec, dict):
+            keys.update(spec)
+            for option in spec.get("any_of", ()):
+                walk(option)
+
+    for requirement in rules.requirements:
+        constraints = requirement.rules
+        for name in ("only", "first", "last"):
+            walk(constraints.get(name))
+        for name in ("cap", "share"):
+            walk((constraints.get(name) or {}).get("where"))
+    return keys
+
+
+def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFact]:
+    """The person's approved records up to ``on`` that some requirement of ``rules`` counts. Who was
+    there (supervisors, co-leaders, the group) is read only when some rule looks at it."""
+    kinds = sorted(rules.counted_kinds)
+    if not kinds:
+        return []
+    keys = filter_keys(rules)
+    with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
+    with_group = bool(keys & {"co_leader_credential", "group_closed"})
+    record = TrainingRecord
+    # Record by record (most days hold one record anyway), in plain values: read without the ORM and
+    # without per-value type processing, for thousands of rows; the day and amount are parsed below.
+    raw = [type_coerce(column, String) for column in (
+        record.kind, record.unit, record.in_person, record.with_accredited_leader, record.occurred_on, record.units)]
+    statement = (
+        select(*raw, type_coerce(record.minutes, String),
+               type_coerce(record.supervisor_id, String) if with_supervisor else null(),
+               type_coerce(record.group_id, String) if with_group else null())
+        .where(record.person_id == person_id, record.status == "approved", record.occurred_on <= on,
+               record.kind.in_(kinds))
+    )
+    result = db.session.connection().execute(statement)
+    try:
+        # Every column is read as the driver gives it (type_coerce above): the driver's own tuples
+        # save building a Row per record, which is most of the cost at thousands of records.
+        fetched = result.cursor.fetchall()
+    finally:
+        result.close()
+    groups = _groups({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
+    named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
+    named.discard(None)
+    credentials = credentials_of(named) if named else {}
+    supervisors = _Held(credentials)
+    co_leaders = _CoLeaders(groups, supervisors)
+    new, fact = object.__new__, RecordFact
+    facts = []
+    for kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id in fetched:
+        day = day if isinstance(day, date) else date.fromisoformat(day)
+        values = {"kind": kind, "unit": unit, "occurred_on": day, "units": Decimal(str(units)),
+                  "minutes": int(minutes or 0), "in_person": in_person in (True, 1, "1"),
+                  "with_accredited_leader": accredited in (True, 1, "1")}
+        if supervisor_id is not None:
+            held = supervisors.on(supervisor_id, day)
+            values["supervisor_credentials"], values["supervisor_listed"] = held, bool(held)
+        if group_id is not None:
+            values["group_closed"] = groups.get(group_id, (False, ()))[0]
+            values["co_leader_credentials"] = co_leaders.on(group_id, day)
+        # A frozen dataclass's __init__ sets each field through object.__setattr__; filling its
+        # __dict__ at once is the same object, several times faster for thousands of records (the
+        # fields left out keep their defaults, which a dataclass holds as class attributes).
+        instance = new(fact)
+        instance.__dict__.update(values)
+        facts.append(instance)
+    return facts
+
+
+class _Held:
+    """The credentials a person held on a day, worked out once per stretch of days in which nothing
+    changes (a grant, an expiry), not once per record."""
+
+    def __init__(self, credentials: dict[int, list[HeldCredential]]):
+        self.credentials = credentials
+        self.changes = {person: sorted({c.held_from for c in held} | {c.held_until + timedelta(days=1)
+                                                                         for c in held if c.held_until})
+                        for person, held in credentials.items()}
+        self.memo: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    def on(self, person_id: int, day: date) -> tuple[str, ...]:
+        key = (person_id, bisect_right(self.changes.get(person_id, ()), day))
+        if key not in self.memo:
+            self.memo[key] = _held_on(self.credentials.get(person_id, []), day)
+        return self.memo[key]
+
+
+class _CoLeaders:
+    """What the other leaders of a group held on a day, once per stretch of days with no change."""
+
+    def __init__(self, groups: dict, held: _Held):
+        self.groups, self.held = groups, held
+        self.changes = {}
+        for group_id, (_closed, leaders) in groups.items():
+            days = set()
+            for leader, starts, ends in leaders:
+                days.add(starts)
+                if ends:
+                    days.add(ends + timedelta(days=1))
+                days.update(held.changes.get(leader, ()))
+            self.changes[group_id] = sorted(days)
+        self.memo: dict[tuple[int, int], tuple[str, ...]] = {}
+
+    def on(self, group_id: int, day: date) -> tuple[str, ...]:
+        key = (group_id, bisect_right(self.changes.get(group_id, ()), day))
+        if key not in self.memo:
+            leaders = self.groups.get(group_id, (False, ()))[1]
+            self.memo[key] = tuple(sorted({code for leader, starts, ends in leaders
+                                           if starts <= day and (ends is None or ends >= day)
+                                           for code in self.held.on(leader, day)}))
+        return self.memo[key]
+
+
+def _groups(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
+    """Per group: whether it is closed to new members, and its other leaders with their dates."""
+    if not group_ids:
+        return {}
+    rows = db.session.execute(
+        select(Group.id, Group.accepting_members, GroupLeader.person_id, GroupLeader.starts_on, GroupLeader.ends_on)
+        .outerjoin(GroupLeader, (GroupLeader.group_id == Group.id) & (GroupLeader.person_id != person_id))
+        .where(Group.id.in_(sorted(group_ids)))
+    )
+    groups: dict[int, tuple[bool, list]] = {}
+    for group_id, accepting, leader_id, starts_on, ends_on in rows:
+        closed, leaders = groups.setdefault(group_id, (not accepting, []))
+        if leader_id is not None:
+            leaders.append((leader_id, starts_on, ends_on))
+    return groups

@@ -1,0 +1,114 @@
+"""The person's facts and records as the rules see them, read from the database in a few queries."""
+from datetime import date
+
+from society.extensions import db
+from society.models import Accreditation
+from society.services.accreditation.evaluator import (
+    HeldCredential, MembershipSpan, Qualification, person_facts, snapshot,
+)
+from society.services.accreditation.facts import record_facts
+from society.services.accreditation.rulesets import load_rule_set
+from society.services.training.progress import progress_for
+
+from . import factories
+from .queries import counting_queries
+
+ON = date(2025, 6, 30)
+
+
+def trainer_rules(society, code="xx-leader"):
+    """A rule set whose supervision counts only with a supervisor holding ``xx-trainer`` on the day."""
+    requirement = {"label": "Two supervisions with a Leader Trainer", "kind": "supervision", "unit": "session",
+                   "minimum": 2, "constraints": {"only": {"supervisor_credential": "xx-trainer"}}}
+    data = {"code": code, "credential_title": "Leader",
+            "versions": [{"label": "current", "effective_from": "2020-01-01", "requirements": [requirement]}]}
+    return load_rule_set(data, society)
+
+
+def trainer(society, granted_on=date(2024, 1, 1), **kw):
+    person = factories.person()
+    rule_set = factories.rule_set(factories.society(), code="xx-trainer")  # each trainer's own society
+    version = factories.rule_set_version(rule_set)
+    factories.accreditation(person, version, **{"status": "granted", "granted_on": granted_on, **kw})
+    return person
+
+
+def test_person_facts_hold_qualification_condition_memberships_and_credentials(society):
+    person = factories.person(psychotherapy_qualified_on=date(2020, 5, 1), psychodynamically_trained=True)
+    factories.membership(person, society, joined_on=date(2019, 1, 1), ended_on=date(2021, 12, 31),
+                        end_reason="lapsed")
+    other = factories.society()
+    factories.membership(person, other, joined_on=date(2022, 3, 1))
+    version = factories.rule_set_version(factories.rule_set(society, code="xx-leader"))
+    factories.accreditation(person, version, status="granted", granted_on=date(2023, 1, 1),
+                            expires_on=date(2028, 1, 1))
+    facts = person_facts(person, date(2022, 1, 1), ON)
+    assert facts.qualifications == (Qualification("psychotherapy", date(2020, 5, 1)),)
+    assert facts.satisfies("psychodynamically_trained") and "psychodynamically_trained" in facts.conditions
+    assert facts.memberships == (MembershipSpan(society.code, date(2019, 1, 1), date(2021, 12, 31)),
+                                 MembershipSpan(other.code, date(2022, 3, 1), None))
+    assert facts.credentials == (HeldCredential("xx-leader", date(2023, 1, 1), date(2028, 1, 1)),)
+    assert not facts.member_throughout(society.code, date(2021, 1, 1), ON)
+    assert facts.member_throughout(other.code, date(2022, 3, 1), ON)
+
+
+def test_a_suspension_ends_the_credential_the_day_before_it_takes_effect(society):
+    person = trainer(society, status="suspended", invalid_from=date(2025, 1, 1))
+    facts = person_facts(person, None, ON)
+    assert facts.credentials == (HeldCredential("xx-trainer", date(2024, 1, 1), date(2024, 12, 31)),)
+
+
+def test_supervision_counts_only_while_the_supervisor_holds_the_credential(society):
+    rule_set = trainer_rules(society)
+    supervisor = trainer(society, granted_on=date(2024, 6, 1))
+    person = factories.person()
+    accreditation = factories.accreditation(person, rule_set.versions[0], training_started_on=date(2024, 1, 1))
+    for day in (date(2024, 3, 1), date(2024, 7, 1)):
+        factories.training_record(person, kind="supervision", occurred_on=day, supervisor_id=supervisor.id)
+    report = progress_for(accreditation, ON)
+    (requirement,) = report.requirements
+    assert requirement.counted == 1 and not report.met  # in March the supervisor was not yet a Leader Trainer
+    factories.training_record(person, kind="supervision", occurred_on=date(2025, 1, 1), supervisor_id=supervisor.id)
+    assert progress_for(accreditation, ON).met
+
+
+def test_a_records_group_tells_whether_it_was_closed_and_who_co_led(society):
+    co_leader = trainer(society)
+    person = factories.person()
+    closed = factories.group(society, accepting_members=False)
+    factories.group_leader(closed, co_leader, starts_on=date(2023, 1, 1))
+    factories.group_leader(closed, person, starts_on=date(2023, 1, 1))
+    factories.training_record(person, kind="co_leading", occurred_on=date(2024, 6, 1), group_id=closed.id)
+    rules = trainer_rules(society)
+    requirement = rules.versions[0].requirements[0]
+    requirement.kind = "co_leading"
+    requirement.constraints = {"only": {"any_of": [{"co_leader_credential": "xx-trainer"}, {"group_closed": True}]}}
+    (fact,) = record_facts(person.id, snapshot(rules.versions[0]), ON)
+    assert fact.group_closed and fact.co_leader_credentials == ("xx-trainer",)
+    assert fact.supervisor_credentials == () and not fact.supervisor_listed
+    requirement.constraints = {"only": {"in_person": True}}  # no rule asks who was there: not read
+    (fact,) = record_facts(person.id, snapshot(rules.versions[0]), ON)
+    assert not fact.group_closed and fact.co_leader_credentials == ()
+
+
+def test_progress_with_constraints_asks_the_same_few_queries_for_many_records(society):
+    rule_set = trainer_rules(society)
+    supervisors = [trainer(society) for _ in range(3)]
+    person = factories.person()
+    accreditation_id = factories.accreditation(person, rule_set.versions[0]).id
+    group = factories.group(society)
+
+    def queries():
+        db.session.expire_all()
+        loaded = db.session.get(Accreditation, accreditation_id)
+        with counting_queries(selects_only=True) as statements:
+            progress_for(loaded, ON)
+        return len(statements)
+
+    factories.training_record(person, kind="supervision", occurred_on=date(2024, 7, 1), supervisor_id=supervisors[0].id,
+                              group_id=group.id)
+    few = queries()
+    for index in range(30):
+        factories.training_record(person, kind="supervision", occurred_on=date(2024, 8, 1 + index % 28),
+                                  supervisor_id=supervisors[index % 3].id, group_id=group.id)
+    assert queries() == few
