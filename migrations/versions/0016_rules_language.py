@@ -7,14 +7,14 @@
 - ``requirements.source`` / ``source_checked_on`` / ``unverified``: where the rule comes from, when
   that was checked, and whether its figure could be read there.
 
-Revision ID: 0012_rules_language
-Revises: 0011_privacy
+Revision ID: 0016_rules_language
+Revises: 0015_person_facts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012_rules_language"
-down_revision = "0011_privacy"
+revision = "0016_rules_language"
+down_revision = "0015_person_facts"
 branch_labels = None
 depends_on = None
 
