@@ -269,7 +269,7 @@ def certificate(accreditation_, **kw):
     return _save(Certificate(**values))
 
 
-# -- a person's qualifications (feature/person-facts) --------------------------------
+# -- a person's qualifications ---------------------------------------------------------------
 
 def qualification(person_: Person, code: str = "psychotherapy", obtained_on: date = date(2015, 6, 1), **kw):
     from society.models import PersonQualification

@@ -112,3 +112,22 @@ def test_progress_with_constraints_asks_the_same_few_queries_for_many_records(so
         factories.training_record(person, kind="supervision", occurred_on=date(2024, 8, 1 + index % 28),
                                   supervisor_id=supervisors[index % 3].id, group_id=group.id)
     assert queries() == few
+
+
+def test_only_verified_qualifications_become_the_rules_facts_under_the_words_the_rules_use(society, admin):
+    from datetime import datetime, timezone
+
+    person = factories.person()
+    verified = {"verified_by_id": admin.id, "verified_at": datetime(2024, 1, 2, tzinfo=timezone.utc)}
+    factories.qualification(person, "psychoanalysis", date(2018, 3, 1), **verified)
+    factories.qualification(person, "uk_form_a_registered", date(2026, 1, 5), **verified)
+    factories.qualification(person, "indemnity_insured", date(2020, 1, 1))  # claimed, not verified
+    db.session.commit()
+
+    facts = person_facts(person, None, ON)
+    # Psychoanalysis is the DBG's "psychotherapy qualification" and the UK's psychodynamic training.
+    assert facts.qualified_on("psychotherapy") == date(2018, 3, 1) == facts.qualified_on("psychoanalysis")
+    assert facts.satisfies("psychodynamically_trained")
+    assert not facts.satisfies("uk_form_a_registered")  # recorded for a later day: not yet on ON
+    assert person_facts(person, None, date(2026, 2, 1)).satisfies("uk_form_a_registered")
+    assert not facts.satisfies("indemnity_insured")  # a claim counts once another administrator verified it

@@ -17,7 +17,8 @@ depends_on = None
 
 QUALIFICATION_CODES = ("psychotherapy", "psychoanalysis", "psychiatry_specialist", "psychosomatic_specialist",
                        "general_practice_specialist", "psychodynamic_training", "psychotherapist_licence",
-                       "clinical_psychologist_licence")
+                       "clinical_psychologist_licence", "professional_training", "indemnity_insured",
+                       "uk_form_a_registered")
 
 
 def upgrade():

@@ -22,6 +22,10 @@ QUALIFICATION_CODES = (
     "psychodynamic_training",           # psychoanalytic or psychodynamic training (UK pathway rule)
     "psychotherapist_licence",          # licensed psychotherapist (e.g. psychodynamic, Germany, Sweden)
     "clinical_psychologist_licence",
+    # Further facts rule sets name as conditions (shipped rule sets, DOMAIN.md):
+    "professional_training",            # an appropriate professional training (IBF guideline)
+    "indemnity_insured",                # professional indemnity insurance kept up (BSANZ)
+    "uk_form_a_registered",             # registered on the UK Balint Society's "Form A" (2023 criteria)
 )
 
 

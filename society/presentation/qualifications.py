@@ -10,6 +10,9 @@ QUALIFICATION_LABELS = {
     "psychodynamic_training": _l("Psychoanalytic or psychodynamic training"),
     "psychotherapist_licence": _l("Licensed psychotherapist"),
     "clinical_psychologist_licence": _l("Licensed clinical psychologist"),
+    "professional_training": _l("Appropriate professional training (medicine, psychology or another clinical profession)"),
+    "indemnity_insured": _l("Professional indemnity insurance"),
+    "uk_form_a_registered": _l("Registered on Form A (UK Balint Society)"),
 }
 VERIFICATION_LABELS = {True: _l("Verified"), False: _l("Not verified yet")}
 VERIFICATION_BADGES = {True: "success", False: "warning"}

@@ -14,7 +14,7 @@ from . import bp
 @click.argument("rule_set")
 @click.argument("ledger_file", metavar="LEDGER.json", type=click.File("r", encoding="utf-8"))
 @click.option("--on", "on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="The day to judge on (YYYY-MM-DD); today when not given.")
+              help="The day to judge on (YYYY-MM-DD); else the ledger's own \"on\", else today.")
 @click.option("--society", "society_code", default=None,
               help="The society's code, when several societies have a rule set with this code.")
 @click.option("--shipped", is_flag=True, help="Use the rule sets shipped with the application, not the database's.")
@@ -32,7 +32,8 @@ def evaluate(rule_set: str, ledger_file, on, society_code: str | None, shipped: 
         data = {**data, "rule_set": rule_set}  # the argument names it; the file need not
     try:
         ledger = load_ledger(data)
-        result = ledger_verdict.evaluate_ledger(ledger, on.date() if on else date.today(), reference=rule_set,
+        day = on.date() if on else ledger.on or date.today()
+        result = ledger_verdict.evaluate_ledger(ledger, day, reference=rule_set,
                                                 society_code=society_code, shipped=shipped)
     except LedgerError as error:
         raise click.ClickException(f"{ledger_file.name} is not a valid ledger:\n  " + "\n  ".join(error.problems)) from error

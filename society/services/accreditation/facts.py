@@ -25,27 +25,55 @@ from sqlalchemy import String, null, select, type_coerce
 from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
 from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
+from ..membership.qualifications import verified_qualifications
 from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
+
+# Recorded qualifications that the published rules name by another word: the DBG asks "a
+# psychotherapy qualification (Zusatzbezeichnung Psychotherapie or Psychoanalyse)"; the UK pathway
+# rule asks "psychoanalytic or psychodynamic training".
+QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",)}
+CONDITION_ALIASES = {"psychodynamic_training": ("psychodynamically_trained",),
+                     "psychoanalysis": ("psychodynamically_trained",)}
 
 
 def person_facts(person, training_started_on: date | None, on: date) -> PersonFacts:
     """The facts about ``person`` the rules look at, as known on ``on``."""
+    return people_facts([(person, training_started_on)], on)[person.id]
+
+
+def people_facts(people: list[tuple], on: date) -> dict[int, PersonFacts]:
+    """The facts of each (person, training started on), by person id, in three queries whatever
+    their number: the two facts on the person's row, the qualifications an administrator other
+    than the person verified, memberships and the credentials held."""
+    ids = [person.id for person, _started in people]
+    verified = verified_qualifications(ids)
+    credentials = credentials_of(ids)
+    memberships: dict[int, list[MembershipSpan]] = defaultdict(list)
+    for person_id, code, joined, ended in db.session.execute(
+            select(Membership.person_id, Society.code, Membership.joined_on, Membership.ended_on)
+            .join(Society, Membership.society_id == Society.id)
+            .where(Membership.person_id.in_(ids)).order_by(Membership.joined_on)):
+        memberships[person_id].append(MembershipSpan(code, joined, ended))
+    facts = {}
+    for person, training_started_on in people:
+        qualifications, conditions = _recorded(person, verified.get(person.id, []), on)
+        facts[person.id] = PersonFacts(
+            psychodynamically_trained="psychodynamically_trained" in conditions,
+            psychotherapy_qualified=any(q.code == "psychotherapy" and q.obtained_on <= on for q in qualifications),
+            training_started_on=training_started_on, qualifications=qualifications, conditions=conditions,
+            memberships=tuple(memberships.get(person.id, ())), credentials=tuple(credentials.get(person.id, ())))
+    return facts
+
+
+def _recorded(person, verified: list[tuple[str, date]], on: date) -> tuple[tuple[Qualification, ...], tuple[str, ...]]:
     qualified_on = person.psychotherapy_qualified_on
-    qualifications = (Qualification("psychotherapy", qualified_on),) if qualified_on else ()
-    conditions = ("psychodynamically_trained",) if person.psychodynamically_trained else ()
-    memberships = db.session.execute(
-        select(Society.code, Membership.joined_on, Membership.ended_on).join(Society, Membership.society_id == Society.id)
-        .where(Membership.person_id == person.id).order_by(Membership.joined_on)
-    )
-    return PersonFacts(
-        psychodynamically_trained=bool(person.psychodynamically_trained),
-        psychotherapy_qualified=qualified_on is not None and qualified_on <= on,
-        training_started_on=training_started_on,
-        qualifications=qualifications,
-        conditions=conditions,
-        memberships=tuple(MembershipSpan(code, joined, ended) for code, joined, ended in memberships),
-        credentials=tuple(credentials_of([person.id]).get(person.id, ())),
-    )
+    qualifications = [Qualification("psychotherapy", qualified_on)] if qualified_on else []
+    conditions = {"psychodynamically_trained"} if person.psychodynamically_trained else set()
+    for code, obtained_on in verified:
+        qualifications += [Qualification(alias, obtained_on) for alias in (code, *QUALIFICATION_ALIASES.get(code, ()))]
+        if obtained_on <= on:  # a recorded fact is a condition from its day on
+            conditions.update((code, *CONDITION_ALIASES.get(code, ())))
+    return tuple(qualifications), tuple(sorted(conditions))
 
 
 def credentials_of(person_ids) -> dict[int, list[HeldCredential]]:

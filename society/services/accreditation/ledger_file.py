@@ -34,6 +34,7 @@ class Ledger:
     version_label: str | None
     person: PersonFacts
     records: tuple[RecordFact, ...]
+    on: date | None = None  # the day the file is meant to be judged on, if it says
 
 
 def load_ledger(data) -> Ledger:
@@ -41,9 +42,10 @@ def load_ledger(data) -> Ledger:
     problems: list[str] = []
     if not isinstance(data, dict):
         raise LedgerError(["the ledger must be a JSON object with rule_set, person and records"])
-    unknown = sorted(set(data) - {"rule_set", "person", "records", "$schema", "description"})
+    unknown = sorted(set(data) - {"rule_set", "person", "records", "on", "$schema", "description"})
     if unknown:
-        problems.append(f"unknown top-level keys {unknown}: expected rule_set, person, records")
+        problems.append(f"unknown top-level keys {unknown}: expected rule_set, on, person, records")
+    on = _convert(date, data["on"], "on", problems) if data.get("on") is not None else None
     reference = data.get("rule_set")
     if not isinstance(reference, str) or not reference.strip():
         problems.append('rule_set: give the rule set\'s code, optionally with "@" and a version label')
@@ -57,7 +59,7 @@ def load_ledger(data) -> Ledger:
     records = tuple(_build(RecordFact, raw, f"records[{index}]", problems) for index, raw in enumerate(raw_records))
     if problems:
         raise LedgerError(problems)
-    return Ledger(code, label or None, person, records)
+    return Ledger(code, label or None, person, records, on)
 
 
 def _build(cls, raw, where: str, problems: list[str]):

@@ -55,6 +55,9 @@ def ledger_schema() -> dict:
             "rule_set": {"type": "string", "pattern": r"^\s*[^@\s][^@]*(@.+)?$",
                          "description": "The rule set's code, optionally followed by @ and a version label "
                                         "(without one, the version in force on the day evaluated)."},
+            "on": {"type": "string", "format": "date",
+                   "description": "The day the ledger is meant to be judged on (YYYY-MM-DD); the evaluate command "
+                                  "uses it when no --on is given."},
             "person": {**_reference(PersonFacts, definitions),
                        "description": "Facts about the person that rules look at."},
             "records": {"type": "array", "items": _reference(RecordFact, definitions),

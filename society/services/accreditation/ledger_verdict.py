@@ -56,19 +56,18 @@ def _stored(code: str, society_code: str | None):
 
 
 def _shipped_data(code: str) -> dict | None:
-    for name in rulesets.SHIPPED:
-        data = rulesets.shipped_rule_set(name)
-        if data["code"] == code:
-            return data
-    return None
+    return rulesets.shipped_by_code(code)
 
 
 def _shipped(code: str):
     data = _shipped_data(code)
     if data is None:
-        codes = sorted(rulesets.shipped_rule_set(name)["code"] for name in rulesets.SHIPPED)
+        codes = sorted(r["code"] for name in rulesets.SHIPPED for r in rulesets.shipped_rule_sets(name))
         raise NotFound(f"no shipped rule set with code {code!r}; shipped: {codes}")
-    return [rulesets.version_from_data(version) for version in data["versions"]], code
+    versions = [rulesets.version_from_data(version) for version in data["versions"]]
+    # Unsaved, but with their own society: "membership throughout" means membership of it.
+    RuleSet(code=code, society=Society(code=data["society"]["code"]), versions=versions)
+    return versions, code
 
 
 def evaluate_ledger(ledger: Ledger, on: date, *, reference: str | None = None, society_code: str | None = None,

@@ -15,7 +15,8 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Accreditation, RuleSetVersion, TrainingRecord
-from .evaluator import RecordFact, RequirementRule, VersionRules, evaluate, person_facts, snapshot
+from .evaluator import RecordFact, RequirementRule, VersionRules, evaluate, snapshot
+from .facts import people_facts
 from .ledger_verdict import requirement_verdicts
 
 CANDIDATE_STATUSES = ("in_training", "applied")
@@ -88,9 +89,10 @@ def what_if(draft: RuleSetVersion, on: date) -> WhatIf:
             rules_by_version[version.id] = snapshot(version)
     kinds = frozenset().union(*(rules.counted_kinds for rules in rules_by_version.values()))
     records = _approved_records(draft.rule_set_id, kinds, on)
+    facts = people_facts([(a.person, a.training_started_on) for a in candidates], on)
     outcomes = [
         _outcome(accreditation, rules_by_version[accreditation.rule_set_version_id], draft_rules,
-                 records.get(accreditation.person_id, ()), on)
+                 records.get(accreditation.person_id, ()), facts[accreditation.person_id], on)
         for accreditation in candidates
     ]
     order = {"loses": 0, "gains": 1, "stays": 2}
@@ -130,8 +132,7 @@ def _approved_records(rule_set_id: int, kinds: frozenset[str], on: date) -> dict
     return by_person
 
 
-def _outcome(accreditation: Accreditation, current: VersionRules, draft: VersionRules, records, on: date):
-    person = person_facts(accreditation.person, accreditation.training_started_on, on)
+def _outcome(accreditation: Accreditation, current: VersionRules, draft: VersionRules, records, person, on: date):
     now = evaluate(current, records, person, on)
     then = evaluate(draft, records, person, on)
     changes = changed_requirements(_judged(now), _judged(then)) if now.met != then.met else ()
