@@ -1,5 +1,8 @@
 """The landing page: each role goes where its work is."""
-from flask import current_app, redirect, render_template, request, send_from_directory, session, url_for
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from ...access import login_required, public
@@ -44,5 +47,14 @@ def health():
 @bp.route("/favicon.ico")
 @public
 def favicon():
-    # Browsers ask for /favicon.ico whatever the page says; answer with the icon base.html links.
-    return send_from_directory(current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400)
+    # Browsers ask for /favicon.ico on every page and often drop the answer half-read when the page moves
+    # on: sent from memory, no open file is left behind for the garbage collector to complain about.
+    response = current_app.response_class(_favicon_bytes(current_app.static_folder),
+                                          mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public, response.cache_control.max_age = True, 86400
+    return response
+
+
+@lru_cache(maxsize=1)
+def _favicon_bytes(static_folder: str) -> bytes:
+    return (Path(static_folder) / "favicon.ico").read_bytes()
