@@ -16,15 +16,17 @@ from ...formatting import format_day
 from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
 from ...models._base import utcnow
+from ...models.training import join_tags
 from . import evidence
 from ..accreditation import standing
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..platform.exports import batches
 from ..platform.text_search import person_matches
 
-# What a leader may log about themselves; reports and portfolios come through the society.
-LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision")
-RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title")
+# What a leader may log about themselves: a supervisor's report too (pending until the society or the
+# supervisor confirms it); portfolios come through the society.
+LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision", "supervisor_report")
+RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title", "provider", "report_kind")
 
 
 # -- conditions, for queries and for checks --------------------------------------------
@@ -114,6 +116,8 @@ def _apply(record: TrainingRecord, person: Person, data: dict, today: date) -> N
     for name in RECORD_FIELDS:
         if name in data:
             setattr(record, name, data[name])
+    if "tags" in data:
+        record.tags = join_tags(data["tags"])
     record.group_id = _own_group(person, data.get("group_id"))
     supervisor = _colleague(person, data.get("supervisor_email"))
     record.supervisor_id = supervisor.id if supervisor else None
