@@ -37,7 +37,25 @@ class ManyValues(fields.List):
     many_values = True
 
 
-class RecordFormSchema(TranslatedFormSchema):
+class RecordFactsSchema(TranslatedFormSchema):
+    """The facts rule sets filter on, chosen from the known codes (a rule names a code, not a word):
+    on the leader's form, and alone on the administrators' record page."""
+
+    # The facts rule sets filter on: chosen from the known codes (a rule names a code, not a word).
+    provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS, error=_l("Choose a provider from the list.")))
+    report_kind = fields.String(load_default=None,
+                                validate=validate.OneOf(REPORT_KINDS, error=_l("Choose a report kind from the list.")))
+    tags = ManyValues(fields.String(), load_default=list,
+                      validate=validate.ContainsOnly(TAGS, error=_l("Choose only facts from the list.")))
+
+
+class AdminRecordFactsSchema(RecordFactsSchema):
+    """The administrators keep a provider an imported file named, though the list lacks it."""
+
+    provider = fields.String(load_default=None, validate=validate.Length(max=40, error=_l("Use at most 40 characters.")))
+
+
+class RecordFormSchema(RecordFactsSchema):
     """A record a leader logs or edits. The evidence file travels beside it, not in it."""
 
     kind = fields.String(required=True, validate=validate.OneOf(LOGGABLE_KINDS, error=_l("Choose what kind of training this was.")),
@@ -58,12 +76,6 @@ class RecordFormSchema(TranslatedFormSchema):
     group_id = fields.Integer(load_default=None, error_messages={"invalid": _l("Choose one of your own groups.")})
     supervisor_email = fields.Email(load_default=None)
     remove_evidence = fields.Boolean(load_default=False)
-    # The facts rule sets filter on: chosen from the known codes (a rule names a code, not a word).
-    provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS, error=_l("Choose a provider from the list.")))
-    report_kind = fields.String(load_default=None,
-                                validate=validate.OneOf(REPORT_KINDS, error=_l("Choose a report kind from the list.")))
-    tags = ManyValues(fields.String(), load_default=list,
-                      validate=validate.ContainsOnly(TAGS, error=_l("Choose only facts from the list.")))
 
     @validates_schema
     def report_kind_for_reports(self, data, **_kwargs):

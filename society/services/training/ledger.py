@@ -130,6 +130,19 @@ def _apply(record: TrainingRecord, person: Person, data: dict, today: date) -> N
         record.evidence_path, record.evidence_name, record.evidence_type = stored.path, stored.name, stored.content_type
 
 
+def set_record_facts(record: TrainingRecord, data: dict, by: User) -> TrainingRecord:
+    """An administrator sets what the rules filter on (provider, report kind, tags) on any record of
+    their society, e.g. an ongoing group on attendance records; never on their own."""
+    _ensure_not_own([record], by)
+    if data.get("report_kind") and record.kind != "supervisor_report":
+        raise InvalidInput(_l("Only a supervisor report has a report kind; leave it blank."), field="report_kind")
+    if record.kind == "supervisor_report" and not data.get("report_kind"):
+        raise InvalidInput(_l("Choose what kind of report this is."), field="report_kind")
+    record.provider, record.report_kind, record.tags = data.get("provider"), data.get("report_kind"), join_tags(data.get("tags"))
+    db.session.flush()
+    return record
+
+
 def _own_group(person: Person, group_id: int | None) -> int | None:
     if group_id is None:
         return None
