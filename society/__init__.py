@@ -124,6 +124,10 @@ def configure_request_hooks(app: Flask) -> None:
         """A progress bar's width as a class of app.css (bar-0 ... bar-100): the CSP allows no style attribute."""
         return f"bar-{min(100, max(0, round(float(percent or 0))))}"
 
+    from .presentation.records import record_fact_label
+
+    app.add_template_global(record_fact_label)
+
     @app.context_processor
     def template_globals():
         from flask_babel import get_locale

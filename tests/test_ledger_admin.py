@@ -232,3 +232,44 @@ def test_the_audit_trail_records_who_approved(admin_client, admin, society):
     [event_] = db.session.scalars(db.select(AuditEvent).where(
         AuditEvent.entity_type == "TrainingRecord", AuditEvent.entity_id == record.id, AuditEvent.action == "update")).all()
     assert event_.actor_user_id == admin.id and json.loads(event_.changes)["status"] == ["pending", "approved"]
+
+
+# -- the facts rule sets filter on, set by an administrator on any record ------------------------
+
+def test_an_administrator_sets_a_records_facts_and_the_page_shows_them_with_their_history(admin_client, society):
+    record = factories.training_record(member(society), status="approved", source="attendance", kind="leading")
+    page = admin_client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    assert 'action="/admin/records/%s/facts"' % record.id in page and 'value="ongoing_group"' in page
+    response = admin_client.post(f"/admin/records/{record.id}/facts", data={"tags": ["ongoing_group"], "provider": "BSANZ"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(TrainingRecord, record.id)
+    assert (saved.tags, saved.provider, saved.report_kind, saved.status) == ("ongoing_group", "BSANZ", None, "approved")
+    page = admin_client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    assert "An ongoing group" in page and 'value="ongoing_group" checked' in page
+    assert "Further facts" in page and "Provider" in page  # the audit history names the changed fields
+
+
+def test_the_facts_form_refuses_an_unknown_tag_or_a_report_kind_on_no_report_and_keeps_the_choice(admin_client, society):
+    record = factories.training_record(member(society), status="approved", kind="intensive", unit="event", provider="Nordic Days")
+    response = admin_client.post(f"/admin/records/{record.id}/facts", data={"tags": ["two_day", "gossip"]})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="f-tags-error"' in html and 'value="two_day" checked' in html
+    response = admin_client.post(f"/admin/records/{record.id}/facts", data={"report_kind": "final", "provider": "Nordic Days"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Only a supervisor report has a report kind" in html
+    assert re.search(r'<option value="Nordic Days" selected', html)  # the imported provider stays choosable
+    db.session.expire_all()
+    assert (db.session.get(TrainingRecord, record.id).tags, db.session.get(TrainingRecord, record.id).report_kind) == (None, None)
+
+
+def test_an_administrator_cannot_set_facts_on_their_own_records(app, society):
+    person = member(society)
+    admin = factories.user(role="admin", society=society, person=person)
+    db.session.commit()
+    client = app.test_client()
+    factories.log_in(client, admin.email)
+    record = factories.training_record(person, status="approved", kind="leading")
+    assert client.post(f"/admin/records/{record.id}/facts", data={"tags": ["ongoing_group"]}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(TrainingRecord, record.id).tags is None

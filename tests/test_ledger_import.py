@@ -123,3 +123,32 @@ def test_the_accreditation_page_links_to_the_import(admin_client, society):
     db.session.commit()
     html = admin_client.get(f"/admin/accreditations/{accreditation.id}").get_data(as_text=True)
     assert f"/admin/records/people/{candidate.id}/import" in html
+
+
+def test_the_records_provider_report_kind_and_tags_are_kept(admin_client, society):
+    candidate = factories.member_person(society)
+    db.session.commit()
+    ledger = {**LEDGER, "rule_set": "anz-leader", "records": [
+        {"kind": "intensive", "unit": "event", "occurred_on": "2020-05-02", "provider": "BSANZ",
+         "tags": ["two_day", "residential_workshop"]},
+        {"kind": "supervisor_report", "unit": "event", "occurred_on": "2020-06-01", "report_kind": "six_monthly"},
+        {"kind": "intensive", "unit": "event", "occurred_on": "2020-07-01", "provider": "Nordic Balint Days"},
+    ]}
+    assert _upload(admin_client, candidate, ledger).status_code == 302
+    assert [(r.provider, r.report_kind, r.tags) for r in _records_of(candidate)] == [
+        ("BSANZ", None, "residential_workshop,two_day"), (None, "six_monthly", None), ("Nordic Balint Days", None, None)]
+
+
+def test_an_unknown_report_kind_or_tag_or_a_long_provider_is_named_and_nothing_imported(admin_client, society):
+    candidate = factories.member_person(society)
+    db.session.commit()
+    ledger = {**LEDGER, "records": [
+        {"kind": "intensive", "unit": "event", "occurred_on": "2020-05-02", "provider": "x" * 41, "tags": ["gossip"]},
+        {"kind": "supervisor_report", "unit": "event", "occurred_on": "2020-06-01", "report_kind": "weekly"},
+    ]}
+    response = _upload(admin_client, candidate, ledger)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422, html[:300]
+    for where in ("records[0].provider", "records[0].tags", "records[1].report_kind"):
+        assert where in html
+    assert _records_of(candidate) == []

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from society.extensions import db
-from society.models import TrainingRecord
+from society.models import AuditEvent, TrainingRecord
 from society.schemas.base import load_form
 from society.schemas.training import DecisionSchema, MyRecordsFilterSchema, RecordFormSchema
 from werkzeug.datastructures import MultiDict
@@ -58,7 +58,7 @@ def test_missing_fields_are_named(leader_client):
 
 
 @pytest.mark.parametrize("field, value", [
-    ("kind", "supervisor_report"),  # the society's to record, not the leader's
+    ("kind", "portfolio"),  # the society's to record, not the leader's
     ("kind", "nonsense"),
     ("occurred_on", "01/03/2024"),
     ("unit", "fortnight"),
@@ -72,6 +72,10 @@ def test_missing_fields_are_named(leader_client):
     ("title", "x" * 201),
     ("group_id", "first"),
     ("supervisor_email", "someone@"),
+    ("provider", "Somebody's Balint Club"),
+    ("report_kind", "six_monthly"),  # a co-leading record is no report
+    ("report_kind", "quarterly"),
+    ("tags", "gossip"),
 ])
 def test_each_record_field_validator_refuses_a_bad_value(app, field, value):
     with app.test_request_context():
@@ -234,3 +238,54 @@ def test_log_form_carries_and_needs_the_csrf_token(csrf_app, leader):
     assert records_of(leader.person_id) == []
     token = re.search(rb'name="csrf_token" value="([^"]+)"', form.data).group(1).decode()
     assert client.post("/portal/records/new", data={**FORM, "csrf_token": token}).status_code == 302
+
+
+# -- the facts rule sets filter on: provider, report kind, tags ------------------------------
+
+REPORT = {**FORM, "kind": "supervisor_report", "unit": "event", "minutes": "0", "report_kind": "six_monthly"}
+INTENSIVE = {**FORM, "kind": "intensive", "unit": "event", "minutes": "0", "provider": "BSANZ",
+             "tags": ["two_day", "residential_workshop"], "title": "Sydney intensive"}
+
+
+def test_leader_logs_a_supervisor_report_and_an_intensive_with_their_facts(leader_client, leader):
+    assert leader_client.post("/portal/records/new", data=REPORT).status_code == 302
+    assert leader_client.post("/portal/records/new", data=INTENSIVE).status_code == 302
+    report, intensive = sorted(records_of(leader.person_id), key=lambda r: r.kind, reverse=True)
+    assert (report.kind, report.report_kind, report.provider, report.tags) == (
+        "supervisor_report", "six_monthly", None, None)
+    assert (intensive.kind, intensive.provider, intensive.report_kind, intensive.tags) == (
+        "intensive", "BSANZ", None, "residential_workshop,two_day")
+    page = leader_client.get("/portal/records").get_data(as_text=True)
+    assert "Six-monthly report" in page and "Balint Society of Australia and New Zealand (BSANZ)" in page
+    assert "Two days or longer" in page and "Residential workshop" in page
+
+
+def test_a_supervisor_report_needs_its_kind(leader_client, leader):
+    response = leader_client.post("/portal/records/new", data={**REPORT, "report_kind": ""})
+    assert response.status_code == 422 and "Choose what kind of report this is." in response.get_data(as_text=True)
+    assert records_of(leader.person_id) == []
+
+
+def test_an_unknown_tag_is_refused_beside_the_field_and_the_input_kept(leader_client, leader):
+    response = leader_client.post("/portal/records/new", data={**INTENSIVE, "tags": ["two_day", "gossip"]})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="f-tags-error"[^>]*>Choose only facts from the list\.', html)
+    assert re.search(r'value="two_day" checked', html) and not re.search(r'value="residential_workshop" checked', html)
+    assert 'value="Sydney intensive"' in html and re.search(r'<option value="BSANZ" selected', html)
+    assert records_of(leader.person_id) == []
+
+
+def test_the_edit_form_shows_the_facts_and_saves_their_change(leader_client, leader):
+    record = factories.training_record(leader.person, status="pending", source="self", kind="intensive", unit="event",
+                                       provider="UKBS", tags="two_day")
+    form = leader_client.get(f"/portal/records/{record.id}/edit").get_data(as_text=True)
+    assert re.search(r'<option value="UKBS" selected', form) and 'value="two_day" checked' in form
+    response = leader_client.post(f"/portal/records/{record.id}/edit", data={**INTENSIVE, "tags": ["study_conference"]})
+    assert response.status_code == 302
+    db.session.expire_all()
+    record = db.session.get(TrainingRecord, record.id)
+    assert (record.provider, record.tags) == ("BSANZ", "study_conference")
+    history = db.session.scalars(db.select(AuditEvent).where(
+        AuditEvent.entity_type == "TrainingRecord", AuditEvent.entity_id == record.id, AuditEvent.action == "update")).all()
+    assert any('"provider"' in (event.changes or "") and '"tags"' in (event.changes or "") for event in history)

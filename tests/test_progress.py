@@ -128,3 +128,53 @@ def test_query_count_does_not_grow_with_records_or_requirements(society):
 
     assert queries(few) == queries(many)
     assert queries(many)[1] == 1
+
+
+
+def test_a_records_provider_report_kind_and_tags_count_where_the_rules_ask_for_them(society):
+    """Under the ANZ pathway a BSANZ intensive, an international workshop, the final supervisor's report
+    and an ongoing group count only with the facts their records carry."""
+    accreditation = candidate(society, "anz", label=None, started=date(2023, 1, 1))
+    person = accreditation.person
+    approved = dict(unit="event", status="approved")
+    factories.training_record(person, kind="intensive", occurred_on=date(2024, 3, 1), provider="BSANZ",
+                              tags="two_day", **approved)
+    factories.training_record(person, kind="intensive", occurred_on=date(2024, 9, 1), provider="IBF", **approved)
+    factories.training_record(person, kind="intensive", occurred_on=date(2024, 10, 1), **approved)  # no provider
+    factories.training_record(person, kind="supervisor_report", occurred_on=date(2024, 6, 1),
+                              report_kind="six_monthly", **approved)
+    factories.training_record(person, kind="supervisor_report", occurred_on=date(2025, 1, 1), report_kind="final",
+                              **approved)
+    factories.training_record(person, kind="leading", occurred_on=date(2024, 4, 1), status="approved",
+                              tags="ongoing_group,two_day")
+    report = {r.requirement.code: r for r in progress_for(accreditation, ON).requirements}
+    assert report["intensive_bsanz"].counted == 1 and report["intensive_bsanz"].met
+    assert report["intensives"].counted == 1  # the BSANZ one only: two are asked for
+    assert report["international_workshop"].met
+    assert report["final_report"].met
+    assert report["six_monthly_reports"].counted == 1
+    assert report["ongoing_group"].met
+
+
+def test_every_shipped_rule_set_reads_the_records_facts_from_the_database_as_record_by_record(society):
+    """Provider, report kind and tags reach the evaluator exactly as a ledger file would give them."""
+    from society.presentation.records import PROVIDERS, REPORT_KINDS, TAGS
+    from society.services.accreditation import rulesets
+    person = factories.person(psychodynamically_trained=True, psychotherapy_qualified_on=date(2021, 5, 1))
+    factories.membership(person, society)
+    rng = random.Random(13)
+    facts = []
+    for _ in range(150):
+        tags = tuple(sorted(rng.sample(TAGS, rng.randint(0, 2))))
+        values = dict(kind=rng.choice(RECORD_KINDS), occurred_on=date(2021, 1, 1) + timedelta(days=rng.randint(0, 1600)),
+                      unit=rng.choice(UNITS), units=Decimal(rng.randint(1, 300)) / 100, minutes=rng.randint(0, 240),
+                      in_person=rng.random() < 0.7, provider=rng.choice((None, *PROVIDERS)),
+                      report_kind=rng.choice((None, *REPORT_KINDS)))
+        factories.training_record(person, tags=",".join(tags) or None, **values)
+        facts.append(RecordFact(tags=tags, **values))
+    for name in rulesets.SHIPPED:
+        for rule_set in rulesets.load_shipped_file(name, society):
+            for version in rule_set.versions:
+                accreditation = factories.accreditation(person, version, training_started_on=date(2022, 1, 1))
+                expected = evaluate(snapshot(version), facts, person_facts(person, date(2022, 1, 1), ON), ON)
+                assert progress_for(accreditation, ON) == expected, (rule_set.code, version.label)

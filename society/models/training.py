@@ -17,6 +17,17 @@ RECORD_SOURCES = ("self", "attendance", "admin", "import")
 MINUTES_PER_UNIT = {"hour": 60, "double_session": 90}
 
 
+def split_tags(tags: str | None) -> tuple[str, ...]:
+    """The tag codes a record's ``tags`` column holds (comma-separated)."""
+    return tuple(tag for tag in (tags or "").split(",") if tag)
+
+
+def join_tags(tags) -> str | None:
+    """The column's value for some tag codes: sorted, no duplicates, None for none."""
+    codes = sorted({tag.strip() for tag in tags or () if tag and tag.strip()})
+    return ",".join(codes) or None
+
+
 class TrainingRecord(Timestamps, db.Model):
     __tablename__ = "training_records"
     __table_args__ = (
@@ -58,6 +69,11 @@ class TrainingRecord(Timestamps, db.Model):
     evidence_name: Mapped[str | None] = mapped_column(String(200), **personal())
     evidence_type: Mapped[str | None] = mapped_column(String(100))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Facts the rule language filters on (presentation/records.py has the known codes): who ran an
+    # intensive or workshop, what a supervisor's report is, further tags as comma-separated codes.
+    provider: Mapped[str | None] = mapped_column(String(40))
+    report_kind: Mapped[str | None] = mapped_column(String(30))
+    tags: Mapped[str | None] = mapped_column(String(300))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     supervisor: Mapped[Person | None] = relationship(foreign_keys=[supervisor_id])

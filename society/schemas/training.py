@@ -5,6 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, ValidationError, fields, validate, validates_schema
 
 from ..models.training import MINUTES_PER_UNIT, RECORD_KINDS, RECORD_STATUSES, UNITS
+from ..presentation.records import PROVIDERS, REPORT_KINDS, TAGS
 from ..services.training.ledger import LOGGABLE_KINDS
 from .base import FormSchema
 
@@ -36,7 +37,25 @@ class ManyValues(fields.List):
     many_values = True
 
 
-class RecordFormSchema(TranslatedFormSchema):
+class RecordFactsSchema(TranslatedFormSchema):
+    """The facts rule sets filter on, chosen from the known codes (a rule names a code, not a word):
+    on the leader's form, and alone on the administrators' record page."""
+
+    # The facts rule sets filter on: chosen from the known codes (a rule names a code, not a word).
+    provider = fields.String(load_default=None, validate=validate.OneOf(PROVIDERS, error=_l("Choose a provider from the list.")))
+    report_kind = fields.String(load_default=None,
+                                validate=validate.OneOf(REPORT_KINDS, error=_l("Choose a report kind from the list.")))
+    tags = ManyValues(fields.String(), load_default=list,
+                      validate=validate.ContainsOnly(TAGS, error=_l("Choose only facts from the list.")))
+
+
+class AdminRecordFactsSchema(RecordFactsSchema):
+    """The administrators keep a provider an imported file named, though the list lacks it."""
+
+    provider = fields.String(load_default=None, validate=validate.Length(max=40, error=_l("Use at most 40 characters.")))
+
+
+class RecordFormSchema(RecordFactsSchema):
     """A record a leader logs or edits. The evidence file travels beside it, not in it."""
 
     kind = fields.String(required=True, validate=validate.OneOf(LOGGABLE_KINDS, error=_l("Choose what kind of training this was.")),
@@ -57,6 +76,14 @@ class RecordFormSchema(TranslatedFormSchema):
     group_id = fields.Integer(load_default=None, error_messages={"invalid": _l("Choose one of your own groups.")})
     supervisor_email = fields.Email(load_default=None)
     remove_evidence = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def report_kind_for_reports(self, data, **_kwargs):
+        """A report kind says what a supervisor's report is; no other record has one, every report does."""
+        if data.get("kind") == "supervisor_report" and not data.get("report_kind"):
+            raise ValidationError(_l("Choose what kind of report this is."), field_name="report_kind")
+        if data.get("report_kind") and data.get("kind") not in (None, "supervisor_report"):
+            raise ValidationError(_l("Only a supervisor report has a report kind; leave it blank."), field_name="report_kind")
 
     @validates_schema
     def minutes_agree_with_units(self, data, **_kwargs):

@@ -15,7 +15,9 @@ from ...extensions import db
 from ...models import Person, TrainingRecord
 from ...models.training import RECORD_KINDS, RECORD_STATUSES
 from ...schemas.base import load_filters, load_form
-from ...schemas.training import DecisionSchema, ReviewFilterSchema
+from ...models.training import split_tags
+from ...presentation.records import PROVIDERS, REPORT_KINDS, TAGS
+from ...schemas.training import DecisionSchema, AdminRecordFactsSchema, ReviewFilterSchema
 from ...services.platform import audit
 from ...services.training import evidence, ledger
 from ...services.errors import Forbidden, InvalidInput, NotFound
@@ -138,11 +140,40 @@ def person_ledger_export(person_id: int):
 @bp.route("/<int:record_id>")
 @roles_required("admin")
 def detail(record_id: int):
-    record = _record_or_404(record_id)
+    return _render_detail(_record_or_404(record_id))
+
+
+def _render_detail(record: TrainingRecord, facts: dict | None = None, errors: dict | None = None, status: int = 200):
     groups, users = ledger.names_for([record])
     events = readable(audit.history_of("TrainingRecord", record.id))
+    if facts is None:
+        facts = {"provider": record.provider or "", "report_kind": record.report_kind or "",
+                 "tags": list(split_tags(record.tags))}
     return render_template("ledger/detail.html", record=record, group_name=groups.get(record.group_id),
-                           decider=users.get(record.decided_by_id), events=events)
+                           decider=users.get(record.decided_by_id), events=events, facts=facts,
+                           fact_errors=errors or {}, report_kinds=REPORT_KINDS,
+                           # a provider an imported file named stays choosable (and is kept on saving)
+                           providers=PROVIDERS + ((record.provider,) if record.provider not in (None, *PROVIDERS) else ()),
+                           tag_codes=TAGS), status
+
+
+@bp.route("/<int:record_id>/facts", methods=["POST"])
+@roles_required("admin")
+def record_facts(record_id: int):
+    """Set the facts the rules filter on (provider, report kind, tags); a refusal keeps what was chosen."""
+    record = _record_or_404(record_id)
+    data, errors = load_form(AdminRecordFactsSchema(), request.form)
+    if not errors:
+        outcome = commit_edit(lambda: ledger.set_record_facts(record, data, current_user._get_current_object()),
+                              default_field="provider")
+        if outcome.saved:
+            flash(_("The record's facts have been saved."), "success")
+            return redirect(url_for("ledger.detail", record_id=record_id))
+        if isinstance(outcome.refusal, Forbidden):
+            abort(403)
+        errors = outcome.errors or {"provider": [outcome.message]}
+        record = _record_or_404(record_id)
+    return _render_detail(record, request.form, errors, 422)
 
 
 @bp.route("/<int:record_id>/evidence")

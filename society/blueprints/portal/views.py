@@ -15,7 +15,8 @@ from ...database import writing
 from ...editing import commit_edit
 from ...extensions import db
 from ...models import Group, TrainingRecord
-from ...models.training import UNITS
+from ...models.training import UNITS, split_tags
+from ...presentation.records import PROVIDERS, REPORT_KINDS, TAGS
 from ...schemas.base import load_filters, load_form
 from ...schemas.training import MyRecordsFilterSchema, RecordFormSchema
 from ...services.training import evidence, ledger
@@ -91,6 +92,7 @@ def _render_form(record, values, errors, status=200):
     return render_template(
         "portal/record_form.html", record=record, values=values, errors=errors,
         kinds=ledger.LOGGABLE_KINDS, units=UNITS, groups=ledger.groups_for_form(_me()),
+        providers=PROVIDERS, report_kinds=REPORT_KINDS, tag_codes=TAGS,
         # The name of a chosen file the 422 could not keep (a browser never refills a file input).
         upload_lost=upload.filename if upload and upload.filename and "evidence" not in errors else None,
         evidence_limit=evidence.size_text(current_app.config["EVIDENCE_MAX_BYTES"]),
@@ -121,6 +123,7 @@ def _values_of(record: TrainingRecord) -> dict:
         "units": f"{record.units.normalize():f}", "minutes": str(record.minutes),
         "in_person": "y" if record.in_person else "", "title": record.title or "",
         "group_id": record.group_id or "", "supervisor_email": record.supervisor.email if record.supervisor else "",
+        "provider": record.provider or "", "report_kind": record.report_kind or "", "tags": list(split_tags(record.tags)),
     }
 
 

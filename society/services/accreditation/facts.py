@@ -11,7 +11,8 @@ as the rules ask:
 - ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
   held on that day;
 - ``group_closed``: the record's group takes no new members (a closed group with fixed leaders);
-- ``provider``, ``report_kind``, ``tags``: not recorded on training records yet, so empty.
+- ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
+  read only when some rule filters on them.
 Four queries whatever the number of records (records, groups with their leaders, credentials of
 everyone named, memberships): none per record.
 """
@@ -25,6 +26,7 @@ from sqlalchemy import String, null, select, type_coerce
 from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
 from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
+from ...models.training import split_tags
 from ..membership.qualifications import verified_qualifications
 from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
 
@@ -135,6 +137,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     keys = filter_keys(rules)
     with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
     with_group = bool(keys & {"co_leader_credential", "group_closed"})
+    # Read only when some rule filters on them: the progress index covers the other columns.
+    with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
     record = TrainingRecord
     # Record by record (most days hold one record anyway), in plain values: read without the ORM and
     # without per-value type processing, for thousands of rows; the day and amount are parsed below.
@@ -143,7 +147,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     statement = (
         select(*raw, type_coerce(record.minutes, String),
                type_coerce(record.supervisor_id, String) if with_supervisor else null(),
-               type_coerce(record.group_id, String) if with_group else null())
+               type_coerce(record.group_id, String) if with_group else null(),
+               *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())))
         .where(record.person_id == person_id, record.status == "approved", record.occurred_on <= on,
                record.kind.in_(kinds))
     )
@@ -162,7 +167,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     co_leaders = _CoLeaders(groups, supervisors)
     new, fact = object.__new__, RecordFact
     facts = []
-    for kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id in fetched:
+    for (kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id,
+         provider, report_kind, tags) in fetched:
         day = day if isinstance(day, date) else date.fromisoformat(day)
         values = {"kind": kind, "unit": unit, "occurred_on": day, "units": Decimal(str(units)),
                   "minutes": int(minutes or 0), "in_person": in_person in (True, 1, "1"),
@@ -173,6 +179,12 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
             values["co_leader_credentials"] = co_leaders.on(group_id, day)
+        if provider is not None:
+            values["provider"] = provider
+        if report_kind is not None:
+            values["report_kind"] = report_kind
+        if tags:
+            values["tags"] = split_tags(tags)
         # A frozen dataclass's __init__ sets each field through object.__setattr__; filling its
         # __dict__ at once is the same object, several times faster for thousands of records (the
         # fields left out keep their defaults, which a dataclass holds as class attributes).

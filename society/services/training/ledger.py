@@ -16,15 +16,17 @@ from ...formatting import format_day
 from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, Person, TrainingRecord, User
 from ...models._base import utcnow
+from ...models.training import join_tags
 from . import evidence
 from ..accreditation import standing
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound
 from ..platform.exports import batches
 from ..platform.text_search import person_matches
 
-# What a leader may log about themselves; reports and portfolios come through the society.
-LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision")
-RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title")
+# What a leader may log about themselves: a supervisor's report too (pending until the society or the
+# supervisor confirms it); portfolios come through the society.
+LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision", "supervisor_report")
+RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title", "provider", "report_kind")
 
 
 # -- conditions, for queries and for checks --------------------------------------------
@@ -114,6 +116,8 @@ def _apply(record: TrainingRecord, person: Person, data: dict, today: date) -> N
     for name in RECORD_FIELDS:
         if name in data:
             setattr(record, name, data[name])
+    if "tags" in data:
+        record.tags = join_tags(data["tags"])
     record.group_id = _own_group(person, data.get("group_id"))
     supervisor = _colleague(person, data.get("supervisor_email"))
     record.supervisor_id = supervisor.id if supervisor else None
@@ -124,6 +128,19 @@ def _apply(record: TrainingRecord, person: Person, data: dict, today: date) -> N
         stored = evidence.store(upload)
         evidence.discard(record.evidence_path)
         record.evidence_path, record.evidence_name, record.evidence_type = stored.path, stored.name, stored.content_type
+
+
+def set_record_facts(record: TrainingRecord, data: dict, by: User) -> TrainingRecord:
+    """An administrator sets what the rules filter on (provider, report kind, tags) on any record of
+    their society, e.g. an ongoing group on attendance records; never on their own."""
+    _ensure_not_own([record], by)
+    if data.get("report_kind") and record.kind != "supervisor_report":
+        raise InvalidInput(_l("Only a supervisor report has a report kind; leave it blank."), field="report_kind")
+    if record.kind == "supervisor_report" and not data.get("report_kind"):
+        raise InvalidInput(_l("Choose what kind of report this is."), field="report_kind")
+    record.provider, record.report_kind, record.tags = data.get("provider"), data.get("report_kind"), join_tags(data.get("tags"))
+    db.session.flush()
+    return record
 
 
 def _own_group(person: Person, group_id: int | None) -> int | None:

@@ -17,7 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from ...extensions import db
 from ...models import Person, TrainingRecord, User
-from ...models.training import MINUTES_PER_UNIT, RECORD_KINDS, UNITS
+from ...models.training import MINUTES_PER_UNIT, RECORD_KINDS, UNITS, join_tags
+from ...presentation.records import REPORT_KINDS, TAGS
 from ..accreditation.evaluator import RecordFact
 from ..accreditation.ledger_file import LedgerError, load_ledger
 from ..errors import InvalidInput
@@ -25,6 +26,7 @@ from ..platform import audit
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_RECORDS = 10_000
+PROVIDER_LENGTH = 40  # training_records.provider
 MAX_UNITS = 1000
 MAX_MINUTES = 14400
 TOP_LEVEL_ONLY = {"records": []}
@@ -126,6 +128,7 @@ def _registry_checks(fact: RecordFact, where: str, today: date) -> tuple[RecordF
         problems.append(f"{where}.units: " + str(_l("give a number above 0 and below %(n)s", n=MAX_UNITS)))
     if not 0 <= fact.minutes <= MAX_MINUTES:
         problems.append(f"{where}.minutes: " + str(_l("give whole minutes between 0 and %(n)s", n=MAX_MINUTES)))
+    problems += _fact_problems(fact, where)
     per_unit = MINUTES_PER_UNIT.get(fact.unit)
     if per_unit is not None and fact.minutes == 0:
         fact = dataclasses.replace(fact, minutes=int(fact.units * per_unit))
@@ -136,7 +139,25 @@ def _registry_checks(fact: RecordFact, where: str, today: date) -> tuple[RecordF
     return fact, problems
 
 
+def _fact_problems(fact: RecordFact, where: str) -> list[str]:
+    """The rule-language facts must fit their columns: a file may name a provider the form does not
+    list (kept as written), but report kinds and tags are codes the rule sets name."""
+    problems = []
+    if fact.provider is not None and not 0 < len(fact.provider) <= PROVIDER_LENGTH:
+        problems.append(f"{where}.provider: " + str(_l("give at most %(n)s characters", n=PROVIDER_LENGTH)))
+    if fact.report_kind is not None and fact.report_kind not in REPORT_KINDS:
+        problems.append(f"{where}.report_kind: " + str(_l("unknown report kind %(kind)s; known: %(known)s",
+                                                          kind=fact.report_kind, known=", ".join(REPORT_KINDS))))
+    unknown = sorted(set(fact.tags) - set(TAGS))
+    if unknown:
+        problems.append(f"{where}.tags: " + str(_l("unknown tags %(tags)s; known: %(known)s",
+                                                   tags=", ".join(unknown), known=", ".join(TAGS))))
+    return problems
+
+
 def _columns_of(fact: RecordFact) -> dict:
     """The record's columns the file's record gives (a fact the ledger has no column for is not kept)."""
     columns = {column.key for column in TrainingRecord.__table__.columns} - {"id", "person_id", "status", "source"}
-    return {field.name: getattr(fact, field.name) for field in dataclasses.fields(fact) if field.name in columns}
+    values = {field.name: getattr(fact, field.name) for field in dataclasses.fields(fact) if field.name in columns}
+    values["tags"] = join_tags(fact.tags)  # a list in the file, comma-separated codes in the column
+    return values
