@@ -52,6 +52,11 @@ class SchedulerProcess:
         self.fire_now = fire_now
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.active = False
+        # The daily jobs run one after another, never side by side: a process that dies in one
+        # job then leaves no other job half-done (an e-mail sent whose record was not yet
+        # committed would be sent again by the process that takes over), and they do not
+        # compete for SQLite's single writer.
+        self.daily_lock = threading.Lock()
         grace = app.config["JOB_MISFIRE_GRACE_SECONDS"]
         self.scheduler = BackgroundScheduler(
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace})
@@ -117,7 +122,7 @@ class SchedulerProcess:
     def run_daily(self, job: str) -> None:
         from .services.platform import job_runs
 
-        with self.app.app_context(), writing():
+        with self.daily_lock, self.app.app_context(), writing():
             if not self.holds_lease():
                 log.info("%s: another scheduler is active; standing by.", job)
                 return

@@ -198,6 +198,30 @@ def test_a_standing_by_scheduler_does_not_run_jobs(app):
     assert db.session.scalar(select(func.count(JobRun.id))) == 0
 
 
+def test_daily_jobs_due_at_the_same_time_run_one_after_another_in_a_process(app, monkeypatch):
+    """A process killed in one job must not leave another half-done (a mail out, its record not
+    committed): the daily jobs of one process never overlap."""
+    running, overlaps, finished = [], [], []
+
+    def slow_run(job, day, **kwargs):
+        overlaps.append(len(running))
+        running.append(job)
+        time.sleep(0.2)
+        running.remove(job)
+        finished.append(job)
+
+    monkeypatch.setattr(job_runs, "run", slow_run)
+    process = scheduler.SchedulerProcess(app)
+    monkeypatch.setattr(process, "holds_lease", lambda: True)
+    threads = [threading.Thread(target=process.run_daily, args=(job,)) for job in scheduler.DAILY]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(finished) == sorted(scheduler.DAILY)
+    assert overlaps == [0, 0, 0]
+
+
 # -- real processes -------------------------------------------------------------------------------
 
 def _env(db_url: str, **extra) -> dict:
