@@ -210,6 +210,26 @@ def test_cli_writes_the_attendance_certificate(participant_setup, runner, tmp_pa
     assert db.session.scalar(db.select(Certificate.kind)) == "attendance"
 
 
+def test_cli_issues_every_participants_year_end_certificate_and_zips_them(participant_setup, runner, tmp_path):
+    society, person, group, _client = participant_setup
+    second = factories.member_person(society)
+    attended(group, second, date(2025, 9, 1), 90)
+    db.session.commit()
+    target = tmp_path / "year-end.zip"
+    args = ["certificates", "attendance-year-end", "--society", society.code, "--year", "2025", "--processes", "1"]
+    result = runner.invoke(args=[*args, "--zip", str(target)])
+    assert result.exit_code == 0, result.output
+    assert "2 certificates issued." in result.output and "2 PDFs rendered, 0 already stored." in result.output
+    issued = db.session.scalars(db.select(Certificate).where(Certificate.kind == "attendance")).all()
+    assert sorted(c.person_id for c in issued) == sorted([person.id, second.id])
+    with zipfile.ZipFile(target) as zipped:
+        assert sorted(zipped.namelist()) == sorted(f"{c.number}.pdf" for c in issued)
+        assert all(zipped.read(name).startswith(b"%PDF") for name in zipped.namelist())
+    again = runner.invoke(args=args)
+    assert "0 certificates issued." in again.output and "0 PDFs rendered, 2 already stored." in again.output
+    assert runner.invoke(args=[*args[:2], "--society", "NOPE", "--year", "2025"]).exit_code != 0
+
+
 def test_a_participant_follows_another_societys_credential(participant_setup):
     society, person, _group, client = participant_setup
     elsewhere = factories.society(code="DBX", languages="de,en", default_language="de")

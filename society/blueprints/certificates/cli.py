@@ -1,5 +1,6 @@
 """``flask --app society certificates ...``: one PDF, or every due certificate at once."""
 from datetime import date
+from functools import partial
 
 import click
 
@@ -48,22 +49,8 @@ def issue_due(codes: tuple[str, ...], day, zip_path: str | None) -> None:
         issued = sum(len(certificates.issue_due(sid, day)) for sid in society_ids.values())
         db.session.commit()
     click.echo(f"{issued} certificates issued on {day.isoformat()}.")
-    # Render outside any write transaction, so the database stays free for others meanwhile.
     batch = [c for sid in society_ids.values() for c in db.session.scalars(certificates.of_society(sid, issued_on=day))]
-    try:
-        with click.progressbar(length=len(batch), label="Rendering certificates", show_pos=True) as bar:
-            stored, new = certificate_pdf.render_missing(batch, progress=bar.update)
-    except RenderError as error:
-        raise click.ClickException(str(error)) from error
-    files = [(c.number, stored[c.id]) for c in batch]
-    db.session.rollback()
-    with writing():
-        certificate_pdf.remember_all(new)
-        db.session.commit()
-    click.echo(f"{len(new)} PDFs rendered, {len(files) - len(new)} already stored.")
-    if zip_path:
-        certificate_pdf.write_zip(files, zip_path)
-        click.echo(f"{len(files)} certificates written to {zip_path}.")
+    _render_store_and_zip(batch, certificate_pdf.render_missing, zip_path)
 
 
 @bp.cli.command("attendance")
@@ -133,9 +120,16 @@ def attendance_year_end(code: str, year: int, processes: int | None, zip_path: s
         Certificate.society_id == society.id, Certificate.kind == "attendance",
         Certificate.period_start == date(year, 1, 1), Certificate.period_end == date(year, 12, 31),
         Certificate.group_id.is_(None), Certificate.revoked_at.is_(None)).order_by(Certificate.id)))
+    _render_store_and_zip(batch, partial(bulk.render_many, processes=processes), zip_path)
+
+
+def _render_store_and_zip(batch: list[Certificate], render, zip_path: str | None) -> None:
+    """Render the batch's missing PDFs with ``render(batch, progress=...)``, record them, and zip the batch.
+
+    Rendering happens outside any write transaction, so the database stays free for others meanwhile."""
     try:
         with click.progressbar(length=len(batch), label="Rendering certificates", show_pos=True) as bar:
-            stored, new = bulk.render_many(batch, processes=processes, progress=bar.update)
+            stored, new = render(batch, progress=bar.update)
     except RenderError as error:
         raise click.ClickException(str(error)) from error
     files = [(c.number, stored[c.id]) for c in batch]
