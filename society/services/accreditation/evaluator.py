@@ -86,6 +86,21 @@ class VersionRules:
                          for kind in requirement.counted_kinds)
 
     @property
+    def counted_units(self) -> dict[str, frozenset[str] | None]:
+        """Per counted kind, the units some requirement counts it in (None: any unit, counted from
+        minutes). A record in another unit counts towards nothing, whatever else it says."""
+        units: dict[str, set[str] | None] = {}
+        for requirement in self.requirements:
+            if requirement.is_prerequisite:
+                continue
+            for kind in requirement.counted_kinds:
+                if requirement.minutes_per_unit is not None:
+                    units[kind] = None
+                elif units.setdefault(kind, set()) is not None:
+                    units[kind].add(requirement.unit)
+        return {kind: None if named is None else frozenset(named) for kind, named in units.items()}
+
+    @property
     def needs_each_day(self) -> bool:
         """Whether some requirement looks at more than kind, unit, in person, leader and window
         (a rhythm, a span, an anchor...): then records cannot be added up per window bucket."""
