@@ -91,6 +91,36 @@ def test_a_records_group_tells_whether_it_was_closed_and_who_co_led(society):
     assert not fact.group_closed and fact.co_leader_credentials == ()
 
 
+def test_records_in_a_unit_no_requirement_counts_are_not_read_and_change_nothing(society):
+    rule_set = trainer_rules(society)  # supervision in sessions, with a Leader Trainer
+    supervisor = trainer(society)
+    person = factories.person()
+    accreditation = factories.accreditation(person, rule_set.versions[0])
+    factories.training_record(person, kind="supervision", unit="session", occurred_on=date(2024, 7, 1),
+                              supervisor_id=supervisor.id)
+    factories.training_record(person, kind="supervision", unit="hour", occurred_on=date(2024, 7, 2),
+                              supervisor_id=supervisor.id)
+    factories.training_record(person, kind="leading", unit="session", occurred_on=date(2024, 7, 3))
+    (fact,) = record_facts(person.id, snapshot(rule_set.versions[0]), ON)
+    assert (fact.kind, fact.unit, fact.occurred_on) == ("supervision", "session", date(2024, 7, 1))
+    (requirement,) = progress_for(accreditation, ON).requirements
+    assert requirement.counted == 1
+    rule_set.versions[0].requirements[0].minutes_per_unit = 60  # counted from minutes: any unit counts
+    assert len(record_facts(person.id, snapshot(rule_set.versions[0]), ON)) == 2
+
+
+def test_the_same_rules_read_each_persons_records_up_to_each_day(society):
+    rules = snapshot(trainer_rules(society).versions[0])
+    supervisor = trainer(society, granted_on=date(2020, 1, 1))
+    first, second = factories.person(), factories.person()
+    for person, days in ((first, (date(2024, 1, 1), date(2024, 6, 1))), (second, (date(2023, 1, 1),))):
+        for day in days:
+            factories.training_record(person, kind="supervision", occurred_on=day, supervisor_id=supervisor.id)
+    assert [f.occurred_on for f in record_facts(first.id, rules, date(2024, 3, 1))] == [date(2024, 1, 1)]
+    assert sorted(f.occurred_on for f in record_facts(first.id, rules, ON)) == [date(2024, 1, 1), date(2024, 6, 1)]
+    assert [f.occurred_on for f in record_facts(second.id, rules, ON)] == [date(2023, 1, 1)]
+
+
 def test_progress_with_constraints_asks_the_same_few_queries_for_many_records(society):
     rule_set = trainer_rules(society)
     supervisors = [trainer(society) for _ in range(3)]

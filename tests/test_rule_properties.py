@@ -9,6 +9,8 @@
   (an earlier record of the other step moves the boundary).
 - A cap or a share is never exceeded by the verdict's own count: the capped records make at most
   ``max_share`` of what is counted; a met share has at least ``min_share`` of it.
+- Records whose kind and unit no requirement counts (``VersionRules.counted_units``) change no
+  verdict, whatever the constructs: the records query need not read them.
 """
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,6 +18,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from society.models.training import RECORD_KINDS, UNITS
 from society.services.accreditation.evaluator import (
     HeldCredential, PersonFacts, Qualification, RecordFact, RequirementRule, VersionRules, evaluate,
 )
@@ -126,3 +129,14 @@ def test_a_met_rhythm_names_no_short_period_and_an_unmet_one_names_at_least_one(
     assert check.met == (not check.short_periods)
     for start, end in check.short_periods:
         assert start <= end and end - start < timedelta(days=367)
+
+
+@PROFILE
+@given(any_constraints, st.integers(1, 30), st.booleans(),
+       st.lists(st.builds(lambda record, kind, unit: RecordFact(**{**record.__dict__, "kind": kind, "unit": unit}),
+                          records, st.sampled_from(RECORD_KINDS), st.sampled_from(UNITS)), max_size=40))
+def test_records_whose_kind_and_unit_no_requirement_counts_change_no_verdict(constraints, minimum, per_minutes, ledger):
+    rules = version(constraints, minimum, per_minutes)
+    counted = rules.counted_units
+    read = [r for r in ledger if r.kind in counted and (counted[r.kind] is None or r.unit in counted[r.kind])]
+    assert evaluate(rules, read, PERSON, ON) == evaluate(rules, ledger, PERSON, ON)

@@ -36,9 +36,11 @@ code held on the record's day), ``any_of`` (a list of FILTERs, one must match).
 A requirement's top-level ``advisory: true`` shows its progress and never blocks.
 Pure functions of plain data, like the evaluator.
 """
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 PERIODS = ("month", "quarter", "half_year", "year", "training_year")
 FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed", "max_minutes", "min_minutes",
@@ -59,30 +61,52 @@ class Check:
 
 def matches(record, spec: dict | None) -> bool:
     """Whether ``record`` (a RecordFact) matches the filter ``spec`` (every key given must hold)."""
+    test = record_filter(spec)
+    return test is None or test(record)
+
+
+def record_filter(spec: dict | None) -> Callable[[object], bool] | None:
+    """The filter ``spec`` as a test of one record, built once for the many records it is asked of
+    (None: no filter, every record matches)."""
     if not spec:
-        return True
-    for key in ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed"):
-        if key in spec and bool(getattr(record, key)) != bool(spec[key]):
-            return False
-    if "max_minutes" in spec and record.minutes > spec["max_minutes"]:
-        return False
-    if "min_minutes" in spec and record.minutes < spec["min_minutes"]:
-        return False
-    if "tags_any" in spec and not set(spec["tags_any"]) & set(record.tags):
-        return False
-    if "tags_none" in spec and set(spec["tags_none"]) & set(record.tags):
-        return False
-    if "provider_in" in spec and record.provider not in spec["provider_in"]:
-        return False
-    if "report_kind" in spec and record.report_kind != spec["report_kind"]:
-        return False
-    if "supervisor_credential" in spec and spec["supervisor_credential"] not in record.supervisor_credentials:
-        return False
-    if "co_leader_credential" in spec and spec["co_leader_credential"] not in record.co_leader_credentials:
-        return False
-    if "any_of" in spec and not any(matches(record, option) for option in spec["any_of"]):
-        return False
-    return True
+        return None
+    tests = [_flag_test(key, bool(spec[key]))
+             for key in ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed") if key in spec]
+    if "max_minutes" in spec:
+        most = spec["max_minutes"]
+        tests.append(lambda record: record.minutes <= most)
+    if "min_minutes" in spec:
+        least = spec["min_minutes"]
+        tests.append(lambda record: record.minutes >= least)
+    if "tags_any" in spec:
+        wanted = frozenset(spec["tags_any"])
+        tests.append(lambda record: not wanted.isdisjoint(record.tags))
+    if "tags_none" in spec:
+        refused = frozenset(spec["tags_none"])
+        tests.append(lambda record: refused.isdisjoint(record.tags))
+    if "provider_in" in spec:
+        providers = spec["provider_in"]
+        tests.append(lambda record: record.provider in providers)
+    if "report_kind" in spec:
+        report_kind = spec["report_kind"]
+        tests.append(lambda record: record.report_kind == report_kind)
+    if "supervisor_credential" in spec:
+        supervisor_code = spec["supervisor_credential"]
+        tests.append(lambda record: supervisor_code in record.supervisor_credentials)
+    if "co_leader_credential" in spec:
+        co_leader_code = spec["co_leader_credential"]
+        tests.append(lambda record: co_leader_code in record.co_leader_credentials)
+    if "any_of" in spec:
+        options = [record_filter(option) for option in spec["any_of"]]
+        tests.append(lambda record: any(test is None or test(record) for test in options))
+    if len(tests) == 1:
+        return tests[0]
+    return lambda record: all(test(record) for test in tests)
+
+
+def _flag_test(key: str, wanted: bool) -> Callable[[object], bool]:
+    flag = attrgetter(key)
+    return lambda record: bool(flag(record)) == wanted
 
 
 # -- anchors -------------------------------------------------------------------------
@@ -166,10 +190,14 @@ def rhythm_check(rhythm: dict, amounts: list[tuple[date, Decimal]], person, on: 
             spans.insert(0, _calendar_period(previous_end, period))
     totals = {span: Decimal(0) for span in spans}
     per_period: dict[tuple[date, date], Decimal] = {}
+    period_of: dict[date, tuple[date, date]] = {}  # each day's period, worked out once per day
     for day, amount in amounts:
         if period == "training_year" and day < person.training_started_on:
             continue  # before the course began: in none of its years
-        key = _training_year(day, person.training_started_on) if period == "training_year" else _calendar_period(day, period)
+        key = period_of.get(day)
+        if key is None:
+            key = period_of[day] = (_training_year(day, person.training_started_on) if period == "training_year"
+                                    else _calendar_period(day, period))
         per_period[key] = per_period.get(key, Decimal(0)) + amount
         if key in totals:
             totals[key] += amount

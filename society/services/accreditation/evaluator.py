@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from .constraints import Check, anchored, matches, prerequisite_check, rhythm_check
+from .constraints import Check, anchored, prerequisite_check, record_filter, rhythm_check
 
 CENT = Decimal("0.01")
 
@@ -84,6 +84,21 @@ class VersionRules:
     def counted_kinds(self) -> frozenset[str]:
         return frozenset(kind for requirement in self.requirements if not requirement.is_prerequisite
                          for kind in requirement.counted_kinds)
+
+    @property
+    def counted_units(self) -> dict[str, frozenset[str] | None]:
+        """Per counted kind, the units some requirement counts it in (None: any unit, counted from
+        minutes). A record in another unit counts towards nothing, whatever else it says."""
+        units: dict[str, set[str] | None] = {}
+        for requirement in self.requirements:
+            if requirement.is_prerequisite:
+                continue
+            for kind in requirement.counted_kinds:
+                if requirement.minutes_per_unit is not None:
+                    units[kind] = None
+                elif units.setdefault(kind, set()) is not None:
+                    units[kind].add(requirement.unit)
+        return {kind: None if named is None else frozenset(named) for kind, named in units.items()}
 
     @property
     def needs_each_day(self) -> bool:
@@ -323,7 +338,11 @@ def amount_of(requirement: RequirementRule, records: list[RecordFact]) -> Decima
 
 def matching_records(requirement: RequirementRule, records: list[RecordFact], window: Window) -> list[RecordFact]:
     """The records in the window that count for the requirement, before anchors and caps."""
-    only = requirement.rules.get("only")
+    return _only(requirement, _counting(requirement, records, window))
+
+
+def _counting(requirement: RequirementRule, records: list[RecordFact], window: Window) -> list[RecordFact]:
+    """The records in the window that count for the requirement by kind, unit and qualifiers."""
     start, end = window.start, window.end
     if end is None:
         return []
@@ -334,18 +353,23 @@ def matching_records(requirement: RequirementRule, records: list[RecordFact], wi
     return [r for r in records
             if r.occurred_on <= end and (start is None or r.occurred_on >= start) and r.kind in kinds
             and (unit is None or r.unit == unit) and (not leader or r.with_accredited_leader)
-            and (not in_person or r.in_person) and (only is None or matches(r, only))]
+            and (not in_person or r.in_person)]
 
 
-def _requirement_progress(requirement, records, person, on, steps) -> RequirementProgress:
+def _only(requirement: RequirementRule, records: list[RecordFact]) -> list[RecordFact]:
+    """The records its ``only`` filter lets count."""
+    test = record_filter(requirement.rules.get("only"))
+    return records if test is None else [r for r in records if test(r)]
+
+
+def _requirement_progress(requirement, person, on, steps) -> RequirementProgress:
     window = window_for(requirement, person, on)
     rules = requirement.rules
     if "prerequisite" in rules:
         check = prerequisite_check(rules["prerequisite"], person, on, steps.society)
         return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
                                    window, (check,))
-    matching = anchored(matching_records(requirement, steps.candidates(requirement), window), rules, person,
-                        steps.first_day)
+    matching = anchored(steps.matching(requirement, window), rules, person, steps.first_day)
     counted, share, capped, checks = amount_of(requirement, matching), None, None, []
     if "cap" in rules:
         counted, capped, check = _capped(requirement, matching, rules["cap"])
@@ -355,17 +379,42 @@ def _requirement_progress(requirement, records, person, on, steps) -> Requiremen
         checks.append(check)
     checks += _occurrence_checks(matching, rules, on, steps)
     if "rhythm" in rules:
-        amounts = [(r.occurred_on, amount_of(requirement, [r])) for r in matching]
-        checks.append(rhythm_check(rules["rhythm"], amounts, person, on))
+        checks.append(rhythm_check(rules["rhythm"], _each_amount(requirement, matching), person, on))
     met = counted >= requirement.minimum and all(check.met for check in checks)
     return RequirementProgress(requirement, counted, max(Decimal(0), requirement.minimum - counted), met, window,
                                tuple(checks), share, capped)
 
 
+def _each_amount(requirement, records) -> list[tuple[date, Decimal]]:
+    """Each record's day and amount (``amount_of`` of the record alone), worked out once per
+    distinct minutes or units."""
+    by_minutes = requirement.minutes_per_unit is not None
+    amounts: dict = {}
+    each = []
+    for record in records:
+        size = record.minutes if by_minutes else record.units
+        amount = amounts.get(size)
+        if amount is None:
+            amount = amounts[size] = amount_of(requirement, [record])
+        each.append((record.occurred_on, amount))
+    return each
+
+
+def _split(matching, where) -> tuple[list, list]:
+    """The records that match the filter ``where``, and the others."""
+    test = record_filter(where)
+    if test is None:
+        return list(matching), []
+    inside, outside = [], []
+    for record in matching:
+        (inside if test(record) else outside).append(record)
+    return inside, outside
+
+
 def _capped(requirement, matching, cap) -> tuple[Decimal, Decimal, Check]:
     """Records matching the cap's filter count for at most ``max_share`` of the counted total."""
-    limited = [r for r in matching if matches(r, cap.get("where"))]
-    rest = amount_of(requirement, [r for r in matching if not matches(r, cap.get("where"))])
+    limited, others = _split(matching, cap.get("where"))
+    rest = amount_of(requirement, others)
     share = Decimal(str(cap["max_share"]))
     raw = amount_of(requirement, limited)
     allowed = raw if share >= 1 else min(raw, (rest * share / (1 - share)).quantize(CENT, rounding=ROUND_DOWN))
@@ -373,7 +422,7 @@ def _capped(requirement, matching, cap) -> tuple[Decimal, Decimal, Check]:
 
 
 def _share(requirement, matching, counted, rule) -> tuple[Decimal, Check]:
-    part = amount_of(requirement, [r for r in matching if matches(r, rule.get("where"))])
+    part = amount_of(requirement, _split(matching, rule.get("where"))[0])
     share = (part / counted).quantize(CENT, rounding=ROUND_DOWN) if counted else Decimal(0)
     need = Decimal(str(rule["min_share"]))
     return share, Check("share", counted > 0 and part >= need * counted, str(share), str(need))
@@ -384,7 +433,8 @@ def _occurrence_checks(matching, rules, on, steps) -> list[Check]:
     days = sorted({r.occurred_on for r in matching})
     for name, pick in (("first", 0), ("last", -1)):
         if name in rules:
-            held = bool(days) and all(matches(r, rules[name]) for r in matching if r.occurred_on == days[pick])
+            test = record_filter(rules[name])
+            held = bool(days) and (test is None or all(test(r) for r in matching if r.occurred_on == days[pick]))
             checks.append(Check(name, held))
     if "span_months" in rules:
         months = int(rules["span_months"])
@@ -399,22 +449,40 @@ def _occurrence_checks(matching, rules, on, steps) -> list[Check]:
 
 
 class _Steps:
-    """The version's requirements by code, to anchor windows and orders on another step's first record."""
+    """The version's requirements by code, to anchor windows and orders on another step's first record;
+    the records each requirement counts, worked out once however often they are asked for."""
 
-    def __init__(self, version: "VersionRules", records: list[RecordFact], person: PersonFacts, on: date):
+    def __init__(self, version: "VersionRules", records: Iterable[RecordFact], person: PersonFacts, on: date):
         self.by_code = {r.code: r for r in version.requirements if r.code}
         self.person, self.on, self.society = person, on, version.society
-        # Records by kind, so each requirement looks only at the kinds it counts.
+        # Records by kind, so each requirement looks only at the kinds it counts; records after the
+        # day never count.
         self.by_kind: dict[str, list[RecordFact]] = {}
         for record in records:
-            self.by_kind.setdefault(record.kind, []).append(record)
+            if record.occurred_on <= on:
+                self.by_kind.setdefault(record.kind, []).append(record)
         self._first_days: dict[str, date | None] = {}
+        # Several requirements often count the same records (one kind, unit, qualifiers and window,
+        # then each its own filter, cap or share): the shared part is filtered once.
+        self._counting: dict[tuple, list[RecordFact]] = {}
+        self._matching: dict[int, list[RecordFact]] = {}
 
     def candidates(self, requirement: RequirementRule) -> list[RecordFact]:
         kinds = requirement.counted_kinds
         if len(kinds) == 1:
             return self.by_kind.get(kinds[0], [])
         return [record for kind in dict.fromkeys(kinds) for record in self.by_kind.get(kind, [])]
+
+    def matching(self, requirement: RequirementRule, window: Window) -> list[RecordFact]:
+        """``matching_records`` of the requirement among all the records (not to be changed)."""
+        if id(requirement) not in self._matching:
+            unit = None if requirement.minutes_per_unit is not None else requirement.unit
+            key = (requirement.counted_kinds, unit, requirement.requires_accredited_leader,
+                   requirement.in_person_only, window.start, window.end)
+            if key not in self._counting:
+                self._counting[key] = _counting(requirement, self.candidates(requirement), window)
+            self._matching[id(requirement)] = _only(requirement, self._counting[key])
+        return self._matching[id(requirement)]
 
     def label(self, code: str) -> str:
         requirement = self.by_code.get(code)
@@ -427,14 +495,12 @@ class _Steps:
                 self._first_days[code] = None
             else:
                 window = window_for(requirement, self.person, self.on)
-                days = [r.occurred_on for r in matching_records(requirement, self.candidates(requirement), window)]
-                self._first_days[code] = min(days, default=None)
+                self._first_days[code] = min((r.occurred_on for r in self.matching(requirement, window)), default=None)
         return self._first_days[code]
 
 
 def evaluate(version: VersionRules, records: Iterable[RecordFact], person: PersonFacts, on: date) -> ProgressReport:
     """Whether ``records`` meet ``version`` on ``on``, clause by clause, with what is missing."""
-    records = [r for r in records if r.occurred_on <= on]
     steps = _Steps(version, records, person, on)
     by_clause: dict[int, dict[str, list[RequirementRule]]] = {}
     for requirement in version.requirements:
@@ -444,7 +510,7 @@ def evaluate(version: VersionRules, records: Iterable[RecordFact], person: Perso
         options = []
         for option in sorted(by_clause[clause]):
             rules = by_clause[clause][option]
-            progress = tuple(_requirement_progress(rule, records, person, on, steps) for rule in rules)
+            progress = tuple(_requirement_progress(rule, person, on, steps) for rule in rules)
             conditions = tuple(sorted({rule.applies_if for rule in rules if rule.applies_if}))
             applies = all(person.satisfies(condition) for condition in conditions)
             options.append(OptionProgress(option, applies, conditions,

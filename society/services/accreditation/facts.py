@@ -2,8 +2,8 @@
 
 ``person_facts``: the person's qualifications, conditions, society memberships and the credentials
 they hold (accreditations granted, with their rule set's code). ``record_facts``: the approved
-records one by one (same-day records with the same facts added together), each with who was there
-as the rules ask:
+records one by one, only those whose kind and unit some requirement counts (no other can change a
+verdict), each with who was there as the rules ask:
 - ``supervisor_credentials``: the rule-set codes of the accreditations the record's supervisor
   held on the record's day;
 - ``supervisor_listed``: the supervisor held some credential on that day (the society's list of
@@ -20,8 +20,9 @@ from bisect import bisect_right
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
-from sqlalchemy import String, null, select, type_coerce
+from sqlalchemy import String, and_, bindparam, null, or_, select, type_coerce
 
 from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
@@ -128,31 +129,24 @@ def filter_keys(rules: VersionRules) -> set[str]:
     return keys
 
 
+TRUE = (True, 1, "1")  # a boolean as the drivers give it, read without type processing
+
+
 def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFact]:
-    """The person's approved records up to ``on`` that some requirement of ``rules`` counts. Who was
-    there (supervisors, co-leaders, the group) is read only when some rule looks at it."""
-    kinds = sorted(rules.counted_kinds)
-    if not kinds:
+    """The person's approved records up to ``on`` that some requirement of ``rules`` counts (its kind
+    and unit are counted by one). Who was there (supervisors, co-leaders, the group) is read only
+    when some rule looks at it."""
+    counted = rules.counted_units
+    if not counted:
         return []
     keys = filter_keys(rules)
     with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
     with_group = bool(keys & {"co_leader_credential", "group_closed"})
-    # Read only when some rule filters on them: the progress index covers the other columns.
     with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
-    record = TrainingRecord
-    # Record by record (most days hold one record anyway), in plain values: read without the ORM and
-    # without per-value type processing, for thousands of rows; the day and amount are parsed below.
-    raw = [type_coerce(column, String) for column in (
-        record.kind, record.unit, record.in_person, record.with_accredited_leader, record.occurred_on, record.units)]
-    statement = (
-        select(*raw, type_coerce(record.minutes, String),
-               type_coerce(record.supervisor_id, String) if with_supervisor else null(),
-               type_coerce(record.group_id, String) if with_group else null(),
-               *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())))
-        .where(record.person_id == person_id, record.status == "approved", record.occurred_on <= on,
-               record.kind.in_(kinds))
-    )
-    result = db.session.connection().execute(statement)
+    statement = _records_statement(tuple(sorted((kind, None if units is None else tuple(sorted(units)))
+                                                for kind, units in counted.items())),
+                                   with_supervisor, with_group, with_facts)
+    result = db.session.connection().execute(statement, {"person_id": person_id, "on": on})
     try:
         # Every column is read as the driver gives it (type_coerce above): the driver's own tuples
         # save building a Row per record, which is most of the cost at thousands of records.
@@ -165,26 +159,36 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     credentials = credentials_of(named) if named else {}
     supervisors = _Held(credentials)
     co_leaders = _CoLeaders(groups, supervisors)
+    # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
+    # is parsed once (a numeric column gives one representation per value, so equal amounts read
+    # alike are the same Decimal).
+    days: dict = {}
+    amounts: dict = {}
+    tag_lists: dict = {}
     new, fact = object.__new__, RecordFact
     facts = []
     for (kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id,
          provider, report_kind, tags) in fetched:
-        day = day if isinstance(day, date) else date.fromisoformat(day)
-        values = {"kind": kind, "unit": unit, "occurred_on": day, "units": Decimal(str(units)),
-                  "minutes": int(minutes or 0), "in_person": in_person in (True, 1, "1"),
-                  "with_accredited_leader": accredited in (True, 1, "1")}
+        occurred_on = days.get(day)
+        if occurred_on is None:
+            occurred_on = days[day] = day if isinstance(day, date) else date.fromisoformat(day)
+        amount = amounts.get(units)
+        if amount is None:
+            amount = amounts[units] = Decimal(str(units))
+        values = {"kind": kind, "unit": unit, "occurred_on": occurred_on, "units": amount,
+                  "minutes": int(minutes or 0), "in_person": in_person in TRUE, "with_accredited_leader": accredited in TRUE}
         if supervisor_id is not None:
-            held = supervisors.on(supervisor_id, day)
+            held = supervisors.on(supervisor_id, occurred_on)
             values["supervisor_credentials"], values["supervisor_listed"] = held, bool(held)
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
-            values["co_leader_credentials"] = co_leaders.on(group_id, day)
+            values["co_leader_credentials"] = co_leaders.on(group_id, occurred_on)
         if provider is not None:
             values["provider"] = provider
         if report_kind is not None:
             values["report_kind"] = report_kind
         if tags:
-            values["tags"] = split_tags(tags)
+            values["tags"] = tag_lists.get(tags) or tag_lists.setdefault(tags, split_tags(tags))
         # A frozen dataclass's __init__ sets each field through object.__setattr__; filling its
         # __dict__ at once is the same object, several times faster for thousands of records (the
         # fields left out keep their defaults, which a dataclass holds as class attributes).
@@ -192,6 +196,29 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         instance.__dict__.update(values)
         facts.append(instance)
     return facts
+
+
+@lru_cache(maxsize=256)
+def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool):
+    """The records query for ``counted`` ((kind, units or None for any unit), ...), built once per
+    shape: the person and the day are parameters."""
+    record = TrainingRecord
+    # Record by record (most days hold one record anyway), in plain values: read without the ORM and
+    # without per-value type processing, for thousands of rows; the day and amount are parsed below.
+    raw = [type_coerce(column, String) for column in (
+        record.kind, record.unit, record.in_person, record.with_accredited_leader, record.occurred_on, record.units)]
+    # A record whose kind and unit no requirement counts counts towards nothing: it is not read.
+    any_unit = [kind for kind, units in counted if units is None]
+    kind_and_unit = or_(*([record.kind.in_(any_unit)] if any_unit else []),
+                        *(and_(record.kind == kind, record.unit.in_(units)) for kind, units in counted if units))
+    return (
+        select(*raw, type_coerce(record.minutes, String),
+               type_coerce(record.supervisor_id, String) if with_supervisor else null(),
+               type_coerce(record.group_id, String) if with_group else null(),
+               *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())))
+        .where(record.person_id == bindparam("person_id"), record.status == "approved",
+               record.occurred_on <= bindparam("on"), kind_and_unit)
+    )
 
 
 class _Held:
