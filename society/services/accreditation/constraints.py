@@ -32,7 +32,9 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 FILTER keys (every key given must hold): ``in_person``, ``with_accredited_leader``, ``group_closed``,
 ``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``tags_any``, ``tags_none``,
 ``provider_in`` (lists), ``report_kind``, ``supervisor_credential``, ``co_leader_credential`` (a rule-set
-code held on the record's day), ``any_of`` (a list of FILTERs, one must match).
+code held on the record's day), ``any_of`` (a list of FILTERs, one must match). ``supervisor_listed``: the
+record's supervisor was on the list of supervisors the rule set's own society keeps, on the record's day
+(its administrators' page "Supervisors"); ``group_closed``: see ``facts.py``.
 A requirement's top-level ``advisory: true`` shows its progress and never blocks.
 Pure functions of plain data, like the evaluator.
 """

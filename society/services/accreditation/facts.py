@@ -6,15 +6,16 @@ records one by one (same-day records with the same facts added together), each w
 as the rules ask:
 - ``supervisor_credentials``: the rule-set codes of the accreditations the record's supervisor
   held on the record's day;
-- ``supervisor_listed``: the supervisor held some credential on that day (the society's list of
-  supervisors is its accredited leaders; no separate list is kept yet);
+- ``supervisor_listed``: the supervisor was on the list of supervisors kept by the rule set's own
+  society (``supervisor_listings``, ``services/accreditation/supervisor_list.py``) on that day;
 - ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
   held on that day;
 - ``group_closed``: the record's group takes no new members (a closed group with fixed leaders);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
   read only when some rule filters on them.
-Four queries whatever the number of records (records, groups with their leaders, credentials of
-everyone named, memberships): none per record.
+At most four queries whatever the number of records (the records; the groups with their leaders;
+the credentials of everyone named; the listings of the supervisors named), each only when some rule
+looks at what it reads: none per record.
 """
 from bisect import bisect_right
 from collections import defaultdict
@@ -29,6 +30,7 @@ from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
 from ...models.training import split_tags
 from ..membership.qualifications import verified_qualifications
 from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
+from .supervisor_list import listed_days, listed_on
 
 # Recorded qualifications that the published rules name by another word: the DBG asks "a
 # psychotherapy qualification (Zusatzbezeichnung Psychotherapie or Psychoanalyse)"; the UK pathway
@@ -136,6 +138,7 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         return []
     keys = filter_keys(rules)
     with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
+    with_credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
     with_group = bool(keys & {"co_leader_credential", "group_closed"})
     # Read only when some rule filters on them: the progress index covers the other columns.
     with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
@@ -162,8 +165,10 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     groups = _groups({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
     named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
     named.discard(None)
-    credentials = credentials_of(named) if named else {}
+    credentials = credentials_of(named) if named and with_credentials else {}
     supervisors = _Held(credentials)
+    # The society's own list, on the record's day: the rule set's society (none known: nobody is listed).
+    listed = (listed_days(rules.society, {row[7] for row in fetched}) if "supervisor_listed" in keys else {})
     co_leaders = _CoLeaders(groups, supervisors)
     new, fact = object.__new__, RecordFact
     facts = []
@@ -174,8 +179,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
                   "minutes": int(minutes or 0), "in_person": in_person in (True, 1, "1"),
                   "with_accredited_leader": accredited in (True, 1, "1")}
         if supervisor_id is not None:
-            held = supervisors.on(supervisor_id, day)
-            values["supervisor_credentials"], values["supervisor_listed"] = held, bool(held)
+            values["supervisor_credentials"] = supervisors.on(supervisor_id, day)
+            values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), day)
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
             values["co_leader_credentials"] = co_leaders.on(group_id, day)
