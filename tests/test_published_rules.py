@@ -551,7 +551,7 @@ def gv_sessions(first=GV_FIRST, last=None, online=ONLINE, changes=None) -> list[
         days[-1] = last
     sessions = []
     for k, day in enumerate(days):
-        facts = dict(in_person=k not in online, group_closed=True, with_accredited_leader=True)
+        facts = dict(in_person=k not in online, group_closed=True, fixed_leader=True, with_accredited_leader=True)
         facts.update((changes or {}).get(k, {}))
         sessions.append(rec("participation", day, minutes=facts.pop("minutes", 90), **facts))
     return sessions
@@ -633,9 +633,20 @@ def test_gv_online_sessions_only_in_a_closed_group_fails_for_an_open_group():
     assert not gv(sessions).met
 
 
+def test_gv_online_sessions_only_with_a_fixed_leader():
+    assert progress(gv(gv_sessions()), "hours").met
+
+
+def test_gv_online_sessions_only_with_a_fixed_leader_fails_when_the_leader_changed():
+    sessions = gv_sessions()
+    sessions[12] = replace(sessions[12], fixed_leader=False)
+    report = gv(sessions)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
+
+
 def test_gv_in_person_sessions_count_in_an_open_group_too():
     sessions = gv_sessions()
-    sessions[3] = replace(sessions[3], group_closed=False, minutes=90)
+    sessions[3] = replace(sessions[3], group_closed=False, fixed_leader=False, minutes=90)
     assert gv(sessions).met
 
 

@@ -34,6 +34,7 @@ class FilterSchema(StrictSchema):
     in_person = fields.Boolean()
     with_accredited_leader = fields.Boolean()
     group_closed = fields.Boolean()
+    fixed_leader = fields.Boolean()
     supervisor_listed = fields.Boolean()
     max_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
     min_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))

@@ -7,7 +7,8 @@ JSON list of several (one society's leader and Leader Trainer credentials).
 
 A requirement's ``constraints`` (a JSON object; unknown keys are refused) may say:
 - ``only``: a record filter (below); records count only when they match it (who the supervisor,
-  co-leader or provider must be, online sessions at most 90 minutes in a closed group, a report's kind);
+  co-leader or provider must be, online sessions at most 90 minutes in a closed group with a fixed leader,
+  a report's kind);
 - ``after`` / ``before``: a window anchored to exactly one of ``{"qualification": "psychotherapy"}``,
   ``{"credential": "<rule-set code>"}``, ``{"step": "<code of another requirement>"}`` (its first
   counted record), ``{"training_started": true}``; optional ``"years"`` / ``"months"`` after that day.
@@ -30,11 +31,13 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``unit_name``: the name of a unit the rule set defines (a day, a 45-minute hour), for display;
   the requirement's ``minutes_per_unit`` gives its length.
 FILTER keys (every key given must hold): ``in_person``, ``with_accredited_leader``, ``group_closed``,
-``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``tags_any``, ``tags_none``,
+``fixed_leader``, ``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``tags_any``, ``tags_none``,
 ``provider_in`` (lists), ``report_kind``, ``supervisor_credential``, ``co_leader_credential`` (a rule-set
 code held on the record's day), ``any_of`` (a list of FILTERs, one must match). ``supervisor_listed``: the
 record's supervisor was on the list of supervisors the rule set's own society keeps, on the record's day
-(its administrators' page "Supervisors"); ``group_closed``: see ``facts.py``.
+(its administrators' page "Supervisors"); ``group_closed`` (the record's group takes no new members) and
+``fixed_leader`` (a leader of the group has led it from the person's first record in it to this one): see
+``facts.py``.
 A requirement's top-level ``advisory: true`` shows its progress and never blocks.
 Pure functions of plain data, like the evaluator.
 """
@@ -43,9 +46,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 PERIODS = ("month", "quarter", "half_year", "year", "training_year")
-FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed", "max_minutes", "min_minutes",
-               "tags_any", "tags_none", "provider_in", "report_kind", "supervisor_credential", "co_leader_credential",
-               "any_of")
+FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed",
+               "max_minutes", "min_minutes", "tags_any", "tags_none", "provider_in", "report_kind",
+               "supervisor_credential", "co_leader_credential", "any_of")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def matches(record, spec: dict | None) -> bool:
     """Whether ``record`` (a RecordFact) matches the filter ``spec`` (every key given must hold)."""
     if not spec:
         return True
-    for key in ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed"):
+    for key in ("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed"):
         if key in spec and bool(getattr(record, key)) != bool(spec[key]):
             return False
     if "max_minutes" in spec and record.minutes > spec["max_minutes"]:

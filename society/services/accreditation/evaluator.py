@@ -103,7 +103,8 @@ class RecordFact:
     minutes: int = 0
     in_person: bool = True
     with_accredited_leader: bool = False
-    group_closed: bool = False  # a closed group with a fixed leader (online sessions may need it)
+    group_closed: bool = False  # a closed group: it takes no new members (online sessions may need it)
+    fixed_leader: bool = False  # a leader of the group has led it since the person's first record in it
     # Who was there, as the rules ask: the credentials the supervisor and the co-leader held on the
     # day (rule-set codes), and whether the supervisor is on the society's own list.
     supervisor_credentials: tuple[str, ...] = ()

@@ -10,7 +10,10 @@ as the rules ask:
   society (``supervisor_listings``, ``services/accreditation/supervisor_list.py``) on that day;
 - ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
   held on that day;
-- ``group_closed``: the record's group takes no new members (a closed group with fixed leaders);
+- ``group_closed``: the record's group takes no new members (``groups.accepting_members`` off: the
+  group's setting now, as no history of it is kept);
+- ``fixed_leader``: one leader of the record's group (someone else than the person) led it on every day
+  from the person's first record in that group to this record's day (``group_leaders``' dates);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
   read only when some rule filters on them.
 At most four queries whatever the number of records (the records; the groups with their leaders;
@@ -139,7 +142,7 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     keys = filter_keys(rules)
     with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
     with_credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
-    with_group = bool(keys & {"co_leader_credential", "group_closed"})
+    with_group = bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
     # Read only when some rule filters on them: the progress index covers the other columns.
     with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
     record = TrainingRecord
@@ -162,7 +165,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         fetched = result.cursor.fetchall()
     finally:
         result.close()
-    groups = _groups({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
+    groups = groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
+    first_in_group = _first_days(fetched) if with_group else {}
     named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
     named.discard(None)
     credentials = credentials_of(named) if named and with_credentials else {}
@@ -183,6 +187,7 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
             values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), day)
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
+            values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], day)
             values["co_leader_credentials"] = co_leaders.on(group_id, day)
         if provider is not None:
             values["provider"] = provider
@@ -243,8 +248,26 @@ class _CoLeaders:
         return self.memo[key]
 
 
-def _groups(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
-    """Per group: whether it is closed to new members, and its other leaders with their dates."""
+def _first_days(fetched) -> dict:
+    """The day of the person's first record in each group (rows as ``record_facts`` reads them)."""
+    first: dict = {}
+    for row in fetched:
+        if row[8] is not None:
+            day = row[4] if isinstance(row[4], date) else date.fromisoformat(row[4])
+            first[row[8]] = min(day, first.get(row[8], day))
+    return first
+
+
+def fixed_leader(groups: dict, group_id: int, since: date, day: date) -> bool:
+    """Whether one of the group's leaders (as ``groups_with_leaders`` gives them) led it on every day
+    from ``since`` to ``day``."""
+    leaders = groups.get(group_id, (False, ()))[1]
+    return any(starts <= since and (ends is None or ends >= day) for _leader, starts, ends in leaders)
+
+
+def groups_with_leaders(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
+    """Per group: whether it is closed to new members, and its leaders other than ``person_id`` with
+    their dates, in one query."""
     if not group_ids:
         return {}
     rows = db.session.execute(
