@@ -62,7 +62,7 @@ BOTH = pytest.mark.parametrize("label", ["2016", "2023"])
 
 def uk_ledger(group_sessions=20, co_led=20, weekends=2) -> list[RecordFact]:
     return [
-        rec("participation", date(2020, 3, 1), units=group_sessions, with_accredited_leader=True),
+        rec("participation", date(2020, 3, 1), units=group_sessions, with_accredited_leader=True, tags=("ongoing_group",)),
         rec("co_leading", date(2022, 3, 1), units=co_led, with_accredited_leader=True),
         rec("intensive", date(2021, 5, 1), unit="event", units=1, minutes=2 * 360, tags=("two_day",)),
         *[rec("intensive", date(2022, 5, 1), unit="event", units=1, minutes=360) for _ in range(weekends - 1)],
@@ -104,6 +104,17 @@ def test_uk_at_least_20_sessions_as_a_group_member(label):
 def test_uk_at_least_20_sessions_as_a_group_member_fails_with_19(label):
     report = evaluate(rules("uk-leader", label), uk_ledger(group_sessions=19), UK_PERSON, ON)
     assert not option(report, 2, "a").met and not report.met
+
+
+def test_uk_2016_the_20_sessions_in_an_ongoing_group_or_at_weekends():
+    weekends = [replace(r, tags=("weekend",)) if r.kind == "participation" else r for r in uk_ledger()]
+    assert evaluate(rules("uk-leader", "2016"), weekends, UK_PERSON, ON).met
+
+
+def test_uk_2016_the_20_sessions_in_an_ongoing_group_or_at_weekends_fails_for_sessions_in_neither():
+    elsewhere = [replace(r, tags=("course",)) if r.kind == "participation" else r for r in uk_ledger()]
+    report = evaluate(rules("uk-leader", "2016"), elsewhere, UK_PERSON, ON)
+    assert progress(report, "group_member").counted == 0 and not report.met
 
 
 @BOTH
@@ -205,7 +216,7 @@ def test_uk_preferably_one_two_day_event_is_shown_met(label):
 
 @BOTH
 def test_uk_preferably_one_two_day_event_is_shown_unmet_but_never_blocks(label):
-    ledger = [replace(r, tags=()) for r in uk_ledger()]
+    ledger = [replace(r, tags=()) if r.kind == "intensive" else r for r in uk_ledger()]
     report = evaluate(rules("uk-leader", label), ledger, UK_PERSON, ON)
     assert not progress(report, "two_day_event").met and report.met
 
