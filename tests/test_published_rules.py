@@ -562,7 +562,8 @@ def gv_sessions(first=GV_FIRST, last=None, online=ONLINE, changes=None) -> list[
         days[-1] = last
     sessions = []
     for k, day in enumerate(days):
-        facts = dict(in_person=k not in online, group_closed=True, fixed_leader=True, with_accredited_leader=True)
+        facts = dict(in_person=k not in online, group_closed=True, fixed_leader=True, with_accredited_leader=True,
+                     group_size=10)
         facts.update((changes or {}).get(k, {}))
         sessions.append(rec("participation", day, minutes=facts.pop("minutes", 90), **facts))
     return sessions
@@ -659,6 +660,31 @@ def test_gv_in_person_sessions_count_in_an_open_group_too():
     sessions = gv_sessions()
     sessions[3] = replace(sessions[3], group_closed=False, fixed_leader=False, minutes=90)
     assert gv(sessions).met
+
+
+@pytest.mark.parametrize("size", [8, 12])
+def test_gv_groups_of_8_to_12(size):
+    assert gv([replace(r, group_size=size) for r in gv_sessions()]).met
+
+
+@pytest.mark.parametrize("size", [7, 13, None])
+def test_gv_groups_of_8_to_12_fails_for_a_session_in_a_group_of_another_size(size):
+    sessions = gv_sessions()
+    sessions[3] = replace(sessions[3], group_size=size)  # None: a group whose size is not known
+    report = gv(sessions)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
+
+
+def test_gv_90_minute_sessions():
+    assert gv(gv_sessions(changes={4: {"minutes": 120}})).met
+
+
+def test_gv_90_minute_sessions_fails_for_a_shorter_one():
+    sessions = gv_sessions()
+    sessions.insert(5, replace(sessions[4], minutes=60))  # an hour more, but not a 90-minute session
+    sessions[3] = replace(sessions[3], minutes=60)
+    report = gv(sessions)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
 
 
 def test_gv_a_recognised_leader():

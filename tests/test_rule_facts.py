@@ -147,9 +147,14 @@ def test_a_records_group_tells_whether_one_leader_led_it_since_the_persons_first
     facts = sorted(record_facts(person.id, snapshot(rules.versions[0]), ON), key=lambda f: f.occurred_on)
     # the first leader led it from the first record to the second; after the change of leader, nobody had
     assert [(f.group_closed, f.fixed_leader) for f in facts] == [(True, True), (True, True), (True, False)]
+    for _ in range(2):
+        factories.participant(group, factories.person(), starts_on=date(2024, 4, 1))
+    requirement.constraints = {"only": {"min_group_size": 2}}
+    facts = sorted(record_facts(person.id, snapshot(rules.versions[0]), ON), key=lambda f: f.occurred_on)
+    assert [f.group_size for f in facts] == [0, 2, 2]
 
 
-def test_a_participants_sessions_tell_whether_the_group_was_closed_with_a_fixed_leader(society):
+def test_a_participants_sessions_tell_whether_the_group_was_closed_with_a_fixed_leader_and_its_size(society):
     from society.models import Attendance, GroupSession
     from society.services.accreditation import participant_credentials
 
@@ -158,6 +163,10 @@ def test_a_participants_sessions_tell_whether_the_group_was_closed_with_a_fixed_
     factories.group_leader(closed, factories.person(), starts_on=date(2024, 1, 1))
     open_group = factories.group(society, accepting_members=True)
     factories.group_leader(open_group, factories.person(), starts_on=date(2024, 1, 1))
+    for member in [person] + [factories.person() for _ in range(8)]:  # nine in the closed group
+        factories.participant(closed, member, starts_on=date(2024, 1, 1))
+    factories.participant(closed, factories.person(), starts_on=date(2024, 3, 2))  # a tenth, the day after
+    factories.participant(open_group, person, starts_on=date(2024, 1, 1))
     for group, day in ((closed, date(2024, 3, 1)), (open_group, date(2024, 4, 1))):
         session = GroupSession(group=group, held_on=day, minutes=90, format="online")
         db.session.add(session)
@@ -165,4 +174,5 @@ def test_a_participants_sessions_tell_whether_the_group_was_closed_with_a_fixed_
         db.session.add(Attendance(session_id=session.id, person_id=person.id))
     db.session.flush()
     facts = participant_credentials.record_facts(person.id, ON)
-    assert [(f.in_person, f.group_closed, f.fixed_leader) for f in facts] == [(False, True, True), (False, False, True)]
+    assert [(f.in_person, f.group_closed, f.fixed_leader, f.group_size) for f in facts] == [
+        (False, True, True, 9), (False, False, True, 1)]

@@ -38,6 +38,8 @@ class FilterSchema(StrictSchema):
     supervisor_listed = fields.Boolean()
     max_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
     min_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
+    min_group_size = fields.Integer(validate=validate.Range(min=1, max=1000))
+    max_group_size = fields.Integer(validate=validate.Range(min=1, max=1000))
     tags_any = _codes()
     tags_none = _codes()
     provider_in = _codes()

@@ -31,13 +31,14 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``unit_name``: the name of a unit the rule set defines (a day, a 45-minute hour), for display;
   the requirement's ``minutes_per_unit`` gives its length.
 FILTER keys (every key given must hold): ``in_person``, ``with_accredited_leader``, ``group_closed``,
-``fixed_leader``, ``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``tags_any``, ``tags_none``,
+``fixed_leader``, ``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``min_group_size``,
+``max_group_size`` (numbers; a record whose group size is not known matches neither), ``tags_any``, ``tags_none``,
 ``provider_in`` (lists), ``report_kind``, ``supervisor_credential``, ``co_leader_credential`` (a rule-set
 code held on the record's day), ``any_of`` (a list of FILTERs, one must match). ``supervisor_listed``: the
 record's supervisor was on the list of supervisors the rule set's own society keeps, on the record's day
 (its administrators' page "Supervisors"); ``group_closed`` (the record's group takes no new members) and
-``fixed_leader`` (a leader of the group has led it from the person's first record in it to this one): see
-``facts.py``.
+``fixed_leader`` (a leader of the group has led it from the person's first record in it to this one), and the
+group's size (its participants on the record's day): see ``facts.py``.
 A requirement's top-level ``advisory: true`` shows its progress and never blocks.
 Pure functions of plain data, like the evaluator.
 """
@@ -47,7 +48,7 @@ from decimal import Decimal
 
 PERIODS = ("month", "quarter", "half_year", "year", "training_year")
 FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed",
-               "max_minutes", "min_minutes", "tags_any", "tags_none", "provider_in", "report_kind",
+               "max_minutes", "min_minutes", "min_group_size", "max_group_size", "tags_any", "tags_none", "provider_in", "report_kind",
                "supervisor_credential", "co_leader_credential", "any_of")
 
 
@@ -72,6 +73,10 @@ def matches(record, spec: dict | None) -> bool:
     if "max_minutes" in spec and record.minutes > spec["max_minutes"]:
         return False
     if "min_minutes" in spec and record.minutes < spec["min_minutes"]:
+        return False
+    if "min_group_size" in spec and (record.group_size is None or record.group_size < spec["min_group_size"]):
+        return False
+    if "max_group_size" in spec and (record.group_size is None or record.group_size > spec["max_group_size"]):
         return False
     if "tags_any" in spec and not set(spec["tags_any"]) & set(record.tags):
         return False

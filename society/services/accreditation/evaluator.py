@@ -105,6 +105,7 @@ class RecordFact:
     with_accredited_leader: bool = False
     group_closed: bool = False  # a closed group: it takes no new members (online sessions may need it)
     fixed_leader: bool = False  # a leader of the group has led it since the person's first record in it
+    group_size: int | None = None  # the group's participants on the day (None: not known, or no group)
     # Who was there, as the rules ask: the credentials the supervisor and the co-leader held on the
     # day (rule-set codes), and whether the supervisor is on the society's own list.
     supervisor_credentials: tuple[str, ...] = ()

@@ -14,11 +14,12 @@ as the rules ask:
   group's setting now, as no history of it is kept);
 - ``fixed_leader``: one leader of the record's group (someone else than the person) led it on every day
   from the person's first record in that group to this record's day (``group_leaders``' dates);
+- ``group_size``: the group's participants on the record's day (``group_participants``' dates);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
   read only when some rule filters on them.
-At most four queries whatever the number of records (the records; the groups with their leaders;
-the credentials of everyone named; the listings of the supervisors named), each only when some rule
-looks at what it reads: none per record.
+At most five queries whatever the number of records (the records; the groups with their leaders;
+their participants; the credentials of everyone named; the listings of the supervisors named), each
+only when some rule looks at what it reads: none per record.
 """
 from bisect import bisect_right
 from collections import defaultdict
@@ -28,7 +29,7 @@ from decimal import Decimal
 from sqlalchemy import String, null, select, type_coerce
 
 from ...extensions import db
-from ...models import Accreditation, Group, GroupLeader, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
+from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
 from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
 from ...models.training import split_tags
 from ..membership.qualifications import verified_qualifications
@@ -142,7 +143,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     keys = filter_keys(rules)
     with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
     with_credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
-    with_group = bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
+    with_size = bool(keys & {"min_group_size", "max_group_size"})
+    with_group = with_size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
     # Read only when some rule filters on them: the progress index covers the other columns.
     with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
     record = TrainingRecord
@@ -167,6 +169,7 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         result.close()
     groups = groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
     first_in_group = _first_days(fetched) if with_group else {}
+    participants = participants_of(set(groups)) if with_size else {}
     named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
     named.discard(None)
     credentials = credentials_of(named) if named and with_credentials else {}
@@ -188,6 +191,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
             values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], day)
+            if with_size:
+                values["group_size"] = size_on(participants, group_id, day)
             values["co_leader_credentials"] = co_leaders.on(group_id, day)
         if provider is not None:
             values["provider"] = provider
@@ -263,6 +268,22 @@ def fixed_leader(groups: dict, group_id: int, since: date, day: date) -> bool:
     from ``since`` to ``day``."""
     leaders = groups.get(group_id, (False, ()))[1]
     return any(starts <= since and (ends is None or ends >= day) for _leader, starts, ends in leaders)
+
+
+def participants_of(group_ids: set[int]) -> dict[int, list[tuple[date, date | None]]]:
+    """Per group, its participants' first and last days, in one query."""
+    found: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    if group_ids:
+        for group_id, starts_on, ends_on in db.session.execute(
+                select(GroupParticipant.group_id, GroupParticipant.starts_on, GroupParticipant.ends_on)
+                .where(GroupParticipant.group_id.in_(sorted(group_ids)))):
+            found[group_id].append((starts_on, ends_on))
+    return found
+
+
+def size_on(participants: dict, group_id: int, day: date) -> int:
+    """How many took part in the group on ``day``."""
+    return sum(1 for starts, ends in participants.get(group_id, ()) if starts <= day and (ends is None or ends >= day))
 
 
 def groups_with_leaders(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
