@@ -451,9 +451,15 @@ def test_de_membership_at_the_latest_after_the_first_leader_seminar():
     assert progress(evaluate(rules("de-leiter"), de_ledger(), DE_PERSON, ON), "membership").met
 
 
-def test_de_membership_fails_when_joined_after_leader_training_started():
-    late = replace(DE_PERSON, memberships=(MembershipSpan("DBG", date(2020, 6, 1)),))
-    assert not evaluate(rules("de-leiter"), de_ledger(), late, ON).met
+def test_de_membership_from_the_first_leader_seminar_is_enough_though_training_started_before():
+    on_the_day = replace(DE_PERSON, memberships=(MembershipSpan("DBG", date(2020, 3, 1)),))  # the first seminar's day
+    assert DE_STARTED < date(2020, 3, 1) and evaluate(rules("de-leiter"), de_ledger(), on_the_day, ON).met
+
+
+def test_de_membership_fails_when_joined_after_the_first_leader_seminar():
+    late = replace(DE_PERSON, memberships=(MembershipSpan("DBG", date(2020, 3, 2)),))
+    report = evaluate(rules("de-leiter"), de_ledger(), late, ON)
+    assert not progress(report, "membership").met and not report.met
 
 
 def group_work(after_training):

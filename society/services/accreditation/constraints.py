@@ -24,7 +24,8 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``share``: ``{"where": FILTER, "min_share": 0.5}``: matching records make at least that share;
 - ``first`` / ``last``: FILTER: the first and the last counted occurrences match it;
 - ``prerequisite``: a fact about the person instead of records, exactly one of
-  ``{"membership_throughout": "<society code>" | true}`` (from the start of training to the day;
+  ``{"membership_throughout": "<society code>" | true}`` (from the start of training to the day, or with
+  ``"from_step": "<code>"`` from that step's first counted record, the day itself while it has none;
   ``true``: the society whose rule set it is, so a society that copies the rule set keeps the rule),
   ``{"credential": "<rule-set code>", "held_months": N}``, ``{"qualification": "<code>", "years_since": N}``,
   ``{"condition": "psychodynamically_trained"|...}``; it stands alone (no other key but ``unit_name``);
@@ -204,9 +205,11 @@ def _has_run(per_period: dict, period: str, at_least: Decimal, count: int, on: d
 
 # -- prerequisites -------------------------------------------------------------------
 
-def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | None = None) -> Check:
+def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | None = None,
+                       first_of_step=None) -> Check:
     """A fact about the person, held on ``on``. ``own_society``: the code of the society whose rule
-    set this is, for ``"membership_throughout": true``."""
+    set this is, for ``"membership_throughout": true``; ``first_of_step``: a step's first day, for
+    ``from_step``."""
     from .evaluator import add_months
     if "membership_throughout" in prerequisite:
         society = prerequisite["membership_throughout"]
@@ -215,6 +218,9 @@ def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | 
         if not isinstance(society, str):
             return Check("prerequisite", False, "no", "yes")  # whose membership is unknown: fail closed
         since = person.training_started_on or on
+        if "from_step" in prerequisite:
+            step_day = first_of_step(prerequisite["from_step"]) if first_of_step is not None else None
+            since = on if step_day is None else min(step_day, on)
         held = person.member_throughout(society, since, on)
         return Check("prerequisite", held, "yes" if held else "no", "yes")
     if "credential" in prerequisite:

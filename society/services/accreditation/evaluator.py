@@ -343,7 +343,7 @@ def _requirement_progress(requirement, records, person, on, steps) -> Requiremen
     window = window_for(requirement, person, on)
     rules = requirement.rules
     if "prerequisite" in rules:
-        check = prerequisite_check(rules["prerequisite"], person, on, steps.society)
+        check = prerequisite_check(rules["prerequisite"], person, on, steps.society, steps.first_day)
         return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
                                    window, (check,))
     matching = anchored(matching_records(requirement, steps.candidates(requirement), window), rules, person,
