@@ -1015,6 +1015,22 @@ def test_se_is_the_only_example_the_published_rule_sets_are_not():
     assert examples == {"se-ledare"}
 
 
+def test_se_gp_groups_earn_1_cme_point_per_hour():
+    assert shipped_by_code("se-ledare")["society"]["cme_points_per_hour"] == 1
+
+
+# == no re-accreditation interval is published ====================================================
+
+def test_no_published_rule_set_sets_a_reaccreditation_interval_only_the_swedish_example_does():
+    validity = {(d["code"], v["label"]): v["validity_months"] for name in SHIPPED for d in shipped_rule_sets(name)
+                for v in d["versions"]}
+    assert {key for key, months in validity.items() if months is not None} == {("se-ledare", "2020")}
+
+
+def test_us_no_recertification_a_credential_granted_does_not_expire():
+    assert rules("us-cbgl").validity_months is None
+
+
 # == every requirement: where it comes from ======================================================
 
 ALL_REQUIREMENTS = [(d["code"], v["label"], r) for name in SHIPPED for d in shipped_rule_sets(name)
