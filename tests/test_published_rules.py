@@ -1055,3 +1055,25 @@ def test_the_shipped_rule_sets_are_those_the_issue_names():
     codes = {d["code"] for name in SHIPPED for d in shipped_rule_sets(name)}
     assert codes == {"uk-leader", "us-cbgl", "de-leiter", "de-grundversorgung", "anz-leader", "anz-trainer",
                      "ibf-guideline", "se-ledare"}
+
+
+def test_every_tag_provider_and_report_kind_a_shipped_rule_names_can_be_entered_on_a_record():
+    from society.presentation.records import PROVIDERS, REPORT_KINDS, TAGS
+
+    named = {"tags": set(), "providers": set(), "report_kinds": set()}
+
+    def walk(spec):
+        if isinstance(spec, dict):
+            named["tags"].update(spec.get("tags_any", ()), spec.get("tags_none", ()))
+            named["providers"].update(spec.get("provider_in", ()))
+            named["report_kinds"].update([spec["report_kind"]] if "report_kind" in spec else [])
+            for value in spec.values():
+                walk(value)
+        elif isinstance(spec, list):
+            for value in spec:
+                walk(value)
+
+    for _code, _label, requirement in ALL_REQUIREMENTS:
+        walk(requirement.get("constraints"))
+    assert named["tags"] <= set(TAGS) and named["providers"] <= set(PROVIDERS)
+    assert named["report_kinds"] <= set(REPORT_KINDS) and "weekend" in named["tags"]
