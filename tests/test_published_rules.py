@@ -286,6 +286,12 @@ def test_uk_2023_figures_that_could_not_be_read_are_marked_unverified():
     assert not new["portfolio"].unverified and not new["form_a"].unverified  # named by the 2023 page
 
 
+def test_uk_the_society_calls_these_guidelines_the_team_reviews_council_decides_and_the_rule_set_says_so():
+    data = shipped_by_code("uk-leader")
+    assert "guidelines" in data["description"] and "Council decides" in data["description"]
+    assert "leadership team reviews" in data["description"].lower()
+
+
 # == USA, American Balint Society: Credentialed Balint Group Leader ===================================
 
 US_STARTED = date(2023, 1, 1)
@@ -404,6 +410,13 @@ def test_us_three_intensives_in_all_fails_when_the_last_is_not_the_credentialing
     report = evaluate(rules("us-cbgl"), us_ledger(last_tags=()), US_PERSON, ON)
     intensives = progress(report, "intensives")
     assert intensives.counted == 3 and not check(intensives, "last").met and not report.met
+
+
+def test_us_the_title_the_committee_council_and_the_intensive_are_as_the_society_words_them():
+    data = shipped_by_code("us-cbgl")
+    assert data["credential_title"] == "Credentialed Balint Group Leader"
+    assert "Council decides" in data["description"] and "9 sessions of 45 minutes" in data["description"]
+    assert "No participation-hours rule and no recertification" in data["description"]
 
 
 # == Germany, Deutsche Balint-Gesellschaft: physician track ===========================================
@@ -549,6 +562,12 @@ def test_de_supervision_not_found_at_the_source_is_shown_but_never_blocks():
     report = evaluate(rules("de-leiter"), de_ledger(), DE_PERSON, ON)
     supervision = progress(report, "supervision")
     assert not supervision.met and supervision.requirement.unverified and not supervision.blocks and report.met
+
+
+def test_de_the_further_tracks_are_named_and_left_out():
+    data = shipped_by_code("de-leiter")
+    assert "psychologists" in data["description"] and "IFA" in data["description"]
+    assert "not part of this rule set" in data["description"]
 
 
 # == Germany: Psychosomatische Grundversorgung (participants) ========================================
@@ -859,6 +878,12 @@ def test_anz_desirable_at_least_half_face_to_face_is_met_at_exactly_half():
     ledger = [replace(r, in_person=r.occurred_on.month % 2 == 0) if r.kind == "co_leading" else r for r in anz_ledger()]
     assert progress(anz(ledger), "face_to_face").share == Decimal("0.5")
     assert progress(anz(ledger), "face_to_face").met
+
+
+def test_anz_recognition_of_prior_learning_the_annual_record_and_the_reports_are_named_in_the_rule_set():
+    data = shipped_by_code("anz-leader")
+    assert "Prior learning may be recognised" in data["description"]
+    assert "supervisors report every six months and at the end" in data["description"]
 
 
 # == Australia / New Zealand, BSANZ: Leader Trainer ================================================
