@@ -176,3 +176,15 @@ def test_a_participants_sessions_tell_whether_the_group_was_closed_with_a_fixed_
     facts = participant_credentials.record_facts(person.id, ON)
     assert [(f.in_person, f.group_closed, f.fixed_leader, f.group_size) for f in facts] == [
         (False, True, True, 9), (False, False, True, 1)]
+
+
+def test_the_specialist_title_in_psychosomatic_medicine_and_psychotherapy_is_a_psychotherapy_qualification(society, admin):
+    from datetime import datetime, timezone
+
+    person, psychiatrist = factories.person(), factories.person()
+    verified = {"verified_by_id": admin.id, "verified_at": datetime(2024, 1, 2, tzinfo=timezone.utc)}
+    factories.qualification(person, "psychosomatic_specialist", date(2017, 4, 1), **verified)
+    factories.qualification(psychiatrist, "psychiatry_specialist", date(2017, 4, 1), **verified)
+    db.session.commit()
+    assert person_facts(person, None, ON).qualified_on("psychotherapy") == date(2017, 4, 1)
+    assert person_facts(psychiatrist, None, ON).qualified_on("psychotherapy") is None  # not named by the DBG

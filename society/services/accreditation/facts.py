@@ -37,9 +37,11 @@ from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualificatio
 from .supervisor_list import listed_days, listed_on
 
 # Recorded qualifications that the published rules name by another word: the DBG asks "a
-# psychotherapy qualification (Zusatzbezeichnung Psychotherapie or Psychoanalyse)"; the UK pathway
-# rule asks "psychoanalytic or psychodynamic training".
-QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",)}
+# psychotherapy qualification (Zusatzbezeichnung Psychotherapie or Psychoanalyse, or a relevant
+# specialist title)": the specialist title in psychosomatic medicine and psychotherapy is one (a
+# specialist in psychiatry alone is not named: which other titles are relevant the DBG does not
+# list); the UK pathway rule asks "psychoanalytic or psychodynamic training".
+QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",), "psychosomatic_specialist": ("psychotherapy",)}
 CONDITION_ALIASES = {"psychodynamic_training": ("psychodynamically_trained",),
                      "psychoanalysis": ("psychodynamically_trained",)}
 
