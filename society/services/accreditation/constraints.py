@@ -64,36 +64,47 @@ class Check:
     short_periods: tuple[tuple[date, date], ...] = ()
 
 
+BOOLEAN_KEYS = frozenset(("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed"))
+
+
 def matches(record, spec: dict | None) -> bool:
-    """Whether ``record`` (a RecordFact) matches the filter ``spec`` (every key given must hold)."""
+    """Whether ``record`` (a RecordFact) matches the filter ``spec`` (every key given must hold).
+    Runs once per record and requirement: it looks only at the keys the filter gives."""
     if not spec:
         return True
-    for key in ("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed"):
-        if key in spec and bool(getattr(record, key)) != bool(spec[key]):
+    for key, wanted in spec.items():
+        if key in BOOLEAN_KEYS:
+            if bool(getattr(record, key)) != bool(wanted):
+                return False
+        elif not _holds(record, key, wanted):
             return False
-    if "max_minutes" in spec and record.minutes > spec["max_minutes"]:
-        return False
-    if "min_minutes" in spec and record.minutes < spec["min_minutes"]:
-        return False
-    if "min_group_size" in spec and (record.group_size is None or record.group_size < spec["min_group_size"]):
-        return False
-    if "max_group_size" in spec and (record.group_size is None or record.group_size > spec["max_group_size"]):
-        return False
-    if "tags_any" in spec and not set(spec["tags_any"]) & set(record.tags):
-        return False
-    if "tags_none" in spec and set(spec["tags_none"]) & set(record.tags):
-        return False
-    if "provider_in" in spec and record.provider not in spec["provider_in"]:
-        return False
-    if "report_kind" in spec and record.report_kind != spec["report_kind"]:
-        return False
-    if "supervisor_credential" in spec and spec["supervisor_credential"] not in record.supervisor_credentials:
-        return False
-    if "co_leader_credential" in spec and spec["co_leader_credential"] not in record.co_leader_credentials:
-        return False
-    if "any_of" in spec and not any(matches(record, option) for option in spec["any_of"]):
-        return False
     return True
+
+
+def _holds(record, key: str, wanted) -> bool:
+    if key == "max_minutes":
+        return record.minutes <= wanted
+    if key == "min_minutes":
+        return record.minutes >= wanted
+    if key == "tags_any":
+        return not set(wanted).isdisjoint(record.tags)
+    if key == "tags_none":
+        return set(wanted).isdisjoint(record.tags)
+    if key == "provider_in":
+        return record.provider in wanted
+    if key == "report_kind":
+        return record.report_kind == wanted
+    if key == "supervisor_credential":
+        return wanted in record.supervisor_credentials
+    if key == "co_leader_credential":
+        return wanted in record.co_leader_credentials
+    if key == "min_group_size":
+        return record.group_size is not None and record.group_size >= wanted
+    if key == "max_group_size":
+        return record.group_size is not None and record.group_size <= wanted
+    if key == "any_of":
+        return any(matches(record, option) for option in wanted)
+    return False  # a key the language does not know never holds: fail closed
 
 
 # -- anchors -------------------------------------------------------------------------

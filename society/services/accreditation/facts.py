@@ -170,7 +170,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     finally:
         result.close()
     groups = groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
-    first_in_group = _first_days(fetched) if with_group else {}
+    with_fixed = "fixed_leader" in keys
+    first_in_group = _first_days(fetched) if with_fixed else {}
     participants = participants_of(set(groups)) if with_size else {}
     named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
     named.discard(None)
@@ -192,7 +193,8 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
             values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), day)
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
-            values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], day)
+            if with_fixed:
+                values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], day)
             if with_size:
                 values["group_size"] = size_on(participants, group_id, day)
             values["co_leader_credentials"] = co_leaders.on(group_id, day)
