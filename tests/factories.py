@@ -275,3 +275,10 @@ def qualification(person_: Person, code: str = "psychotherapy", obtained_on: dat
     from society.models import PersonQualification
 
     return _save(PersonQualification(person_id=person_.id, code=code, obtained_on=obtained_on, **kw))
+
+
+def supervisor_listing(society_: Society, person_: Person, listed_from: date = date(2020, 1, 1), **kw):
+    """``person_`` on ``society_``'s list of supervisors from ``listed_from``."""
+    from society.models import SupervisorListing
+
+    return _save(SupervisorListing(society_id=society_.id, person_id=person_.id, listed_from=listed_from, **kw))

@@ -55,6 +55,7 @@ class Registry:
         self.qualification = factories.qualification(
             self.person, note=f"Awarded to {NAME} by the chamber", evidence_path=self.qualification_evidence,
             evidence_name="petra-diploma.pdf", evidence_type="application/pdf")
+        factories.supervisor_listing(society, self.person, note=f"{NAME} listed by the council")
         factories.flag(society, subject_type="person", subject_id=self.person.id, kind="membership_lapsed",
                        message=f"{NAME}'s membership lapsed")
         self.group_flag = factories.flag(society, subject_type="group", subject_id=self.group.id,

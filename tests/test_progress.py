@@ -28,10 +28,11 @@ def test_only_the_persons_approved_records_count(society):
     accreditation = candidate(society)
     other = factories.person()
     person = accreditation.person
-    factories.training_record(person, units=10, status="approved")
-    factories.training_record(person, units=10, status="pending")
-    factories.training_record(person, units=10, status="rejected", rejection_reason="No such session")
-    factories.training_record(other, units=10, status="approved")
+    ongoing = "ongoing_group"  # where the UK rule counts group sessions
+    factories.training_record(person, units=10, status="approved", tags=ongoing)
+    factories.training_record(person, units=10, status="pending", tags=ongoing)
+    factories.training_record(person, units=10, status="rejected", rejection_reason="No such session", tags=ongoing)
+    factories.training_record(other, units=10, status="approved", tags=ongoing)
     report = progress_for(accreditation, ON)
     participation = next(r for r in report.requirements if r.requirement.kind == "participation"
                          and not r.requirement.is_prerequisite and r.requirement.unit == "session")

@@ -62,7 +62,7 @@ BOTH = pytest.mark.parametrize("label", ["2016", "2023"])
 
 def uk_ledger(group_sessions=20, co_led=20, weekends=2) -> list[RecordFact]:
     return [
-        rec("participation", date(2020, 3, 1), units=group_sessions, with_accredited_leader=True),
+        rec("participation", date(2020, 3, 1), units=group_sessions, with_accredited_leader=True, tags=("ongoing_group",)),
         rec("co_leading", date(2022, 3, 1), units=co_led, with_accredited_leader=True),
         rec("intensive", date(2021, 5, 1), unit="event", units=1, minutes=2 * 360, tags=("two_day",)),
         *[rec("intensive", date(2022, 5, 1), unit="event", units=1, minutes=360) for _ in range(weekends - 1)],
@@ -104,6 +104,17 @@ def test_uk_at_least_20_sessions_as_a_group_member(label):
 def test_uk_at_least_20_sessions_as_a_group_member_fails_with_19(label):
     report = evaluate(rules("uk-leader", label), uk_ledger(group_sessions=19), UK_PERSON, ON)
     assert not option(report, 2, "a").met and not report.met
+
+
+def test_uk_2016_the_20_sessions_in_an_ongoing_group_or_at_weekends():
+    weekends = [replace(r, tags=("weekend",)) if r.kind == "participation" else r for r in uk_ledger()]
+    assert evaluate(rules("uk-leader", "2016"), weekends, UK_PERSON, ON).met
+
+
+def test_uk_2016_the_20_sessions_in_an_ongoing_group_or_at_weekends_fails_for_sessions_in_neither():
+    elsewhere = [replace(r, tags=("course",)) if r.kind == "participation" else r for r in uk_ledger()]
+    report = evaluate(rules("uk-leader", "2016"), elsewhere, UK_PERSON, ON)
+    assert progress(report, "group_member").counted == 0 and not report.met
 
 
 @BOTH
@@ -205,7 +216,7 @@ def test_uk_preferably_one_two_day_event_is_shown_met(label):
 
 @BOTH
 def test_uk_preferably_one_two_day_event_is_shown_unmet_but_never_blocks(label):
-    ledger = [replace(r, tags=()) for r in uk_ledger()]
+    ledger = [replace(r, tags=()) if r.kind == "intensive" else r for r in uk_ledger()]
     report = evaluate(rules("uk-leader", label), ledger, UK_PERSON, ON)
     assert not progress(report, "two_day_event").met and report.met
 
@@ -273,6 +284,12 @@ def test_uk_2023_figures_that_could_not_be_read_are_marked_unverified():
     assert all(new[code].unverified for code in figures)
     assert not any(old[code].unverified for code in figures)  # read at the 2016 / 2020 source
     assert not new["portfolio"].unverified and not new["form_a"].unverified  # named by the 2023 page
+
+
+def test_uk_the_society_calls_these_guidelines_the_team_reviews_council_decides_and_the_rule_set_says_so():
+    data = shipped_by_code("uk-leader")
+    assert "guidelines" in data["description"] and "Council decides" in data["description"]
+    assert "leadership team reviews" in data["description"].lower()
 
 
 # == USA, American Balint Society: Credentialed Balint Group Leader ===================================
@@ -395,6 +412,13 @@ def test_us_three_intensives_in_all_fails_when_the_last_is_not_the_credentialing
     assert intensives.counted == 3 and not check(intensives, "last").met and not report.met
 
 
+def test_us_the_title_the_committee_council_and_the_intensive_are_as_the_society_words_them():
+    data = shipped_by_code("us-cbgl")
+    assert data["credential_title"] == "Credentialed Balint Group Leader"
+    assert "Council decides" in data["description"] and "9 sessions of 45 minutes" in data["description"]
+    assert "No participation-hours rule and no recertification" in data["description"]
+
+
 # == Germany, Deutsche Balint-Gesellschaft: physician track ===========================================
 
 DE_QUALIFIED = date(2018, 1, 1)
@@ -440,9 +464,15 @@ def test_de_membership_at_the_latest_after_the_first_leader_seminar():
     assert progress(evaluate(rules("de-leiter"), de_ledger(), DE_PERSON, ON), "membership").met
 
 
-def test_de_membership_fails_when_joined_after_leader_training_started():
-    late = replace(DE_PERSON, memberships=(MembershipSpan("DBG", date(2020, 6, 1)),))
-    assert not evaluate(rules("de-leiter"), de_ledger(), late, ON).met
+def test_de_membership_from_the_first_leader_seminar_is_enough_though_training_started_before():
+    on_the_day = replace(DE_PERSON, memberships=(MembershipSpan("DBG", date(2020, 3, 1)),))  # the first seminar's day
+    assert DE_STARTED < date(2020, 3, 1) and evaluate(rules("de-leiter"), de_ledger(), on_the_day, ON).met
+
+
+def test_de_membership_fails_when_joined_after_the_first_leader_seminar():
+    late = replace(DE_PERSON, memberships=(MembershipSpan("DBG", date(2020, 3, 2)),))
+    report = evaluate(rules("de-leiter"), de_ledger(), late, ON)
+    assert not progress(report, "membership").met and not report.met
 
 
 def group_work(after_training):
@@ -534,6 +564,12 @@ def test_de_supervision_not_found_at_the_source_is_shown_but_never_blocks():
     assert not supervision.met and supervision.requirement.unverified and not supervision.blocks and report.met
 
 
+def test_de_the_further_tracks_are_named_and_left_out():
+    data = shipped_by_code("de-leiter")
+    assert "psychologists" in data["description"] and "IFA" in data["description"]
+    assert "not part of this rule set" in data["description"]
+
+
 # == Germany: Psychosomatische Grundversorgung (participants) ========================================
 
 GV_FIRST = date(2026, 1, 10)
@@ -551,7 +587,8 @@ def gv_sessions(first=GV_FIRST, last=None, online=ONLINE, changes=None) -> list[
         days[-1] = last
     sessions = []
     for k, day in enumerate(days):
-        facts = dict(in_person=k not in online, group_closed=True, with_accredited_leader=True)
+        facts = dict(in_person=k not in online, group_closed=True, fixed_leader=True, with_accredited_leader=True,
+                     group_size=10)
         facts.update((changes or {}).get(k, {}))
         sessions.append(rec("participation", day, minutes=facts.pop("minutes", 90), **facts))
     return sessions
@@ -633,10 +670,46 @@ def test_gv_online_sessions_only_in_a_closed_group_fails_for_an_open_group():
     assert not gv(sessions).met
 
 
+def test_gv_online_sessions_only_with_a_fixed_leader():
+    assert progress(gv(gv_sessions()), "hours").met
+
+
+def test_gv_online_sessions_only_with_a_fixed_leader_fails_when_the_leader_changed():
+    sessions = gv_sessions()
+    sessions[12] = replace(sessions[12], fixed_leader=False)
+    report = gv(sessions)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
+
+
 def test_gv_in_person_sessions_count_in_an_open_group_too():
     sessions = gv_sessions()
-    sessions[3] = replace(sessions[3], group_closed=False, minutes=90)
+    sessions[3] = replace(sessions[3], group_closed=False, fixed_leader=False, minutes=90)
     assert gv(sessions).met
+
+
+@pytest.mark.parametrize("size", [8, 12])
+def test_gv_groups_of_8_to_12(size):
+    assert gv([replace(r, group_size=size) for r in gv_sessions()]).met
+
+
+@pytest.mark.parametrize("size", [7, 13, None])
+def test_gv_groups_of_8_to_12_fails_for_a_session_in_a_group_of_another_size(size):
+    sessions = gv_sessions()
+    sessions[3] = replace(sessions[3], group_size=size)  # None: a group whose size is not known
+    report = gv(sessions)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
+
+
+def test_gv_90_minute_sessions():
+    assert gv(gv_sessions(changes={4: {"minutes": 120}})).met
+
+
+def test_gv_90_minute_sessions_fails_for_a_shorter_one():
+    sessions = gv_sessions()
+    sessions.insert(5, replace(sessions[4], minutes=60))  # an hour more, but not a 90-minute session
+    sessions[3] = replace(sessions[3], minutes=60)
+    report = gv(sessions)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
 
 
 def test_gv_a_recognised_leader():
@@ -807,6 +880,12 @@ def test_anz_desirable_at_least_half_face_to_face_is_met_at_exactly_half():
     assert progress(anz(ledger), "face_to_face").met
 
 
+def test_anz_recognition_of_prior_learning_the_annual_record_and_the_reports_are_named_in_the_rule_set():
+    data = shipped_by_code("anz-leader")
+    assert "Prior learning may be recognised" in data["description"]
+    assert "supervisors report every six months and at the end" in data["description"]
+
+
 # == Australia / New Zealand, BSANZ: Leader Trainer ================================================
 
 ACCREDITED = date(2024, 12, 1)
@@ -961,6 +1040,22 @@ def test_se_is_the_only_example_the_published_rule_sets_are_not():
     assert examples == {"se-ledare"}
 
 
+def test_se_gp_groups_earn_1_cme_point_per_hour():
+    assert shipped_by_code("se-ledare")["society"]["cme_points_per_hour"] == 1
+
+
+# == no re-accreditation interval is published ====================================================
+
+def test_no_published_rule_set_sets_a_reaccreditation_interval_only_the_swedish_example_does():
+    validity = {(d["code"], v["label"]): v["validity_months"] for name in SHIPPED for d in shipped_rule_sets(name)
+                for v in d["versions"]}
+    assert {key for key, months in validity.items() if months is not None} == {("se-ledare", "2020")}
+
+
+def test_us_no_recertification_a_credential_granted_does_not_expire():
+    assert rules("us-cbgl").validity_months is None
+
+
 # == every requirement: where it comes from ======================================================
 
 ALL_REQUIREMENTS = [(d["code"], v["label"], r) for name in SHIPPED for d in shipped_rule_sets(name)
@@ -985,3 +1080,25 @@ def test_the_shipped_rule_sets_are_those_the_issue_names():
     codes = {d["code"] for name in SHIPPED for d in shipped_rule_sets(name)}
     assert codes == {"uk-leader", "us-cbgl", "de-leiter", "de-grundversorgung", "anz-leader", "anz-trainer",
                      "ibf-guideline", "se-ledare"}
+
+
+def test_every_tag_provider_and_report_kind_a_shipped_rule_names_can_be_entered_on_a_record():
+    from society.presentation.records import PROVIDERS, REPORT_KINDS, TAGS
+
+    named = {"tags": set(), "providers": set(), "report_kinds": set()}
+
+    def walk(spec):
+        if isinstance(spec, dict):
+            named["tags"].update(spec.get("tags_any", ()), spec.get("tags_none", ()))
+            named["providers"].update(spec.get("provider_in", ()))
+            named["report_kinds"].update([spec["report_kind"]] if "report_kind" in spec else [])
+            for value in spec.values():
+                walk(value)
+        elif isinstance(spec, list):
+            for value in spec:
+                walk(value)
+
+    for _code, _label, requirement in ALL_REQUIREMENTS:
+        walk(requirement.get("constraints"))
+    assert named["tags"] <= set(TAGS) and named["providers"] <= set(PROVIDERS)
+    assert named["report_kinds"] <= set(REPORT_KINDS) and "weekend" in named["tags"]

@@ -161,3 +161,60 @@ def test_only_verified_qualifications_become_the_rules_facts_under_the_words_the
     assert not facts.satisfies("uk_form_a_registered")  # recorded for a later day: not yet on ON
     assert person_facts(person, None, date(2026, 2, 1)).satisfies("uk_form_a_registered")
     assert not facts.satisfies("indemnity_insured")  # a claim counts once another administrator verified it
+
+
+def test_a_records_group_tells_whether_one_leader_led_it_since_the_persons_first_record_in_it(society):
+    person = factories.person()
+    group = factories.group(society, accepting_members=False)
+    factories.group_leader(group, factories.person(), starts_on=date(2023, 1, 1), ends_on=date(2024, 6, 30))
+    factories.group_leader(group, factories.person(), starts_on=date(2024, 7, 1))
+    for day in (date(2024, 3, 1), date(2024, 5, 1), date(2024, 8, 1)):
+        factories.training_record(person, kind="participation", occurred_on=day, group_id=group.id)
+    rules = trainer_rules(society)
+    requirement = rules.versions[0].requirements[0]
+    requirement.kind = "participation"
+    requirement.constraints = {"only": {"fixed_leader": True}}
+    facts = sorted(record_facts(person.id, snapshot(rules.versions[0]), ON), key=lambda f: f.occurred_on)
+    # the first leader led it from the first record to the second; after the change of leader, nobody had
+    assert [(f.group_closed, f.fixed_leader) for f in facts] == [(True, True), (True, True), (True, False)]
+    for _ in range(2):
+        factories.participant(group, factories.person(), starts_on=date(2024, 4, 1))
+    requirement.constraints = {"only": {"min_group_size": 2}}
+    facts = sorted(record_facts(person.id, snapshot(rules.versions[0]), ON), key=lambda f: f.occurred_on)
+    assert [f.group_size for f in facts] == [0, 2, 2]
+
+
+def test_a_participants_sessions_tell_whether_the_group_was_closed_with_a_fixed_leader_and_its_size(society):
+    from society.models import Attendance, GroupSession
+    from society.services.accreditation import participant_credentials
+
+    person = factories.member_person(society)
+    closed = factories.group(society, accepting_members=False)
+    factories.group_leader(closed, factories.person(), starts_on=date(2024, 1, 1))
+    open_group = factories.group(society, accepting_members=True)
+    factories.group_leader(open_group, factories.person(), starts_on=date(2024, 1, 1))
+    for member in [person] + [factories.person() for _ in range(8)]:  # nine in the closed group
+        factories.participant(closed, member, starts_on=date(2024, 1, 1))
+    factories.participant(closed, factories.person(), starts_on=date(2024, 3, 2))  # a tenth, the day after
+    factories.participant(open_group, person, starts_on=date(2024, 1, 1))
+    for group, day in ((closed, date(2024, 3, 1)), (open_group, date(2024, 4, 1))):
+        session = GroupSession(group=group, held_on=day, minutes=90, format="online")
+        db.session.add(session)
+        db.session.flush()
+        db.session.add(Attendance(session_id=session.id, person_id=person.id))
+    db.session.flush()
+    facts = participant_credentials.record_facts(person.id, ON)
+    assert [(f.in_person, f.group_closed, f.fixed_leader, f.group_size) for f in facts] == [
+        (False, True, True, 9), (False, False, True, 1)]
+
+
+def test_the_specialist_title_in_psychosomatic_medicine_and_psychotherapy_is_a_psychotherapy_qualification(society, admin):
+    from datetime import datetime, timezone
+
+    person, psychiatrist = factories.person(), factories.person()
+    verified = {"verified_by_id": admin.id, "verified_at": datetime(2024, 1, 2, tzinfo=timezone.utc)}
+    factories.qualification(person, "psychosomatic_specialist", date(2017, 4, 1), **verified)
+    factories.qualification(psychiatrist, "psychiatry_specialist", date(2017, 4, 1), **verified)
+    db.session.commit()
+    assert person_facts(person, None, ON).qualified_on("psychotherapy") == date(2017, 4, 1)
+    assert person_facts(psychiatrist, None, ON).qualified_on("psychotherapy") is None  # not named by the DBG

@@ -65,6 +65,9 @@ def test_an_order_naming_a_step_no_requirement_has_is_refused(society):
     {"rhythm": {"period": "training_year", "at_least": 10, "periods": 2},
      "only": {"supervisor_credential": "anz-trainer"}},
     {"unit_name": "day"},
+    {"prerequisite": {"membership_throughout": True, "from_step": "seminars"}},
+    {"only": {"min_group_size": 8, "max_group_size": 12, "min_minutes": 90, "fixed_leader": True,
+              "supervisor_listed": True}},
 ])
 def test_the_published_kinds_of_rule_are_accepted(constraints):
     ConstraintsSchema().load(constraints)
@@ -76,6 +79,8 @@ def test_the_published_kinds_of_rule_are_accepted(constraints):
     {"cap": {"where": {"in_person": False}, "max_share": 1.5}},
     {"only": {"any_of": [{"in_person": "sometimes"}]}},
     {"after": {"qualification": "psychotherapy", "step": "leading"}},
+    {"prerequisite": {"condition": "indemnity_insured", "from_step": "seminars"}},  # from_step: membership only
+    {"only": {"min_group_size": 0}},
 ])
 def test_malformed_constraints_are_refused(constraints):
     with pytest.raises(ValidationError):

@@ -240,7 +240,7 @@ def main_pages(society: Society) -> dict[str, list[str]]:
              f"/admin/accreditations/{accreditation.id}/progress", "/admin/rule-sets/", f"/admin/rule-sets/{rule_set.id}",
              f"/admin/rule-sets/versions/{version.id}", f"/admin/rule-sets/{rule_set.id}/edit",
              "/admin/records/", f"/admin/records/people/{person.id}", "/admin/flags/", "/admin/jobs/",
-             "/admin/imports/", "/admin/audit", "/admin/certificates", "/admin/webhooks/",
+             "/admin/imports/", "/admin/audit", "/admin/certificates", "/admin/webhooks/", "/admin/supervisors/",
              f"/admin/records/people/{person.id}/import"]
     leader = ["/portal/progress", "/portal/records", "/portal/groups", "/portal/accreditations", "/portal/certificates",
               "/portal/records/new", "/portal/countersign", "/portal/qualifications"]

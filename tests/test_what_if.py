@@ -132,3 +132,19 @@ def test_another_societys_version_and_leaders_are_refused(admin_client, leader_c
     db.session.commit()
     assert admin_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if").status_code == 404
     assert leader_client.get(f"/admin/rule-sets/versions/{draft.id}/what-if").status_code == 403
+
+
+def test_a_rule_on_the_records_own_facts_sees_them_in_the_what_if(society):
+    rule_set = factories.rule_set(society, code="what-if-tags")
+    ongoing = dict(clause=1, kind="participation", unit="session", minimum=20, label="Sessions in an ongoing group",
+                   constraints={"only": {"tags_any": ["ongoing_group"]}})
+    current = factories.rule_set_version(rule_set, label="2020", requirements=[ongoing])
+    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
+                                       requirements=[dict(ongoing, minimum=25)])
+    person = factories.member_person(society, given_name="Tagged", family_name="Candidate")
+    factories.accreditation(person, current)
+    factories.approved_records(person, *[dict(kind="participation", occurred_on=date(2024, 1, 1) + timedelta(days=7 * i),
+                                              tags="ongoing_group") for i in range(22)])
+    db.session.commit()
+    (outcome,) = what_if(draft, ON).candidates
+    assert outcome.met_now and not outcome.met_draft and outcome.effect == "loses"

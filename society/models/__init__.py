@@ -15,6 +15,7 @@ from .qualifications import PersonQualification
 from .reminders import ReminderSent
 from .rules import ParticipantChoice, Requirement, RuleSet, RuleSetVersion
 from .submissions import FormSubmission
+from .supervisors import SupervisorListing
 from .training import TrainingRecord
 from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
@@ -23,5 +24,5 @@ __all__ = [
     "DuesPayment", "DuesReminderSent", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
     "Membership", "ParticipantChoice", "PaymentImport", "Person", "PersonQualification", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",
-    "Society", "TrainingRecord", "User", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
+    "Society", "SupervisorListing", "TrainingRecord", "User", "WebhookDelivery", "WebhookEvent", "WebhookSubscription",
 ]

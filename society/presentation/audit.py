@@ -35,6 +35,7 @@ ENTITY_LABELS = {
     "RecoveryCode": _l("Recovery code"), "PaymentImport": _l("Bank payment file"),
     "AccountToken": _l("Account link"), "DuesReminderSent": _l("Dues reminder"),
     "SessionException": _l("Calendar change"), "FormSubmission": _l("Form submission"),
+    "SupervisorListing": _l("Supervisor listing"),
 }
 
 ACTION_LABELS = {
@@ -111,6 +112,8 @@ FIELD_LABELS = {
     # a person's qualifications
     "obtained_on": _l("Obtained on"), "verified_at": _l("Verified at"),
     "verified_by_id": _l("Verified by"),
+    # the society's list of supervisors
+    "listed_from": _l("Listed from"), "listed_until": _l("Listed until"),
 }
 
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}

@@ -19,6 +19,7 @@ REPORT_KIND_LABELS = {
 }
 TAG_LABELS = {
     "ongoing_group": _l("An ongoing group"),
+    "weekend": _l("At a weekend (a weekend group)"),
     "recording_reviewed": _l("A recording was reviewed"),
     "credentialing_intensive": _l("Credentialing intensive"),
     "study_conference": _l("Study conference"),

@@ -45,3 +45,19 @@ class ProgressDaySchema(FormSchema):
     """The day a progress report is drawn up for (today when not given)."""
 
     on = fields.Date(load_default=None)
+
+
+class SupervisorListingSchema(FormSchema):
+    """A member put on the society's list of supervisors, from a day."""
+
+    person_id = fields.Integer(required=True, error_messages={"required": _l("Choose the person.")})
+    listed_from = fields.Date(required=True, error_messages={"required": _l("Give the first day on the list."),
+                                                             "invalid": _l("Give the date as YYYY-MM-DD.")})
+    note = fields.String(load_default=None, validate=validate.Length(max=300, error=_l("Use at most 300 characters.")))
+
+
+class EndListingSchema(FormSchema):
+    """The last day a supervisor is on the list."""
+
+    listed_until = fields.Date(required=True, error_messages={"required": _l("Give the last day on the list."),
+                                                              "invalid": _l("Give the date as YYYY-MM-DD.")})

@@ -34,9 +34,12 @@ class FilterSchema(StrictSchema):
     in_person = fields.Boolean()
     with_accredited_leader = fields.Boolean()
     group_closed = fields.Boolean()
+    fixed_leader = fields.Boolean()
     supervisor_listed = fields.Boolean()
     max_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
     min_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
+    min_group_size = fields.Integer(validate=validate.Range(min=1, max=1000))
+    max_group_size = fields.Integer(validate=validate.Range(min=1, max=1000))
     tags_any = _codes()
     tags_none = _codes()
     provider_in = _codes()
@@ -94,6 +97,8 @@ class PrerequisiteSchema(StrictSchema):
     qualification = _code()
     years_since = fields.Integer(validate=validate.Range(min=0, max=50))
     condition = _code()
+    # membership_throughout only: from another step's first record, not from the start of training
+    from_step = _code()
 
     @validates_schema
     def names_one_fact(self, data, **_kwargs):
@@ -103,6 +108,8 @@ class PrerequisiteSchema(StrictSchema):
             raise ValidationError(gettext("held_months goes with a credential."), "held_months")
         if "years_since" in data and "qualification" not in data:
             raise ValidationError(gettext("years_since goes with a qualification."), "years_since")
+        if "from_step" in data and "membership_throughout" not in data:
+            raise ValidationError(gettext("from_step goes with membership_throughout."), "from_step")
 
 
 class ConstraintsSchema(StrictSchema):

@@ -15,4 +15,4 @@ navigation.add("accreditation.applications", N_("Accreditation"), ("admin",), 40
 navigation.add("accreditation.my_progress", N_("My progress"), ("leader",), 20)
 navigation.set_landing("leader", "accreditation.my_progress")
 
-from . import admin_views, portal_views  # noqa: E402,F401
+from . import admin_views, portal_views, supervisor_views  # noqa: E402,F401

@@ -7,7 +7,8 @@ JSON list of several (one society's leader and Leader Trainer credentials).
 
 A requirement's ``constraints`` (a JSON object; unknown keys are refused) may say:
 - ``only``: a record filter (below); records count only when they match it (who the supervisor,
-  co-leader or provider must be, online sessions at most 90 minutes in a closed group, a report's kind);
+  co-leader or provider must be, online sessions at most 90 minutes in a closed group with a fixed leader,
+  a report's kind);
 - ``after`` / ``before``: a window anchored to exactly one of ``{"qualification": "psychotherapy"}``,
   ``{"credential": "<rule-set code>"}``, ``{"step": "<code of another requirement>"}`` (its first
   counted record), ``{"training_started": true}``; optional ``"years"`` / ``"months"`` after that day.
@@ -23,16 +24,22 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``share``: ``{"where": FILTER, "min_share": 0.5}``: matching records make at least that share;
 - ``first`` / ``last``: FILTER: the first and the last counted occurrences match it;
 - ``prerequisite``: a fact about the person instead of records, exactly one of
-  ``{"membership_throughout": "<society code>" | true}`` (from the start of training to the day;
+  ``{"membership_throughout": "<society code>" | true}`` (from the start of training to the day, or with
+  ``"from_step": "<code>"`` from that step's first counted record, the day itself while it has none;
   ``true``: the society whose rule set it is, so a society that copies the rule set keeps the rule),
   ``{"credential": "<rule-set code>", "held_months": N}``, ``{"qualification": "<code>", "years_since": N}``,
   ``{"condition": "psychodynamically_trained"|...}``; it stands alone (no other key but ``unit_name``);
 - ``unit_name``: the name of a unit the rule set defines (a day, a 45-minute hour), for display;
   the requirement's ``minutes_per_unit`` gives its length.
 FILTER keys (every key given must hold): ``in_person``, ``with_accredited_leader``, ``group_closed``,
-``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``tags_any``, ``tags_none``,
+``fixed_leader``, ``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``min_group_size``,
+``max_group_size`` (numbers; a record whose group size is not known matches neither), ``tags_any``, ``tags_none``,
 ``provider_in`` (lists), ``report_kind``, ``supervisor_credential``, ``co_leader_credential`` (a rule-set
-code held on the record's day), ``any_of`` (a list of FILTERs, one must match).
+code held on the record's day), ``any_of`` (a list of FILTERs, one must match). ``supervisor_listed``: the
+record's supervisor was on the list of supervisors the rule set's own society keeps, on the record's day
+(its administrators' page "Supervisors"); ``group_closed`` (the record's group takes no new members) and
+``fixed_leader`` (a leader of the group has led it from the person's first record in it to this one), and the
+group's size (its participants on the record's day): see ``facts.py``.
 A requirement's top-level ``advisory: true`` shows its progress and never blocks.
 Pure functions of plain data, like the evaluator.
 """
@@ -43,9 +50,9 @@ from decimal import Decimal
 from operator import attrgetter
 
 PERIODS = ("month", "quarter", "half_year", "year", "training_year")
-FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed", "max_minutes", "min_minutes",
-               "tags_any", "tags_none", "provider_in", "report_kind", "supervisor_credential", "co_leader_credential",
-               "any_of")
+FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed",
+               "max_minutes", "min_minutes", "min_group_size", "max_group_size", "tags_any", "tags_none", "provider_in", "report_kind",
+               "supervisor_credential", "co_leader_credential", "any_of")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,9 @@ class Check:
     short_periods: tuple[tuple[date, date], ...] = ()
 
 
+BOOLEAN_KEYS = frozenset(("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed"))
+
+
 def matches(record, spec: dict | None) -> bool:
     """Whether ``record`` (a RecordFact) matches the filter ``spec`` (every key given must hold)."""
     test = record_filter(spec)
@@ -70,8 +80,9 @@ def record_filter(spec: dict | None) -> Callable[[object], bool] | None:
     (None: no filter, every record matches)."""
     if not spec:
         return None
-    tests = [_flag_test(key, bool(spec[key]))
-             for key in ("in_person", "with_accredited_leader", "group_closed", "supervisor_listed") if key in spec]
+    if not set(spec) <= set(FILTER_KEYS):
+        return _never  # a key the language does not know never holds: fail closed
+    tests = [_flag_test(key, bool(spec[key])) for key in BOOLEAN_KEYS if key in spec]
     if "max_minutes" in spec:
         most = spec["max_minutes"]
         tests.append(lambda record: record.minutes <= most)
@@ -96,6 +107,12 @@ def record_filter(spec: dict | None) -> Callable[[object], bool] | None:
     if "co_leader_credential" in spec:
         co_leader_code = spec["co_leader_credential"]
         tests.append(lambda record: co_leader_code in record.co_leader_credentials)
+    if "min_group_size" in spec:
+        smallest = spec["min_group_size"]
+        tests.append(lambda record: record.group_size is not None and record.group_size >= smallest)
+    if "max_group_size" in spec:
+        largest = spec["max_group_size"]
+        tests.append(lambda record: record.group_size is not None and record.group_size <= largest)
     if "any_of" in spec:
         options = [record_filter(option) for option in spec["any_of"]]
         tests.append(lambda record: any(test is None or test(record) for test in options))
@@ -104,9 +121,14 @@ def record_filter(spec: dict | None) -> Callable[[object], bool] | None:
     return lambda record: all(test(record) for test in tests)
 
 
+def _never(_record) -> bool:
+    return False
+
+
 def _flag_test(key: str, wanted: bool) -> Callable[[object], bool]:
     flag = attrgetter(key)
     return lambda record: bool(flag(record)) == wanted
+
 
 
 # -- anchors -------------------------------------------------------------------------
@@ -222,9 +244,11 @@ def _has_run(per_period: dict, period: str, at_least: Decimal, count: int, on: d
 
 # -- prerequisites -------------------------------------------------------------------
 
-def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | None = None) -> Check:
+def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | None = None,
+                       first_of_step=None) -> Check:
     """A fact about the person, held on ``on``. ``own_society``: the code of the society whose rule
-    set this is, for ``"membership_throughout": true``."""
+    set this is, for ``"membership_throughout": true``; ``first_of_step``: a step's first day, for
+    ``from_step``."""
     from .evaluator import add_months
     if "membership_throughout" in prerequisite:
         society = prerequisite["membership_throughout"]
@@ -233,6 +257,9 @@ def prerequisite_check(prerequisite: dict, person, on: date, own_society: str | 
         if not isinstance(society, str):
             return Check("prerequisite", False, "no", "yes")  # whose membership is unknown: fail closed
         since = person.training_started_on or on
+        if "from_step" in prerequisite:
+            step_day = first_of_step(prerequisite["from_step"]) if first_of_step is not None else None
+            since = on if step_day is None else min(step_day, on)
         held = person.member_throughout(society, since, on)
         return Check("prerequisite", held, "yes" if held else "no", "yes")
     if "credential" in prerequisite:

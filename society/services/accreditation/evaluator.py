@@ -118,7 +118,9 @@ class RecordFact:
     minutes: int = 0
     in_person: bool = True
     with_accredited_leader: bool = False
-    group_closed: bool = False  # a closed group with a fixed leader (online sessions may need it)
+    group_closed: bool = False  # a closed group: it takes no new members (online sessions may need it)
+    fixed_leader: bool = False  # a leader of the group has led it since the person's first record in it
+    group_size: int | None = None  # the group's participants on the day (None: not known, or no group)
     # Who was there, as the rules ask: the credentials the supervisor and the co-leader held on the
     # day (rule-set codes), and whether the supervisor is on the society's own list.
     supervisor_credentials: tuple[str, ...] = ()
@@ -366,7 +368,7 @@ def _requirement_progress(requirement, person, on, steps) -> RequirementProgress
     window = window_for(requirement, person, on)
     rules = requirement.rules
     if "prerequisite" in rules:
-        check = prerequisite_check(rules["prerequisite"], person, on, steps.society)
+        check = prerequisite_check(rules["prerequisite"], person, on, steps.society, steps.first_day)
         return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
                                    window, (check,))
     matching = anchored(steps.matching(requirement, window), rules, person, steps.first_day)

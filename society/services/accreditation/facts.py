@@ -6,15 +6,20 @@ records one by one, only those whose kind and unit some requirement counts (no o
 verdict), each with who was there as the rules ask:
 - ``supervisor_credentials``: the rule-set codes of the accreditations the record's supervisor
   held on the record's day;
-- ``supervisor_listed``: the supervisor held some credential on that day (the society's list of
-  supervisors is its accredited leaders; no separate list is kept yet);
+- ``supervisor_listed``: the supervisor was on the list of supervisors kept by the rule set's own
+  society (``supervisor_listings``, ``services/accreditation/supervisor_list.py``) on that day;
 - ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
   held on that day;
-- ``group_closed``: the record's group takes no new members (a closed group with fixed leaders);
+- ``group_closed``: the record's group takes no new members (``groups.accepting_members`` off: the
+  group's setting now, as no history of it is kept);
+- ``fixed_leader``: one leader of the record's group (someone else than the person) led it on every day
+  from the person's first record in that group to this record's day (``group_leaders``' dates);
+- ``group_size``: the group's participants on the record's day (``group_participants``' dates);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
   read only when some rule filters on them.
-Four queries whatever the number of records (records, groups with their leaders, credentials of
-everyone named, memberships): none per record.
+At most five queries whatever the number of records (the records; the groups with their leaders;
+their participants; the credentials of everyone named; the listings of the supervisors named), each
+only when some rule looks at what it reads: none per record.
 """
 from bisect import bisect_right
 from collections import defaultdict
@@ -25,16 +30,19 @@ from functools import lru_cache
 from sqlalchemy import String, and_, bindparam, null, or_, select, type_coerce
 
 from ...extensions import db
-from ...models import Accreditation, Group, GroupLeader, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
+from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
 from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
 from ...models.training import split_tags
 from ..membership.qualifications import verified_qualifications
 from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
+from .supervisor_list import listed_days, listed_on
 
 # Recorded qualifications that the published rules name by another word: the DBG asks "a
-# psychotherapy qualification (Zusatzbezeichnung Psychotherapie or Psychoanalyse)"; the UK pathway
-# rule asks "psychoanalytic or psychodynamic training".
-QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",)}
+# psychotherapy qualification (Zusatzbezeichnung Psychotherapie or Psychoanalyse, or a relevant
+# specialist title)": the specialist title in psychosomatic medicine and psychotherapy is one (a
+# specialist in psychiatry alone is not named: which other titles are relevant the DBG does not
+# list); the UK pathway rule asks "psychoanalytic or psychodynamic training".
+QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",), "psychosomatic_specialist": ("psychotherapy",)}
 CONDITION_ALIASES = {"psychodynamic_training": ("psychodynamically_trained",),
                      "psychoanalysis": ("psychodynamically_trained",)}
 
@@ -141,7 +149,9 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         return []
     keys = filter_keys(rules)
     with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
-    with_group = bool(keys & {"co_leader_credential", "group_closed"})
+    with_credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
+    with_size = bool(keys & {"min_group_size", "max_group_size"})
+    with_group = with_size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
     with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
     statement = _records_statement(tuple(sorted((kind, None if units is None else tuple(sorted(units)))
                                                 for kind, units in counted.items())),
@@ -153,11 +163,16 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         fetched = result.cursor.fetchall()
     finally:
         result.close()
-    groups = _groups({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
+    groups = groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
+    with_fixed = "fixed_leader" in keys
+    first_in_group = _first_days(fetched) if with_fixed else {}
+    participants = participants_of(set(groups)) if with_size else {}
     named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
     named.discard(None)
-    credentials = credentials_of(named) if named else {}
+    credentials = credentials_of(named) if named and with_credentials else {}
     supervisors = _Held(credentials)
+    # The society's own list, on the record's day: the rule set's society (none known: nobody is listed).
+    listed = (listed_days(rules.society, {row[7] for row in fetched}) if "supervisor_listed" in keys else {})
     co_leaders = _CoLeaders(groups, supervisors)
     # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
     # is parsed once (a numeric column gives one representation per value, so equal amounts read
@@ -178,10 +193,14 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
         values = {"kind": kind, "unit": unit, "occurred_on": occurred_on, "units": amount,
                   "minutes": int(minutes or 0), "in_person": in_person in TRUE, "with_accredited_leader": accredited in TRUE}
         if supervisor_id is not None:
-            held = supervisors.on(supervisor_id, occurred_on)
-            values["supervisor_credentials"], values["supervisor_listed"] = held, bool(held)
+            values["supervisor_credentials"] = supervisors.on(supervisor_id, occurred_on)
+            values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), occurred_on)
         if group_id is not None:
             values["group_closed"] = groups.get(group_id, (False, ()))[0]
+            if with_fixed:
+                values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], occurred_on)
+            if with_size:
+                values["group_size"] = size_on(participants, group_id, occurred_on)
             values["co_leader_credentials"] = co_leaders.on(group_id, occurred_on)
         if provider is not None:
             values["provider"] = provider
@@ -265,8 +284,42 @@ class _CoLeaders:
         return self.memo[key]
 
 
-def _groups(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
-    """Per group: whether it is closed to new members, and its other leaders with their dates."""
+def _first_days(fetched) -> dict:
+    """The day of the person's first record in each group (rows as ``record_facts`` reads them)."""
+    first: dict = {}
+    for row in fetched:
+        if row[8] is not None:
+            day = row[4] if isinstance(row[4], date) else date.fromisoformat(row[4])
+            first[row[8]] = min(day, first.get(row[8], day))
+    return first
+
+
+def fixed_leader(groups: dict, group_id: int, since: date, day: date) -> bool:
+    """Whether one of the group's leaders (as ``groups_with_leaders`` gives them) led it on every day
+    from ``since`` to ``day``."""
+    leaders = groups.get(group_id, (False, ()))[1]
+    return any(starts <= since and (ends is None or ends >= day) for _leader, starts, ends in leaders)
+
+
+def participants_of(group_ids: set[int]) -> dict[int, list[tuple[date, date | None]]]:
+    """Per group, its participants' first and last days, in one query."""
+    found: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    if group_ids:
+        for group_id, starts_on, ends_on in db.session.execute(
+                select(GroupParticipant.group_id, GroupParticipant.starts_on, GroupParticipant.ends_on)
+                .where(GroupParticipant.group_id.in_(sorted(group_ids)))):
+            found[group_id].append((starts_on, ends_on))
+    return found
+
+
+def size_on(participants: dict, group_id: int, day: date) -> int:
+    """How many took part in the group on ``day``."""
+    return sum(1 for starts, ends in participants.get(group_id, ()) if starts <= day and (ends is None or ends >= day))
+
+
+def groups_with_leaders(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
+    """Per group: whether it is closed to new members, and its leaders other than ``person_id`` with
+    their dates, in one query."""
     if not group_ids:
         return {}
     rows = db.session.execute(

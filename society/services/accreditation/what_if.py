@@ -4,7 +4,9 @@ Every current candidate (an accreditation in training or applied on any version 
 set) is judged twice on the same day with the pure evaluator: under the version they are on, and
 under the draft. The answer names, per candidate whose eligibility changes, the requirements whose
 verdict differs. Set-based: one query for the candidates (with their person and version), one for
-all their approved records, grouped in Python; no query per candidate.
+all their approved records, grouped in Python; no query per candidate. The records carry their own
+facts (provider, report kind, tags); who was there (a supervisor's credential or listing, a group's
+closedness, fixed leader or size) is not read, so filters on those see none.
 """
 from collections import defaultdict
 from dataclasses import dataclass
@@ -15,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from ...models import Accreditation, RuleSetVersion, TrainingRecord
+from ...models.training import split_tags
 from .evaluator import RecordFact, RequirementRule, VersionRules, evaluate, snapshot
 from .facts import people_facts
 from .ledger_verdict import requirement_verdicts
@@ -120,15 +123,20 @@ def _approved_records(rule_set_id: int, kinds: frozenset[str], on: date) -> dict
         return {}
     record = TrainingRecord
     people = select(Accreditation.person_id).where(_candidate_condition(rule_set_id))
+    # The record's own facts (provider, report kind, tags) come with it; who was there (the supervisor's
+    # credentials or listing, the group's closedness, leaders and size) is not read here.
     statement = (select(record.person_id, record.kind, record.occurred_on, record.unit, record.units, record.minutes,
-                        record.in_person, record.with_accredited_leader)
+                        record.in_person, record.with_accredited_leader, record.provider, record.report_kind,
+                        record.tags)
                  .where(record.person_id.in_(people), record.status == "approved", record.occurred_on <= on,
                         record.kind.in_(sorted(kinds))))
     by_person: dict[int, list[RecordFact]] = defaultdict(list)
-    for person_id, kind, occurred_on, unit, units, minutes, in_person, accredited in db.session.execute(statement):
+    for (person_id, kind, occurred_on, unit, units, minutes, in_person, accredited, provider, report_kind,
+         tags) in db.session.execute(statement):
         by_person[person_id].append(RecordFact(kind=kind, occurred_on=occurred_on, unit=unit, units=units,
                                                minutes=minutes or 0, in_person=bool(in_person),
-                                               with_accredited_leader=bool(accredited)))
+                                               with_accredited_leader=bool(accredited), provider=provider,
+                                               report_kind=report_kind, tags=split_tags(tags)))
     return by_person
 
 

@@ -462,9 +462,11 @@ def seed_uk_candidates(rule_set, summary: Summary) -> None:
         db.session.add(person)
         db.session.add(Membership(person=person, society=society, category="full", joined_on=date(started.year - 2, 1, 1)))
         for kind, unit, units, year in ledger:
+            # Group sessions in an ongoing group (the 2016 criteria ask "an ongoing group or weekends").
             db.session.add(TrainingRecord(person=person, kind=kind, occurred_on=date(year, 6, 15), unit=unit,
                                           units=Decimal(units), minutes=90 * units if unit == "session" else 0,
-                                          with_accredited_leader=True, status="approved", source="import"))
+                                          with_accredited_leader=True, status="approved", source="import",
+                                          tags="ongoing_group" if kind == "participation" else None))
         db.session.flush()
         accreditation = lifecycle.start_pathway(person, rule_set, started)
         if applies:
