@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from society.extensions import db
-from society.models import AuditEvent, DuesPayment, PaymentImport
+from society.models import AuditEvent, DuesPayment, Membership, PaymentImport
 from society.services.errors import Conflict, InvalidInput
 from society.services.membership import bank_payments, invoices, members, payments, references
 
@@ -72,8 +72,12 @@ def member_client(app, member_user):
     return client
 
 
-def _dues(period: int) -> DuesPayment:
-    return db.session.scalar(select(DuesPayment).where(DuesPayment.period == period))
+def _dues(period: int, person_id: int | None = None) -> DuesPayment:
+    """The period's dues (of ``person_id``, where a test gives others dues too)."""
+    statement = select(DuesPayment).where(DuesPayment.period == period)
+    if person_id is not None:
+        statement = statement.join(Membership).where(Membership.person_id == person_id)
+    return db.session.scalar(statement)
 
 
 def test_the_member_sees_status_category_dues_and_the_payment_reference(member_client):
@@ -125,7 +129,10 @@ def test_nobody_downloads_someone_elses_invoice(app, member_user, society):
     db.session.commit()
     client = app.test_client()
     factories.log_in(client, user.email)
-    assert client.get(f"/membership/dues/{_dues(2026).id}/invoice.pdf").status_code == 404
+    # Maja's invoice, named by her person: the other member's own 2026 invoice is theirs to download.
+    majas = _dues(2026, member_user.person_id)
+    assert client.get(f"/membership/dues/{majas.id}/invoice.pdf").status_code == 404
+    assert client.get(f"/membership/dues/{_dues(2026, other.person_id).id}/invoice.pdf").status_code == 200
 
 
 def test_the_manual_provider_tells_the_member_how_to_pay_and_books_a_payment(member_user):
