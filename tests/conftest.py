@@ -38,6 +38,15 @@ def pytest_configure(config):
         import weasyprint  # noqa: F401
 
 
+ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
+
+# A page's width, its accessibility and the language of its words come from its HTML and CSS: the
+# database behind it does not change them. The walks that check only these (a page after page, minutes of
+# Chromium and axe-core) run once, on SQLite; each page's queries run on both databases in its own tests.
+markup_only = pytest.mark.skipif(
+    ON_POSTGRESQL, reason="checks HTML and CSS only, which the database does not change: runs on SQLite")
+
+
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:

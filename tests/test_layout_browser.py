@@ -11,9 +11,10 @@ from society.extensions import db
 from society.models import Certificate
 from society.services.platform import demo
 
+from .conftest import markup_only
 from .page_checks import LAPTOP, PHONE, first_link, measure
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, markup_only]
 
 LANGUAGES = ("en", "sv")
 

@@ -4,10 +4,11 @@ import pytest
 from society.extensions import db
 from society.models import Person, User
 
+from .conftest import markup_only
 from .page_checks import LAPTOP, PHONE
 from .test_layout_browser import demo_data, signed_in, walk  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, markup_only]
 
 
 def test_my_data_fits_a_laptop_and_a_phone_and_passes_axe(demo_data, signed_in):  # noqa: F811

@@ -22,6 +22,7 @@ from society.services.flags import lapse
 from society.services.platform import demo, webhooks
 
 from . import factories
+from .conftest import markup_only
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "society" / "translations" / "sv" / "LC_MESSAGES" / "messages.po"
@@ -248,6 +249,7 @@ def main_pages(society: Society) -> dict[str, list[str]]:
     return {"admin": admin, "leader": leader, "public": public}
 
 
+@markup_only
 def test_every_main_page_in_swedish_is_free_of_the_interfaces_english(app):
     demo.seed(12, today=date.today())
     sbs = db.session.scalar(select(Society).where(Society.code == "SBS"))
