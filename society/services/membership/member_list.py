@@ -13,7 +13,9 @@ Speed at 100,000 members (bench/members_list.py), on SQLite without statistics t
   its rows are joined to people and sorted, so a selective filter never walks a whole index
   looking for rare matches;
 * a page of a large result is read in the order of an index (people by name, memberships
-  by join date or category) and stops after one page;
+  by join date or category) and stops after one page; on PostgreSQL the first pages of a small
+  result by name too, when its matches are dense enough (``_walk_by_name``), each member's
+  dues then looked up on their own;
 * at most one IN condition of a query may drive index lookups (see ``unindexed_id``).
 """
 from dataclasses import dataclass, field, replace
