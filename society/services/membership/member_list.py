@@ -314,7 +314,12 @@ def _page_of_large_result(society_id: int, filters: MemberFilters, plan: _Plan, 
             statement = statement.where(plan.search)
     else:
         # Walk memberships in join-date or category order (ix_memberships_society_joined / _category).
-        statement = select(Membership.person_id).where(*plan.conditions)
+        conditions = plan.conditions
+        if plan.search is None and not needs_planner_hints():
+            # PostgreSQL checks each member's own dues: the count's array of 12,000 overdue members
+            # would be searched element by element for every member walked.
+            conditions = membership_conditions(society_id, filters, day, grace_days, per_member=True)
+        statement = select(Membership.person_id).where(*conditions)
     return list(db.session.scalars(statement.order_by(*_order(sort)).offset(offset).limit(limit)))
 
 
