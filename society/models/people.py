@@ -117,6 +117,9 @@ class Membership(Timestamps, db.Model):
         Index("ix_memberships_society_joined", "society_id", "joined_on"),
         # Covers every member-list filter, so counting 100,000 members reads this index alone.
         Index("ix_memberships_society_filters", "society_id", "category", "ended_on", "person_id", "joined_on"),
+        # Ended memberships only (a few in a hundred): the "resigned" filter counts them from here.
+        Index("ix_memberships_society_ended", "society_id", "ended_on",
+              sqlite_where=text("ended_on IS NOT NULL"), postgresql_where=text("ended_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,6 +151,10 @@ class DuesPayment(Timestamps, db.Model):
         # Unpaid dues only: the status filters read this small index alone. paid_on leads so
         # that SQLite, without statistics, prefers it to ix_dues_payments_paid_on.
         Index("ix_dues_payments_unpaid", "paid_on", "period", "due_on", "membership_id",
+              sqlite_where=text("paid_on IS NULL"), postgresql_where=text("paid_on IS NULL")),
+        # The same rows in membership order: "dues overdue" groups each member's unpaid rows as it
+        # reads them, and a page walked member by member looks up each one's unpaid rows here.
+        Index("ix_dues_payments_unpaid_membership", "membership_id", "period", "due_on",
               sqlite_where=text("paid_on IS NULL"), postgresql_where=text("paid_on IS NULL")),
     )
 

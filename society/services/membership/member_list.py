@@ -13,7 +13,9 @@ Speed at 100,000 members (bench/members_list.py), on SQLite without statistics t
   its rows are joined to people and sorted, so a selective filter never walks a whole index
   looking for rare matches;
 * a page of a large result is read in the order of an index (people by name, memberships
-  by join date or category) and stops after one page;
+  by join date or category) and stops after one page; on PostgreSQL the first pages of a small
+  result by name too, when its matches are dense enough (``_walk_by_name``), each member's
+  dues then looked up on their own;
 * at most one IN condition of a query may drive index lookups (see ``unindexed_id``).
 """
 from dataclasses import dataclass, field, replace
@@ -25,8 +27,8 @@ from sqlalchemy import and_, column, func, literal_column, or_, select, table
 from ...extensions import db
 from ...models import DuesPayment, Membership, Person
 from ...models.people import PROFESSIONS
-from .status import in_force, membership_status, overdue_dues, status_condition, unindexed_id
-from ..platform.planner import drive_from, needs_planner_hints, off_index
+from .status import in_force, membership_status, overdue_dues, owes, status_condition, unindexed_id
+from ..platform.planner import drive_from, estimated_rows, needs_planner_hints, off_index
 from ..platform.text_search import person_matches
 
 SORTS = ("name", "-name", "joined", "-joined", "category", "-category")
@@ -133,27 +135,32 @@ def search_condition(q: str, labels: dict[str, str] | None = None):
 
 
 def membership_conditions(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
-                          drive: bool = False, by_people: bool = False) -> list:
+                          drive: bool = False, by_people: bool = False, per_member: bool = False) -> list:
     """Conditions on Membership for the society and every filter but the search.
 
     With ``drive``, a filter on owed dues (status lapsed or dues overdue, dues unpaid) starts
     the query from those few dues rows: the society condition is then kept off the indexes
     (``society_id + 0``), or SQLite would rather scan every member of the society. With
     ``by_people`` the caller starts from a list of people (a search), and the society is kept
-    off the indexes for the same reason."""
+    off the indexes for the same reason. With ``per_member`` the dues conditions look up each
+    member's own dues (for a page walked member by member, see ``status_condition``)."""
     by_dues = drive and (filters.status in ("lapsed", "dues_overdue") or bool(filters.unpaid))
     society = (off_index(Membership.society_id) if by_dues or by_people else Membership.society_id) == society_id
     conditions = [society]
     if filters.category:
         conditions.append(Membership.category == filters.category)
     if filters.status:
-        conditions.append(status_condition(filters.status, day, grace_days, drive=by_dues))
+        conditions.append(status_condition(filters.status, day, grace_days, drive=by_dues, per_member=per_member))
         by_dues = by_dues and filters.status not in ("lapsed", "dues_overdue")
     if filters.unpaid:
-        unpaid = select(DuesPayment.membership_id).where(DuesPayment.paid_on.is_(None))
+        unpaid_row = (DuesPayment.paid_on.is_(None),)
         if filters.unpaid != "any":
-            unpaid = unpaid.where(DuesPayment.period == int(filters.unpaid))
-        conditions.append((Membership.id if by_dues else unindexed_id()).in_(unpaid))
+            unpaid_row += (DuesPayment.period == int(filters.unpaid),)
+        if per_member:
+            conditions.append(owes(unpaid_row))
+        else:
+            unpaid = select(DuesPayment.membership_id).where(*unpaid_row)
+            conditions.append((Membership.id if by_dues else unindexed_id()).in_(unpaid))
     return conditions
 
 
@@ -275,16 +282,31 @@ def _searched_page_and_total(conditions: list, sort: str, offset: int, limit: in
     return [row[0] for row in rows], rows[0][1]
 
 
+def _walk_by_name(total: int, offset: int, limit: int) -> bool:
+    """PostgreSQL, sorted by name: whether to walk people in name order and check each one, rather
+    than collect every match and sort them. A walk meets about ``people / total`` people per match
+    and checks each one for about what collecting costs per match, so it walks when it meets at most
+    half as many people as there are matches: the first pages of 3,700 lapsed members of 100,000
+    check 1,300 people where collecting joined 3,700 to their people and sorted them; 2,400 resigned
+    members are collected. A large result walks only its first pages (``WALK_ROWS``); a far page of
+    one is a join."""
+    if total > SMALL_RESULT:
+        return offset < WALK_ROWS
+    people = estimated_rows("people")
+    return people is not None and 2 * (offset + limit) * people <= total * total
+
+
 def _page_of_large_result(society_id: int, filters: MemberFilters, plan: _Plan, sort: str, offset: int,
-                          limit: int, day: date, grace_days: int) -> list[int]:
+                          limit: int, day: date, grace_days: int, *, walk: bool = False) -> list[int]:
     if sort.lstrip("-") == "name":
         # Walk people in name order (ix_people_family_given); keep this society's matching members.
-        member = select(Membership.id).where(Membership.person_id == Person.id,
-                                             *membership_conditions(society_id, filters, day, grace_days))
-        if not needs_planner_hints() and offset < WALK_ROWS:
+        member = select(Membership.id).where(Membership.person_id == Person.id, *membership_conditions(
+            society_id, filters, day, grace_days, per_member=walk))
+        if walk:
             # PostgreSQL turns EXISTS into a join of every matching member, then sorts them all
             # (80,000 active members: a tenth of a second). An OFFSET keeps it a check per person
-            # instead, so the first pages stop after a few hundred people; far pages keep the join.
+            # instead, so the first pages stop after a few hundred people, each member's dues looked
+            # up on their own; far pages keep the join.
             member = member.offset(0)
         member = member.exists()
         statement = select(Person.id).where(member)
@@ -292,7 +314,12 @@ def _page_of_large_result(society_id: int, filters: MemberFilters, plan: _Plan, 
             statement = statement.where(plan.search)
     else:
         # Walk memberships in join-date or category order (ix_memberships_society_joined / _category).
-        statement = select(Membership.person_id).where(*plan.conditions)
+        conditions = plan.conditions
+        if plan.search is None and not needs_planner_hints():
+            # PostgreSQL checks each member's own dues: the count's array of 12,000 overdue members
+            # would be searched element by element for every member walked.
+            conditions = membership_conditions(society_id, filters, day, grace_days, per_member=True)
+        statement = select(Membership.person_id).where(*conditions)
     return list(db.session.scalars(statement.order_by(*_order(sort)).offset(offset).limit(limit)))
 
 
@@ -319,10 +346,12 @@ def page(society_id: int, filters: MemberFilters, day: date, grace_days: int, *,
     small = total <= SMALL_RESULT
     if offset >= total:
         return Page(page_number, per_page, total)
-    if small:
+    walk = not needs_planner_hints() and sort.lstrip("-") == "name" and _walk_by_name(total, offset, per_page)
+    if small and not walk:
         person_ids = _page_of_small_result(plan.conditions, sort, offset, per_page)
     else:
-        person_ids = _page_of_large_result(society_id, filters, plan, sort, offset, per_page, day, grace_days)
+        person_ids = _page_of_large_result(society_id, filters, plan, sort, offset, per_page, day, grace_days,
+                                           walk=walk)
     return Page(page_number, per_page, total, rows_for(society_id, person_ids, day, grace_days))
 
 

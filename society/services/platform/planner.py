@@ -38,6 +38,16 @@ def drive_from(column, ids):
     return column.in_(ids)
 
 
+def estimated_rows(table: str) -> int | None:
+    """PostgreSQL's estimate of the rows of ``table`` (from its last ANALYZE or VACUUM), read from the
+    catalogue without touching the table; None on SQLite or before the table was ever analysed."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None
+    rows = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:name AS regclass)"),
+                             {"name": db.metadata.tables[table].name})  # a known table name only
+    return int(rows) if rows is not None and rows >= 0 else None
+
+
 def after_bulk_write(rows: int, *tables: str) -> None:
     """Refresh PostgreSQL's statistics of ``tables`` after a write of ``rows`` rows, if that is a
     bulk write (``BULK_ROWS``). Nothing on SQLite, which keeps none."""
