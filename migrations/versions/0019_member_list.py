@@ -6,14 +6,14 @@
   from which "dues overdue" groups each member's rows as it reads them, and against which a page
   walked member by member checks each member's own dues (PostgreSQL, bench/members_list.py).
 
-Revision ID: 0018_member_list
-Revises: 0017_record_facts
+Revision ID: 0019_member_list
+Revises: 0018_supervisor_list
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_member_list"
-down_revision = "0017_record_facts"
+revision = "0019_member_list"
+down_revision = "0018_supervisor_list"
 branch_labels = None
 depends_on = None
 
