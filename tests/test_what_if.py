@@ -3,6 +3,7 @@ from datetime import date, timedelta
 
 from society.extensions import db
 from society.services.accreditation.what_if import what_if
+from society.services.training.progress import progress_for
 
 from . import factories
 from .queries import counting_queries
@@ -148,3 +149,57 @@ def test_a_rule_on_the_records_own_facts_sees_them_in_the_what_if(society):
     db.session.commit()
     (outcome,) = what_if(draft, ON).candidates
     assert outcome.met_now and not outcome.met_draft and outcome.effect == "loses"
+
+
+def listed_supervision_rule_set(society):
+    """Supervision counts only with a supervisor on the society's list: 12 sessions now, 13 in the draft."""
+    rule_set = factories.rule_set(society, code="what-if-listed")
+    listed = dict(clause=1, kind="supervision", unit="session", minimum=12, label="Supervision by a listed supervisor",
+                  constraints={"only": {"supervisor_listed": True}})
+    current = factories.rule_set_version(rule_set, label="2020", requirements=[listed])
+    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
+                                       requirements=[dict(listed, minimum=13)])
+    return current, draft
+
+
+def supervised_candidate(society, version, name, supervisor):
+    person = factories.member_person(society, given_name=name, family_name="Candidate")
+    accreditation = factories.accreditation(person, version)
+    for week in range(12):
+        factories.training_record(person, kind="supervision", occurred_on=date(2024, 1, 1) + timedelta(days=7 * week),
+                                  supervisor_id=supervisor.id)
+    return accreditation
+
+
+def test_the_what_if_sees_who_supervised_as_the_progress_page_does(society):
+    current, draft = listed_supervision_rule_set(society)
+    listed, unlisted = factories.member_person(society), factories.member_person(society)
+    factories.supervisor_listing(society, listed, listed_from=date(2020, 1, 1))
+    with_listed = supervised_candidate(society, current, "Listed", listed)
+    with_unlisted = supervised_candidate(society, current, "Unlisted", unlisted)
+    db.session.commit()
+    outcomes = {o.accreditation_id: o for o in what_if(draft, ON).candidates}
+    # The same verdict as the candidate's own progress page, under the version they are on.
+    for accreditation in (with_listed, with_unlisted):
+        assert outcomes[accreditation.id].met_now == progress_for(accreditation, ON).met
+    assert outcomes[with_listed.id].effect == "loses"  # 12 listed sessions: met now, one short of the draft
+    assert not outcomes[with_unlisted.id].met_now and outcomes[with_unlisted.id].effect == "stays"
+
+
+def test_the_queries_do_not_grow_with_the_candidates_when_rules_look_at_who_was_there(society):
+    current, draft = listed_supervision_rule_set(society)
+    supervisor = factories.member_person(society)
+    factories.supervisor_listing(society, supervisor)
+    supervised_candidate(society, current, "First", supervisor)
+    db.session.commit()
+    db.session.expire_all()
+    with counting_queries(selects_only=True) as few:
+        what_if(draft, ON)
+    for index in range(8):
+        supervised_candidate(society, current, f"More{index}", factories.member_person(society))
+    db.session.commit()
+    db.session.expire_all()
+    with counting_queries(selects_only=True) as many:
+        report = what_if(draft, ON)
+    assert len(report.candidates) == 9
+    assert len(many) == len(few)

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import String, and_, bindparam, null, or_, select, type_coerce
+from sqlalchemy import String, and_, bindparam, null, or_, select, true, type_coerce
 
 from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
@@ -147,33 +147,92 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     counted = rules.counted_units
     if not counted:
         return []
-    keys = filter_keys(rules)
-    with_supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
-    with_credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
-    with_size = bool(keys & {"min_group_size", "max_group_size"})
-    with_group = with_size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
-    with_facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
-    statement = _records_statement(tuple(sorted((kind, None if units is None else tuple(sorted(units)))
-                                                for kind, units in counted.items())),
-                                   with_supervisor, with_group, with_facts)
-    result = db.session.connection().execute(statement, {"person_id": person_id, "on": on})
+    needs = _Needs(filter_keys(rules))
+    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group, needs.facts),
+                     {"person_id": person_id, "on": on})
+    return _facts(fetched, person_id, needs, _Lookups.read(fetched, needs, rules.society, person_id))
+
+
+def records_of_people(person_ids: list[int], versions: list[VersionRules], on: date) -> dict[int, list[RecordFact]]:
+    """``record_facts`` for many people judged under any of ``versions`` (of one rule set), by person, in
+    the same fixed number of queries as for one: the what-if's candidates see who was there as their
+    progress pages do."""
+    counted: dict[str, frozenset[str] | None] = {}
+    for rules in versions:
+        for kind, units in rules.counted_units.items():
+            if units is None or (kind in counted and counted[kind] is None):
+                counted[kind] = None
+            else:
+                counted[kind] = (counted.get(kind) or frozenset()) | units
+    if not counted or not person_ids:
+        return {}
+    needs = _Needs(set().union(*(filter_keys(rules) for rules in versions)))
+    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group, needs.facts, many=True),
+                     {"person_ids": sorted(set(person_ids)), "on": on})
+    lookups = _Lookups.read(fetched, needs, versions[0].society)
+    by_person: dict[int, list] = defaultdict(list)
+    for row in fetched:
+        by_person[row[12]].append(row[:12])
+    return {person_id: _facts(rows, person_id, needs, lookups) for person_id, rows in by_person.items()}
+
+
+def _shape(counted: dict) -> tuple:
+    return tuple(sorted((kind, None if units is None else tuple(sorted(units))) for kind, units in counted.items()))
+
+
+def _fetch(statement, parameters: dict) -> list[tuple]:
+    result = db.session.connection().execute(statement, parameters)
     try:
-        # Every column is read as the driver gives it (type_coerce above): the driver's own tuples
-        # save building a Row per record, which is most of the cost at thousands of records.
-        fetched = result.cursor.fetchall()
+        # Every column is read as the driver gives it (type_coerce in the statement): the driver's own
+        # tuples save building a Row per record, which is most of the cost at thousands of records.
+        return result.cursor.fetchall()
     finally:
         result.close()
-    groups = groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id) if with_group else {}
-    with_fixed = "fixed_leader" in keys
-    first_in_group = _first_days(fetched) if with_fixed else {}
-    participants = participants_of(set(groups)) if with_size else {}
-    named = {row[7] for row in fetched} | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
-    named.discard(None)
-    credentials = credentials_of(named) if named and with_credentials else {}
-    supervisors = _Held(credentials)
-    # The society's own list, on the record's day: the rule set's society (none known: nobody is listed).
-    listed = (listed_days(rules.society, {row[7] for row in fetched}) if "supervisor_listed" in keys else {})
+
+
+class _Needs:
+    """Which facts about who was there the rules look at (the rest is not read)."""
+
+    def __init__(self, keys: set[str]):
+        self.keys = keys
+        self.supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
+        self.credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
+        self.size = bool(keys & {"min_group_size", "max_group_size"})
+        self.group = self.size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
+        self.facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
+        self.fixed = "fixed_leader" in keys
+        self.listed = "supervisor_listed" in keys
+
+
+class _Lookups:
+    """Groups with their leaders and participants, credentials and supervisors' listings of everyone
+    the fetched records name: one query each, only those the rules need."""
+
+    def __init__(self, groups: dict, participants: dict, held: "_Held", listed: dict):
+        self.groups, self.participants, self.held, self.listed = groups, participants, held, listed
+
+    @classmethod
+    def read(cls, fetched: list[tuple], needs: _Needs, society: str | None, person_id: int | None = None) -> "_Lookups":
+        groups = (groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id)
+                  if needs.group else {})
+        participants = participants_of(set(groups)) if needs.size else {}
+        supervisors = {row[7] for row in fetched if row[7] is not None}
+        named = supervisors | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
+        credentials = credentials_of(named) if named and needs.credentials else {}
+        # The society's own list, on the record's day: the rule set's society (none known: nobody is listed).
+        listed = listed_days(society, supervisors) if needs.listed else {}
+        return cls(groups, participants, _Held(credentials), listed)
+
+
+def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookups) -> list[RecordFact]:
+    """The person's fetched rows as RecordFacts, with who was there as ``lookups`` tells it."""
+    # A group's co-leaders and fixed leader are its leaders other than the person.
+    groups = {group_id: (closed, [leader for leader in leaders if leader[0] != person_id])
+              for group_id, (closed, leaders) in lookups.groups.items()}
+    first_in_group = _first_days(fetched) if needs.fixed else {}
+    supervisors, listed, participants = lookups.held, lookups.listed, lookups.participants
     co_leaders = _CoLeaders(groups, supervisors)
+    with_fixed, with_size = needs.fixed, needs.size
     # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
     # is parsed once (a numeric column gives one representation per value, so equal amounts read
     # alike are the same Decimal).
@@ -218,9 +277,9 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
 
 
 @lru_cache(maxsize=256)
-def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool):
+def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool, many: bool = False):
     """The records query for ``counted`` ((kind, units or None for any unit), ...), built once per
-    shape: the person and the day are parameters."""
+    shape: the person (``many``: the people, with each record's person last) and the day are parameters."""
     record = TrainingRecord
     # Record by record (most days hold one record anyway), in plain values: read without the ORM and
     # without per-value type processing, for thousands of rows; the day and amount are parsed below.
@@ -230,13 +289,15 @@ def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, 
     any_unit = [kind for kind, units in counted if units is None]
     kind_and_unit = or_(*([record.kind.in_(any_unit)] if any_unit else []),
                         *(and_(record.kind == kind, record.unit.in_(units)) for kind, units in counted if units))
+    whose = (record.person_id.in_(bindparam("person_ids", expanding=True)) if many
+             else record.person_id == bindparam("person_id"))
     return (
         select(*raw, type_coerce(record.minutes, String),
                type_coerce(record.supervisor_id, String) if with_supervisor else null(),
                type_coerce(record.group_id, String) if with_group else null(),
-               *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())))
-        .where(record.person_id == bindparam("person_id"), record.status == "approved",
-               record.occurred_on <= bindparam("on"), kind_and_unit)
+               *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())),
+               *((record.person_id,) if many else ()))
+        .where(whose, record.status == "approved", record.occurred_on <= bindparam("on"), kind_and_unit)
     )
 
 
@@ -317,14 +378,15 @@ def size_on(participants: dict, group_id: int, day: date) -> int:
     return sum(1 for starts, ends in participants.get(group_id, ()) if starts <= day and (ends is None or ends >= day))
 
 
-def groups_with_leaders(group_ids: set[int], person_id: int) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
-    """Per group: whether it is closed to new members, and its leaders other than ``person_id`` with
-    their dates, in one query."""
+def groups_with_leaders(group_ids: set[int], person_id: int | None) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
+    """Per group: whether it is closed to new members, and its leaders other than ``person_id`` (None:
+    every leader) with their dates, in one query."""
     if not group_ids:
         return {}
     rows = db.session.execute(
         select(Group.id, Group.accepting_members, GroupLeader.person_id, GroupLeader.starts_on, GroupLeader.ends_on)
-        .outerjoin(GroupLeader, (GroupLeader.group_id == Group.id) & (GroupLeader.person_id != person_id))
+        .outerjoin(GroupLeader, (GroupLeader.group_id == Group.id)
+                   & (GroupLeader.person_id != person_id if person_id is not None else true()))
         .where(Group.id.in_(sorted(group_ids)))
     )
     groups: dict[int, tuple[bool, list]] = {}

@@ -4,11 +4,10 @@ Every current candidate (an accreditation in training or applied on any version 
 set) is judged twice on the same day with the pure evaluator: under the version they are on, and
 under the draft. The answer names, per candidate whose eligibility changes, the requirements whose
 verdict differs. Set-based: one query for the candidates (with their person and version), one for
-all their approved records, grouped in Python; no query per candidate. The records carry their own
-facts (provider, report kind, tags); who was there (a supervisor's credential or listing, a group's
-closedness, fixed leader or size) is not read, so filters on those see none.
+all their approved records (``facts.records_of_people``, with who was there as their progress pages
+read it: a supervisor's credentials or listing, a group's closedness, leaders and size, each one more
+query only when a rule looks at it), grouped in Python; no query per candidate.
 """
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,10 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
-from ...models import Accreditation, RuleSetVersion, TrainingRecord
-from ...models.training import split_tags
-from .evaluator import RecordFact, RequirementRule, VersionRules, evaluate, snapshot
-from .facts import people_facts
+from ...models import Accreditation, RuleSetVersion
+from .evaluator import RequirementRule, VersionRules, evaluate, snapshot
+from .facts import people_facts, records_of_people
 from .ledger_verdict import requirement_verdicts
 
 CANDIDATE_STATUSES = ("in_training", "applied")
@@ -90,8 +88,7 @@ def what_if(draft: RuleSetVersion, on: date) -> WhatIf:
         version = accreditation.rule_set_version
         if version.id not in rules_by_version:
             rules_by_version[version.id] = snapshot(version)
-    kinds = frozenset().union(*(rules.counted_kinds for rules in rules_by_version.values()))
-    records = _approved_records(draft.rule_set_id, kinds, on)
+    records = records_of_people([a.person_id for a in candidates], list(rules_by_version.values()), on)
     facts = people_facts([(a.person, a.training_started_on) for a in candidates], on)
     outcomes = [
         _outcome(accreditation, rules_by_version[accreditation.rule_set_version_id], draft_rules,
@@ -115,29 +112,6 @@ def _candidates(rule_set_id: int) -> list[Accreditation]:
                  .options(joinedload(Accreditation.person),
                           joinedload(Accreditation.rule_set_version).selectinload(RuleSetVersion.requirements)))
     return list(db.session.scalars(statement).unique())
-
-
-def _approved_records(rule_set_id: int, kinds: frozenset[str], on: date) -> dict[int, list[RecordFact]]:
-    """Every candidate's approved records up to ``on`` of the kinds any of the versions counts, by person."""
-    if not kinds:
-        return {}
-    record = TrainingRecord
-    people = select(Accreditation.person_id).where(_candidate_condition(rule_set_id))
-    # The record's own facts (provider, report kind, tags) come with it; who was there (the supervisor's
-    # credentials or listing, the group's closedness, leaders and size) is not read here.
-    statement = (select(record.person_id, record.kind, record.occurred_on, record.unit, record.units, record.minutes,
-                        record.in_person, record.with_accredited_leader, record.provider, record.report_kind,
-                        record.tags)
-                 .where(record.person_id.in_(people), record.status == "approved", record.occurred_on <= on,
-                        record.kind.in_(sorted(kinds))))
-    by_person: dict[int, list[RecordFact]] = defaultdict(list)
-    for (person_id, kind, occurred_on, unit, units, minutes, in_person, accredited, provider, report_kind,
-         tags) in db.session.execute(statement):
-        by_person[person_id].append(RecordFact(kind=kind, occurred_on=occurred_on, unit=unit, units=units,
-                                               minutes=minutes or 0, in_person=bool(in_person),
-                                               with_accredited_leader=bool(accredited), provider=provider,
-                                               report_kind=report_kind, tags=split_tags(tags)))
-    return by_person
 
 
 def _outcome(accreditation: Accreditation, current: VersionRules, draft: VersionRules, records, person, on: date):
