@@ -85,7 +85,7 @@ def _scratch_database_url(tmp_path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    name = "society_migrations"
+    name = f"society_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
