@@ -243,6 +243,7 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     days: dict = {}
     amounts: dict = {}
     tag_lists: dict = {}
+    closed_memo: dict = {}  # (group, day): closed to new members that day
     new, fact = object.__new__, RecordFact
     facts = []
     for (kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id,
@@ -259,7 +260,11 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
             values["supervisor_credentials"] = supervisors.on(supervisor_id, occurred_on)
             values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), occurred_on)
         if group_id is not None:
-            values["group_closed"] = closed_on(openness.get(group_id), occurred_on, groups.get(group_id, (False, ()))[0])
+            closed = closed_memo.get((group_id, occurred_on))
+            if closed is None:
+                closed = closed_memo[group_id, occurred_on] = closed_on(
+                    openness.get(group_id), occurred_on, groups.get(group_id, (False, ()))[0])
+            values["group_closed"] = closed
             if with_fixed:
                 values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], occurred_on)
             if with_size:
