@@ -79,6 +79,21 @@ def test_before_its_first_entry_a_group_reads_as_its_first_state_and_without_his
     assert record_facts(other.id, snapshot(rules.versions[0]), ON)[0].group_closed
 
 
+def test_a_participants_attended_sessions_read_the_groups_openness_on_each_day(society):
+    from society.services.accreditation import participant_credentials
+
+    from .test_participation import attended
+
+    group = factories.group(society, format="online")
+    factories.group_openness(group, (date(2024, 1, 1), True), (date(2024, 6, 1), False), (date(2025, 1, 1), True))
+    person = factories.member_person(society)
+    for day in (date(2024, 5, 31), date(2024, 6, 1), date(2025, 1, 1)):
+        attended(group, person, day, session_format="online")
+    facts = participant_credentials.record_facts(person.id, ON)
+    assert [(f.occurred_on, f.group_closed) for f in facts] == [
+        (date(2024, 5, 31), False), (date(2024, 6, 1), True), (date(2025, 1, 1), False)]
+
+
 def what_if_rules(society):
     rule_set = factories.rule_set(society, code="what-if-closed")
     closed = dict(clause=1, kind="co_leading", unit="session", minimum=2, label="Co-leading in a closed group",
