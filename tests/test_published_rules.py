@@ -10,12 +10,15 @@ from decimal import Decimal
 import pytest
 
 from society.models import RuleSet, Society
+from society.services.accreditation.facts import record_facts
 from society.services.accreditation.evaluator import (
     HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, add_months, evaluate, snapshot,
 )
 from society.services.accreditation.rulesets import (
     SHIPPED, shipped_by_code, shipped_rule_sets, version_from_data, version_in_force,
 )
+
+from . import factories
 
 ON = date(2026, 12, 1)
 
@@ -668,6 +671,40 @@ def test_gv_online_sessions_only_in_a_closed_group_fails_for_an_open_group():
     sessions = gv_sessions()
     sessions[12] = replace(sessions[12], group_closed=False)
     assert not gv(sessions).met
+
+
+def gv_ledger_in_a_group(society, *history):
+    """The 20 sessions of ``gv_sessions`` recorded in one group of ten with one leader, whose openness
+    history is ``history`` ((first day, accepting members), ...): the facts as the database gives them."""
+    group = factories.group(society, format="hybrid", starts_on=date(2025, 1, 1))
+    factories.group_openness(group, *history)
+    factories.group_leader(group, factories.person(), starts_on=date(2025, 1, 1))
+    person = factories.person()
+    for member in [person] + [factories.person() for _ in range(9)]:
+        factories.participant(group, member, starts_on=date(2025, 1, 1))
+    for session in gv_sessions():
+        factories.training_record(person, kind="participation", unit="hour", units=Decimal("1.5"),
+                                  minutes=session.minutes, occurred_on=session.occurred_on,
+                                  in_person=session.in_person, with_accredited_leader=True, group_id=group.id)
+    return record_facts(person.id, rules("de-grundversorgung"), ON)
+
+
+def test_gv_online_sessions_only_in_a_group_closed_on_their_day_even_if_it_reopened_since(society):
+    # Closed from before the first session, open again after the last: the group's setting now is "open".
+    records = gv_ledger_in_a_group(society, (date(2025, 1, 1), False), (add_months(GV_FIRST, 8), True))
+    assert all(r.group_closed for r in records)
+    assert gv(records).met
+
+
+def test_gv_online_sessions_only_in_a_closed_group_fails_for_one_held_while_the_group_was_open(society):
+    # Closed, open on the day of the 13th session (online) only, closed again since: the group's setting
+    # now is "closed", but that session was held in an open group and does not count.
+    thirteenth = GV_FIRST + timedelta(days=10 * 12)
+    records = gv_ledger_in_a_group(society, (date(2025, 1, 1), False), (thirteenth, True),
+                                   (thirteenth + timedelta(days=1), False))
+    assert [r.group_closed for r in sorted(records, key=lambda r: r.occurred_on)][11:14] == [True, False, True]
+    report = gv(records)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
 
 
 def test_gv_online_sessions_only_with_a_fixed_leader():

@@ -35,7 +35,7 @@ ENTITY_LABELS = {
     "RecoveryCode": _l("Recovery code"), "PaymentImport": _l("Bank payment file"),
     "AccountToken": _l("Account link"), "DuesReminderSent": _l("Dues reminder"),
     "SessionException": _l("Calendar change"), "FormSubmission": _l("Form submission"),
-    "SupervisorListing": _l("Supervisor listing"),
+    "SupervisorListing": _l("Supervisor listing"), "GroupOpenness": _l("Openness to new members"),
 }
 
 ACTION_LABELS = {
@@ -114,6 +114,8 @@ FIELD_LABELS = {
     "verified_by_id": _l("Verified by"),
     # the society's list of supervisors
     "listed_from": _l("Listed from"), "listed_until": _l("Listed until"),
+    # a group's openness history
+    "set_by_id": _l("Set by"),
 }
 
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}

@@ -10,16 +10,16 @@ verdict), each with who was there as the rules ask:
   society (``supervisor_listings``, ``services/accreditation/supervisor_list.py``) on that day;
 - ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
   held on that day;
-- ``group_closed``: the record's group takes no new members (``groups.accepting_members`` off: the
-  group's setting now, as no history of it is kept);
+- ``group_closed``: the record's group took no new members on the record's day (``group_openness``,
+  the dated history of ``groups.accepting_members``, ``services/groups/openness.py``);
 - ``fixed_leader``: one leader of the record's group (someone else than the person) led it on every day
   from the person's first record in that group to this record's day (``group_leaders``' dates);
 - ``group_size``: the group's participants on the record's day (``group_participants``' dates);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
   read only when some rule filters on them.
-At most five queries whatever the number of records (the records; the groups with their leaders;
-their participants; the credentials of everyone named; the listings of the supervisors named), each
-only when some rule looks at what it reads: none per record.
+At most six queries whatever the number of records (the records; the groups with their leaders;
+their openness history; their participants; the credentials of everyone named; the listings of the
+supervisors named), each only when some rule looks at what it reads: none per record.
 """
 from bisect import bisect_right
 from collections import defaultdict
@@ -33,6 +33,7 @@ from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
 from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
 from ...models.training import split_tags
+from ..groups.openness import closed_days, closed_on
 from ..membership.qualifications import verified_qualifications
 from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
 from .supervisor_list import listed_days, listed_on
@@ -201,27 +202,30 @@ class _Needs:
         self.group = self.size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
         self.facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
         self.fixed = "fixed_leader" in keys
+        self.closed = "group_closed" in keys
         self.listed = "supervisor_listed" in keys
 
 
 class _Lookups:
-    """Groups with their leaders and participants, credentials and supervisors' listings of everyone
-    the fetched records name: one query each, only those the rules need."""
+    """Groups with their leaders, openness history and participants, credentials and supervisors'
+    listings of everyone the fetched records name: one query each, only those the rules need."""
 
-    def __init__(self, groups: dict, participants: dict, held: "_Held", listed: dict):
+    def __init__(self, groups: dict, participants: dict, held: "_Held", listed: dict, openness: dict):
         self.groups, self.participants, self.held, self.listed = groups, participants, held, listed
+        self.openness = openness
 
     @classmethod
     def read(cls, fetched: list[tuple], needs: _Needs, society: str | None, person_id: int | None = None) -> "_Lookups":
         groups = (groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id)
                   if needs.group else {})
         participants = participants_of(set(groups)) if needs.size else {}
+        openness = closed_days(set(groups)) if needs.closed else {}
         supervisors = {row[7] for row in fetched if row[7] is not None}
         named = supervisors | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
         credentials = credentials_of(named) if named and needs.credentials else {}
         # The society's own list, on the record's day: the rule set's society (none known: nobody is listed).
         listed = listed_days(society, supervisors) if needs.listed else {}
-        return cls(groups, participants, _Held(credentials), listed)
+        return cls(groups, participants, _Held(credentials), listed, openness)
 
 
 def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookups) -> list[RecordFact]:
@@ -230,7 +234,7 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     groups = {group_id: (closed, [leader for leader in leaders if leader[0] != person_id])
               for group_id, (closed, leaders) in lookups.groups.items()}
     first_in_group = _first_days(fetched) if needs.fixed else {}
-    supervisors, listed, participants = lookups.held, lookups.listed, lookups.participants
+    supervisors, listed, participants, openness = lookups.held, lookups.listed, lookups.participants, lookups.openness
     co_leaders = _CoLeaders(groups, supervisors)
     with_fixed, with_size = needs.fixed, needs.size
     # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
@@ -239,6 +243,7 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     days: dict = {}
     amounts: dict = {}
     tag_lists: dict = {}
+    closed_memo: dict = {}  # (group, day): closed to new members that day
     new, fact = object.__new__, RecordFact
     facts = []
     for (kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id,
@@ -255,7 +260,11 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
             values["supervisor_credentials"] = supervisors.on(supervisor_id, occurred_on)
             values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), occurred_on)
         if group_id is not None:
-            values["group_closed"] = groups.get(group_id, (False, ()))[0]
+            closed = closed_memo.get((group_id, occurred_on))
+            if closed is None:
+                closed = closed_memo[group_id, occurred_on] = closed_on(
+                    openness.get(group_id), occurred_on, groups.get(group_id, (False, ()))[0])
+            values["group_closed"] = closed
             if with_fixed:
                 values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], occurred_on)
             if with_size:
@@ -379,8 +388,9 @@ def size_on(participants: dict, group_id: int, day: date) -> int:
 
 
 def groups_with_leaders(group_ids: set[int], person_id: int | None) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
-    """Per group: whether it is closed to new members, and its leaders other than ``person_id`` (None:
-    every leader) with their dates, in one query."""
+    """Per group: whether it is closed to new members now (its setting: the state on a day is
+    ``openness.closed_on``), and its leaders other than ``person_id`` (None: every leader) with their
+    dates, in one query."""
     if not group_ids:
         return {}
     rows = db.session.execute(

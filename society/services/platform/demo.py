@@ -16,7 +16,7 @@ from sqlalchemy import func, text
 
 from ...extensions import db
 from ...models import (
-    Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader,
+    Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader, GroupOpenness,
     GroupParticipant, GroupSession, Membership, Person, RuleSetVersion, Society, TrainingRecord, User,
 )
 from . import accounts, audit, bulk, planner
@@ -230,6 +230,9 @@ class Generator:
             language="sv", rhythm=rhythm, session_minutes=minutes, starts_on=starts, ends_on=ends,
             accepting_members=status in ("forming", "active") and rng.random() < 0.4, status=status))
         self.rows[Group][-1].update(join_details(index, gid, city, audience, group_format, physio))
+        # Its openness history: the state it has now, from its first day.
+        self._add(GroupOpenness, dict(group_id=gid, accepting_members=self.rows[Group][-1]["accepting_members"],
+                                      effective_from=starts, set_by_id=None))
         for profession in audience:
             self._add(GroupAudience, dict(group_id=gid, profession=profession))
 
@@ -288,7 +291,7 @@ class Generator:
                                 session_id=sid, in_person=session_format == "in_person")
 
     def flush_rows(self) -> None:
-        order = (Person, Membership, DuesPayment, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession,
+        order = (Person, Membership, DuesPayment, Group, GroupAudience, GroupOpenness, GroupLeader, GroupParticipant, GroupSession,
                  Attendance, Accreditation, AccreditationDecision, TrainingRecord)
         for model in order:
             rows = self.rows.pop(model, None)
