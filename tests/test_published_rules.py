@@ -55,8 +55,11 @@ def without(records, kind, **facts):
 UK_STARTED = date(2021, 1, 1)
 UK_PERSON = PersonFacts(training_started_on=UK_STARTED, memberships=(MembershipSpan("UKBS", date(2019, 1, 1)),),
                         conditions=("uk_form_a_registered",))
+UK_PSYCHODYNAMIC_TRAINING_BEGAN = date(2017, 9, 1)
 UK_TRAINED = replace(UK_PERSON, psychodynamically_trained=True,
-                     conditions=("uk_form_a_registered", "psychodynamically_trained"))
+                     conditions=("uk_form_a_registered", "psychodynamically_trained"),
+                     qualifications=(Qualification("psychodynamic_training", date(2020, 6, 30),
+                                                   training_started_on=UK_PSYCHODYNAMIC_TRAINING_BEGAN),))
 BOTH = pytest.mark.parametrize("label", ["2016", "2023"])
 
 
@@ -308,9 +311,10 @@ def us_supervision(first_year=6, second_year=6, **facts):
             + [rec("supervision", date(2024, 1, 20) + timedelta(days=45 * k), **facts) for k in range(second_year)])
 
 
-def us_ledger(first_intensive=date(2023, 1, 10), accepted=date(2023, 2, 1), last_tags=("credentialing_intensive",)):
+def us_ledger(first_intensive=date(2023, 1, 10), accepted=date(2023, 2, 1), last_tags=("credentialing_intensive",),
+              first_days=4):
     return [
-        rec("intensive", first_intensive, unit="event", minutes=4 * 10 * 45, provider="ABS"),
+        rec("intensive", first_intensive, unit="event", minutes=4 * 10 * 45, days=first_days, provider="ABS"),
         rec("portfolio", accepted, unit="event", minutes=0, tags=("ccc_accepted",)),
         *monthly("leading", date(2023, 2, 1), 24),
         *us_supervision(),
@@ -427,9 +431,12 @@ DE_PERSON = PersonFacts(training_started_on=DE_STARTED, qualifications=(Qualific
                         psychotherapy_qualified=True, memberships=(MembershipSpan("DBG", date(2019, 6, 1)),))
 
 
+DE_GROUP = "Balintgruppe Dr. Weber, Köln"
+
+
 def double_sessions(day, count, **facts):
     return rec("participation", day, unit="double_session", units=count, minutes=90 * count,
-               **{"with_accredited_leader": True, **facts})
+               **{"with_accredited_leader": True, "group": DE_GROUP, **facts})
 
 
 def de_ledger(before_qualification=35, after_qualification=70, seminar_sessions=30):
