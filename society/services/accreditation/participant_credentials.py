@@ -46,7 +46,7 @@ def record_facts(person_id: int, on: date) -> list[RecordFact]:
                        in_person=s.in_person, with_accredited_leader=s.with_accredited_leader,
                        occurred_on=s.held_on, group_closed=groups.get(s.group_id, (False, ()))[0],
                        fixed_leader=fixed_leader(groups, s.group_id, first[s.group_id], s.held_on),
-                       group_size=size_on(participants, s.group_id, s.held_on))
+                       group_size=size_on(participants, s.group_id, s.held_on), group=f"#{s.group_id}")
             for s in sessions]
 
 
