@@ -72,6 +72,8 @@ def build(records: int) -> dict[str, int]:
                 in_person=rng.random() < 0.8, with_accredited_leader=rng.random() < 0.6, source="self",
                 supervisor_id=rng.choice(supervisors) if kind == "supervision" else None,
                 group_id=rng.choice(groups) if kind in ("leading", "co_leading", "participation") else None,
+                # intensives of 2 to 4 days (without drawing from rng, so the rest of the data stays as it was)
+                days=2 + len(rows) % 3 if kind == "intensive" else None,
                 status="approved" if rng.random() < 0.9 else "pending"))
         db.session.execute(insert(TrainingRecord), rows)
         ids[f"{rule_set.code} {version.label} ({richness(version)})"] = accreditation.id

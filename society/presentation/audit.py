@@ -68,6 +68,7 @@ FIELD_LABELS = {
     "retention_login_days": _l("Keep log-in events (days)"), "setting": _l("Setting"), "term": _l("Term"),
     "timezone": _l("Time zone"), "unsubscribed_on": _l("Unsubscribed on"), "url": _l("Address (URL)"),
     "website": _l("Website"), "provider": _l("Provider"), "report_kind": _l("Report kind"),
+    "days": _l("Days"), "outside_group": _l("Group outside the registry"),
     "tags": _l("Further facts"), "certificate_signatories": _l("Certificate signatories"), "logo_filename": _l("Logo"),
     "accepting_members": _l("Accepting members"), "accreditation_id": _l("Accreditation"),
     "acknowledged_at": _l("Acknowledged at"), "acknowledged_by_id": _l("Acknowledged by"),

@@ -16,7 +16,10 @@ verdict), each with who was there as the rules ask:
   from the person's first record in that group to this record's day (``group_leaders``' dates);
 - ``group_size``: the group's participants on the record's day (``group_participants``' dates);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
-  read only when some rule filters on them.
+  read only when some rule filters on them; ``days`` (how many days it lasted) likewise;
+- ``group``: which group it took place in, for a rule that asks most of the records from one group
+  (``one_group``): ``#<id>`` for a group of the registry, else the name an imported ledger gave
+  (``outside_group``).
 At most six queries whatever the number of records (the records; the groups with their leaders;
 their openness history; their participants; the credentials of everyone named; the listings of the
 supervisors named), each only when some rule looks at what it reads: none per record.
@@ -43,7 +46,8 @@ from .supervisor_list import listed_days, listed_on
 # specialist title)": the specialist title in psychosomatic medicine and psychotherapy is one (a
 # specialist in psychiatry alone is not named: which other titles are relevant the DBG does not
 # list); the UK pathway rule asks "psychoanalytic or psychodynamic training".
-QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",), "psychosomatic_specialist": ("psychotherapy",)}
+QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy", "psychodynamic_training"),
+                         "psychosomatic_specialist": ("psychotherapy",)}
 CONDITION_ALIASES = {"psychodynamic_training": ("psychodynamically_trained",),
                      "psychoanalysis": ("psychodynamically_trained",)}
 
@@ -77,12 +81,13 @@ def people_facts(people: list[tuple], on: date) -> dict[int, PersonFacts]:
     return facts
 
 
-def _recorded(person, verified: list[tuple[str, date]], on: date) -> tuple[tuple[Qualification, ...], tuple[str, ...]]:
+def _recorded(person, verified: list[tuple[str, date, date | None]], on: date) -> tuple[tuple[Qualification, ...], tuple[str, ...]]:
     qualified_on = person.psychotherapy_qualified_on
     qualifications = [Qualification("psychotherapy", qualified_on)] if qualified_on else []
     conditions = {"psychodynamically_trained"} if person.psychodynamically_trained else set()
-    for code, obtained_on in verified:
-        qualifications += [Qualification(alias, obtained_on) for alias in (code, *QUALIFICATION_ALIASES.get(code, ()))]
+    for code, obtained_on, training_started_on in verified:
+        qualifications += [Qualification(alias, obtained_on, training_started_on)
+                           for alias in (code, *QUALIFICATION_ALIASES.get(code, ()))]
         if obtained_on <= on:  # a recorded fact is a condition from its day on
             conditions.update((code, *CONDITION_ALIASES.get(code, ())))
     return tuple(qualifications), tuple(sorted(conditions))
@@ -148,8 +153,9 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     counted = rules.counted_units
     if not counted:
         return []
-    needs = _Needs(filter_keys(rules))
-    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group, needs.facts),
+    needs = _Needs(filter_keys(rules), one_group=_asks_one_group([rules]))
+    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group_column, needs.facts,
+                                        needs.days, needs.one_group),
                      {"person_id": person_id, "on": on})
     return _facts(fetched, person_id, needs, _Lookups.read(fetched, needs, rules.society, person_id))
 
@@ -167,14 +173,19 @@ def records_of_people(person_ids: list[int], versions: list[VersionRules], on: d
                 counted[kind] = (counted.get(kind) or frozenset()) | units
     if not counted or not person_ids:
         return {}
-    needs = _Needs(set().union(*(filter_keys(rules) for rules in versions)))
-    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group, needs.facts, many=True),
+    needs = _Needs(set().union(*(filter_keys(rules) for rules in versions)), one_group=_asks_one_group(versions))
+    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group_column, needs.facts,
+                                        needs.days, needs.one_group, many=True),
                      {"person_ids": sorted(set(person_ids)), "on": on})
     lookups = _Lookups.read(fetched, needs, versions[0].society)
     by_person: dict[int, list] = defaultdict(list)
     for row in fetched:
-        by_person[row[12]].append(row[:12])
+        by_person[row[ROW_LENGTH]].append(row[:ROW_LENGTH])
     return {person_id: _facts(rows, person_id, needs, lookups) for person_id, rows in by_person.items()}
+
+
+def _asks_one_group(versions) -> bool:
+    return any("one_group" in requirement.rules for rules in versions for requirement in rules.requirements)
 
 
 def _shape(counted: dict) -> tuple:
@@ -194,12 +205,15 @@ def _fetch(statement, parameters: dict) -> list[tuple]:
 class _Needs:
     """Which facts about who was there the rules look at (the rest is not read)."""
 
-    def __init__(self, keys: set[str]):
+    def __init__(self, keys: set[str], one_group: bool = False):
         self.keys = keys
+        self.one_group = one_group  # which group each record took place in
+        self.days = "min_days" in keys
         self.supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
         self.credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
         self.size = bool(keys & {"min_group_size", "max_group_size"})
         self.group = self.size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
+        self.group_column = self.group or one_group
         self.facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
         self.fixed = "fixed_leader" in keys
         self.closed = "group_closed" in keys
@@ -236,7 +250,7 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     first_in_group = _first_days(fetched) if needs.fixed else {}
     supervisors, listed, participants, openness = lookups.held, lookups.listed, lookups.participants, lookups.openness
     co_leaders = _CoLeaders(groups, supervisors)
-    with_fixed, with_size = needs.fixed, needs.size
+    with_fixed, with_size, with_group_key = needs.fixed, needs.size, needs.one_group
     # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
     # is parsed once (a numeric column gives one representation per value, so equal amounts read
     # alike are the same Decimal).
@@ -247,7 +261,7 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     new, fact = object.__new__, RecordFact
     facts = []
     for (kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id,
-         provider, report_kind, tags) in fetched:
+         provider, report_kind, tags, days_long, outside_group) in fetched:
         occurred_on = days.get(day)
         if occurred_on is None:
             occurred_on = days[day] = day if isinstance(day, date) else date.fromisoformat(day)
@@ -270,6 +284,12 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
             if with_size:
                 values["group_size"] = size_on(participants, group_id, occurred_on)
             values["co_leader_credentials"] = co_leaders.on(group_id, occurred_on)
+            if with_group_key:
+                values["group"] = f"#{group_id}"
+        elif outside_group is not None:
+            values["group"] = outside_group
+        if days_long is not None:
+            values["days"] = int(days_long)
         if provider is not None:
             values["provider"] = provider
         if report_kind is not None:
@@ -285,8 +305,12 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     return facts
 
 
+ROW_LENGTH = 14  # the columns of a record's row, before the person's id (``many``)
+
+
 @lru_cache(maxsize=256)
-def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool, many: bool = False):
+def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool,
+                       with_days: bool = False, with_outside_group: bool = False, many: bool = False):
     """The records query for ``counted`` ((kind, units or None for any unit), ...), built once per
     shape: the person (``many``: the people, with each record's person last) and the day are parameters."""
     record = TrainingRecord
@@ -305,6 +329,8 @@ def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, 
                type_coerce(record.supervisor_id, String) if with_supervisor else null(),
                type_coerce(record.group_id, String) if with_group else null(),
                *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())),
+               type_coerce(record.days, String) if with_days else null(),
+               record.outside_group if with_outside_group else null(),
                *((record.person_id,) if many else ()))
         .where(whose, record.status == "approved", record.occurred_on <= bindparam("on"), kind_and_unit)
     )

@@ -49,7 +49,7 @@ def record_facts(person_id: int, on: date) -> list[RecordFact]:
                        occurred_on=s.held_on, group_closed=closed_on(openness.get(s.group_id), s.held_on,
                                                                          groups.get(s.group_id, (False, ()))[0]),
                        fixed_leader=fixed_leader(groups, s.group_id, first[s.group_id], s.held_on),
-                       group_size=size_on(participants, s.group_id, s.held_on))
+                       group_size=size_on(participants, s.group_id, s.held_on), group=f"#{s.group_id}")
             for s in sessions]
 
 
