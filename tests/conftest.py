@@ -280,6 +280,9 @@ def live_server(db_url, storage_dir, app):
 
 
 CHROMIUM = "/usr/bin/chromium"
+# How long a browser step may wait: a page that renders a PDF or walks the demo data takes well under a
+# second on a quiet machine, but make test runs four workers on two cores beside PostgreSQL and Chromium.
+BROWSER_TIMEOUT_MS = 30000
 
 
 @pytest.fixture(scope="session")
@@ -304,6 +307,6 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()

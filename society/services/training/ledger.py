@@ -312,7 +312,7 @@ def names_for(records) -> tuple[dict[int, str], dict[int, str]]:
     return groups, users
 
 
-EXPORT_COLUMNS = ("id", "leader", "occurred_on", "kind", "in_person", "unit", "units", "minutes", "group", "title",
+EXPORT_COLUMNS = ("id", "leader", "occurred_on", "kind", "in_person", "unit", "units", "minutes", "days", "group", "title",
                   "supervisor", "with_accredited_leader", "source", "status", "decided_by", "decided_at",
                   "countersigned_by", "rejection_reason", "evidence_name")
 
@@ -323,7 +323,7 @@ def export_rows(statement) -> Iterator[list]:
     for records in batches(statement):
         groups, users = names_for(records)
         for r in records:
-            yield [r.id, r.person.full_name, r.occurred_on, r.kind, r.in_person, r.unit, r.units, r.minutes,
-                   groups.get(r.group_id, ""), r.title, r.supervisor.full_name if r.supervisor else "",
+            yield [r.id, r.person.full_name, r.occurred_on, r.kind, r.in_person, r.unit, r.units, r.minutes, r.days,
+                   groups.get(r.group_id) or r.outside_group or "", r.title, r.supervisor.full_name if r.supervisor else "",
                    r.with_accredited_leader, r.source, r.status, users.get(r.decided_by_id, ""), r.decided_at,
                    r.countersigned_by.full_name if r.countersigned_by else "", r.rejection_reason, r.evidence_name]
