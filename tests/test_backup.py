@@ -15,8 +15,8 @@ from society.database import writing
 from society.extensions import db
 from society.models import Person
 from society.services.platform import backup as backups
-from society.services.platform import demo
 
+from . import demo_data
 from .conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +64,7 @@ def _keep_writing(app, stop: threading.Event, written: list) -> None:
 @pytest.mark.slow
 def test_a_backup_made_while_writes_go_on_restores_into_an_empty_database_and_checks(
         app, db_url, storage_dir, tmp_path, empty_database):
-    demo.seed(8)
+    demo_data.seed(8)
     db.session.commit()
     evidence = Path(storage_dir) / "evidence" / "abc.pdf"
     evidence.parent.mkdir(parents=True, exist_ok=True)

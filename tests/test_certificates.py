@@ -13,7 +13,7 @@ from society.extensions import db
 from society.models import AuditEvent, Certificate
 from society.services.certificates import issuing as certificates, rendering
 
-from . import factories
+from . import demo_data, factories
 
 TODAY = date.today()
 NUMBER = re.compile(r"^[A-Z0-9]{1,12}-\d{4}-[0-9A-HJKMNP-TV-Z]{6}$")
@@ -382,9 +382,8 @@ def test_cli_issues_due_certificates_with_a_progress_bar_and_a_zip(runner, socie
 def test_demo_accreditations_that_were_granted_have_certificates_without_pdfs_yet():
     from society.models import Accreditation
     from society.models.accreditation import VALID_ONCE_STATUSES
-    from society.services.platform import demo
 
-    demo.seed(40, today=date(2026, 11, 23))
+    demo_data.seed(40, today=date(2026, 11, 23))
     granted = db.session.scalars(db.select(Accreditation).where(Accreditation.status.in_(VALID_ONCE_STATUSES))).all()
     issued = db.session.scalars(db.select(Certificate)).all()
     assert granted and sorted(c.accreditation_id for c in issued) == sorted(a.id for a in granted)

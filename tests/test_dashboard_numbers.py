@@ -13,14 +13,14 @@ from society.models import Flag
 from society.services.flags import lapse
 from society.services.platform import demo
 
-from . import factories
+from . import demo_data, factories
 
 TODAY = date.today()
 
 
 @pytest.fixture
 def demo_admin(app):
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     lapse.scan(TODAY)
     # An acknowledged flag is still open but has left the inbox's "open" tab.
     flag = db.session.scalars(select(Flag).where(Flag.resolved_at.is_(None)).order_by(Flag.id)).first()

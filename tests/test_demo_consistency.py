@@ -8,19 +8,20 @@ from society.models import (
     Attendance, DuesPayment, Flag, GroupLeader, GroupParticipant, GroupSession, Group, JobRun, Membership, User,
 )
 from society.models import Accreditation
-from society.services.platform import demo
+
+from . import demo_data
 
 TODAY = date(2026, 11, 23)
 
 
 def test_members_come_in_every_category():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     categories = set(db.session.scalars(select(Membership.category).distinct()))
     assert categories == {"full", "associate", "trainee", "student", "retired", "honorary"}
 
 
 def test_no_dues_fall_due_or_are_paid_before_the_member_joined():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     rows = db.session.execute(select(Membership.joined_on, DuesPayment.period, DuesPayment.due_on, DuesPayment.paid_on)
                               .join(DuesPayment, DuesPayment.membership_id == Membership.id)).all()
     assert rows
@@ -29,7 +30,7 @@ def test_no_dues_fall_due_or_are_paid_before_the_member_joined():
 
 
 def test_hybrid_groups_meet_both_in_the_room_and_online_and_online_groups_online():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     formats = {}
     for group_format, session_format in db.session.execute(
             select(Group.format, GroupSession.format).join(GroupSession, GroupSession.group_id == Group.id)):
@@ -39,7 +40,7 @@ def test_hybrid_groups_meet_both_in_the_room_and_online_and_online_groups_online
 
 
 def test_nobody_leads_before_their_training_started():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     early = db.session.scalar(
         select(func.count()).select_from(GroupLeader)
         .join(Accreditation, Accreditation.person_id == GroupLeader.person_id)
@@ -48,14 +49,14 @@ def test_nobody_leads_before_their_training_started():
 
 
 def test_every_session_has_attendees():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     empty = db.session.scalar(select(func.count()).select_from(GroupSession).where(
         ~select(Attendance.session_id).where(Attendance.session_id == GroupSession.id).exists()))
     assert db.session.scalar(select(func.count()).select_from(GroupSession)) > 0 and empty == 0
 
 
 def test_the_participant_login_attends_two_groups_and_leads_none(app):
-    summary = demo.seed(40, today=TODAY)
+    summary = demo_data.seed(40, today=TODAY)
     db.session.commit()
     assert summary.logins["member"] == ("member@sbs.example", "balint-member-demo")
     user = db.session.scalar(select(User).where(User.email == "member@sbs.example"))

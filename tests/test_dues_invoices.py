@@ -14,7 +14,7 @@ from society.models import AuditEvent, DuesPayment, Membership, PaymentImport
 from society.services.errors import Conflict, InvalidInput
 from society.services.membership import bank_payments, invoices, members, payments, references
 
-from . import factories
+from . import demo_data, factories
 
 TODAY = date(2026, 3, 1)
 
@@ -269,9 +269,8 @@ def test_another_societys_administrator_cannot_see_the_file(app, society, invoic
 
 def test_the_demo_members_invoice_is_paid_by_importing_the_sample_bank_file():
     from society.models import Society, User
-    from society.services.platform import demo
 
-    demo.seed(40, today=date(2026, 11, 23))
+    demo_data.seed(40, today=date(2026, 11, 23))
     db.session.commit()
     sbs = db.session.scalar(select(Society).where(Society.code == "SBS"))
     member = db.session.scalar(select(User).where(User.email == "member@sbs.example"))

@@ -9,7 +9,7 @@ import pytest
 from society.extensions import db
 from society.services.groups import finder
 
-from . import factories
+from . import demo_data, factories
 from .conftest import make_app
 from .mailbox import free_port, mail_on, smtp_server  # noqa: F401 - fixtures
 
@@ -172,9 +172,8 @@ def test_the_finder_needs_no_login_and_only_lists_open_statuses(client, groups):
 def test_the_demo_groups_give_the_finder_something_real(client):
     from datetime import date
 
-    from society.services.platform import demo
 
-    demo.seed(40, today=date.today())
+    demo_data.seed(40, today=date.today())
     db.session.commit()
     umea = found(client.get("/find?city=Umeå"))
     assert umea and all("Umeå" in name for name in umea)

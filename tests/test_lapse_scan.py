@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from society.extensions import db
 from society.models import Accreditation, Flag, JobRun
-from society.services.platform import demo, job_runs
+from society.services.platform import job_runs
 from society.services.flags import lapse
 
-from . import factories
+from . import demo_data, factories
 
 DAY = date(2026, 6, 1)
 
@@ -355,7 +355,7 @@ def test_a_scan_for_one_society_leaves_the_others_alone(world):
 
 def test_demo_data_raises_the_expected_flags_more_years_ahead_and_none_on_repeat():
     today = date(2026, 11, 23)
-    demo.seed(40, today=today)
+    demo_data.seed(40, today=today)
     db.session.commit()
 
     first = scan(today)

@@ -9,9 +9,8 @@ from society.models import Accreditation, Certificate, GroupLeader
 from society.services.accreditation import standing
 from society.services.certificates import issuing
 from society.services.groups import directory
-from society.services.platform import demo
 
-from . import factories
+from . import demo_data, factories
 
 TODAY = date.today()
 DAYS = (TODAY, TODAY + timedelta(days=365), TODAY + timedelta(days=5 * 365))
@@ -50,7 +49,7 @@ def compare_on(day: date) -> list[tuple]:
 
 
 def test_every_demo_certificate_verifies_as_the_directory_shows_its_holder_on_several_days():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     db.session.commit()
     today = compare_on(TODAY)
     statuses = {verification for _holder, verification, _listed in today}
@@ -60,7 +59,7 @@ def test_every_demo_certificate_verifies_as_the_directory_shows_its_holder_on_se
 
 
 def test_a_suspension_without_an_effective_date_ends_the_directory_listing_too():
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     db.session.commit()
     holder, certificate = next((person_id, c) for person_id, c in latest_certificates().items()
                                if issuing.status_on(c, TODAY)[0] == "valid"
@@ -96,7 +95,7 @@ def test_the_api_pages_and_their_accredited_filter_show_what_verification_says(c
     """The API's own path (each filter's ids kept per data version, the page published without a
     dump) gives certificate verification's answer for every demo holder, and its ``accredited``
     filter splits the list exactly by the ``accredited`` flag it shows."""
-    demo.seed(40, today=TODAY)
+    demo_data.seed(40, today=TODAY)
     db.session.commit()
 
     def listed(**filters) -> list[dict]:

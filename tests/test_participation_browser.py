@@ -9,13 +9,13 @@ import pytest
 from society.extensions import db
 from society.services.platform import demo
 
-from . import factories
+from . import demo_data, factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_the_demo_member_downloads_an_attendance_certificate_that_verifies(page, tmp_path):
-    demo.seed(40, today=date.today())
+    demo_data.seed(40, today=date.today())
     db.session.commit()
     email, password = demo.DEMO_LOGINS["member"]
 

@@ -17,9 +17,9 @@ from society import scheduler
 from society.database import writing
 from society.extensions import db
 from society.models import DuesReminderSent, Flag, JobRun, ReminderSent, SchedulerLease
-from society.services.platform import demo, job_runs, scheduler_lease
+from society.services.platform import job_runs, scheduler_lease
 
-from . import factories
+from . import demo_data, factories
 from .conftest import TEST_SECRET
 from .mailbox import smtp_server  # noqa: F401 - fixture
 
@@ -71,7 +71,7 @@ def test_schedulers_racing_for_the_lease_get_one_holder(app):
 
 
 def test_runs_racing_for_one_key_execute_once(app):
-    demo.seed(8, today=date(2026, 11, 23))
+    demo_data.seed(8, today=date(2026, 11, 23))
     db.session.commit()
     outcomes, errors = [], []
     barrier = threading.Barrier(4)
@@ -155,7 +155,7 @@ def test_a_run_left_running_by_a_scheduler_that_lost_the_lease_is_taken_over_onc
     monkeypatch.setitem(app.config, "REMINDER_TIME", "00:00")
     monkeypatch.setitem(app.config, "JOB_MISFIRE_GRACE_SECONDS", 24 * 3600)
     today = date.today().isoformat()
-    demo.seed(8)
+    demo_data.seed(8)
     dead = factories.job_run(job="lapse-scan", run_key=today, outcome="running", host="gone:1:abc")
     factories.job_run(job="reminders", run_key=today)
     factories.job_run(job="retention", run_key=today)
@@ -245,7 +245,7 @@ def _wait_for(condition, timeout: float, interval: float = 0.1):
 @pytest.mark.slow
 def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smtp_server, tmp_path):
     mailbox, port = smtp_server
-    demo.seed(40)
+    demo_data.seed(40)
     db.session.commit()
     env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=6,
                SCAN_TIME="03:33", REMINDER_TIME="03:34", RETENTION_TIME="03:35", JOB_MISFIRE_GRACE_SECONDS=60)
@@ -321,7 +321,7 @@ def _logs(logs) -> str:
 
 @pytest.mark.slow
 def test_a_scan_killed_half_way_leaves_no_flag_and_the_next_run_completes_it(app, db_url, monkeypatch):
-    demo.seed(12, today=date(2026, 11, 23))
+    demo_data.seed(12, today=date(2026, 11, 23))
     db.session.commit()
     # The process kills itself after inserting the new flags, before resolving the old and committing.
     killer = ("import os, signal, sys; import society.services.flags.lapse as lapse; "
@@ -372,7 +372,7 @@ main()
 def test_a_scheduler_killed_during_the_days_work_is_taken_over_and_the_work_done_once(
         db_url, smtp_server, tmp_path, point):
     mailbox, port = smtp_server
-    demo.seed(40)
+    demo_data.seed(40)
     db.session.commit()
     due = max(datetime.now() - timedelta(minutes=2), datetime.combine(date.today(), datetime.min.time()))
     env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=3,

@@ -21,7 +21,7 @@ from society.services.accreditation import rulesets
 from society.services.flags import lapse
 from society.services.platform import demo, webhooks
 
-from . import factories
+from . import demo_data, factories
 from .conftest import markup_only
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,7 +251,7 @@ def main_pages(society: Society) -> dict[str, list[str]]:
 
 @markup_only
 def test_every_main_page_in_swedish_is_free_of_the_interfaces_english(app):
-    demo.seed(12, today=date.today())
+    demo_data.seed(12, today=date.today())
     sbs = db.session.scalar(select(Society).where(Society.code == "SBS"))
     lapse.scan(date.today(), society_id=sbs.id)
     webhooks.subscribe(sbs.id, "https://portal.example.org/hook", events=["group.changed"])
@@ -295,7 +295,7 @@ def test_every_main_page_in_swedish_is_free_of_the_interfaces_english(app):
 
 
 def test_the_leaders_progress_shows_the_rule_sets_texts_in_swedish(app):
-    demo.seed(12, today=date.today())
+    demo_data.seed(12, today=date.today())
     db.session.commit()
     client = app.test_client()
     factories.log_in(client, *demo.DEMO_LOGINS["trainee"])
