@@ -33,6 +33,7 @@ from ...models import (
 )
 from ...schemas.imports import GroupRowSchema
 from ...schemas.members import MemberSchema
+from ..groups import summaries
 from ..platform import audit, bulk, planner
 from ..errors import Conflict, InvalidInput
 
@@ -462,6 +463,7 @@ def _create_groups(society: Society, items: list[dict]) -> int:
                                           for group, item in zip(groups, items) for code in item["audience"]])
     audit.record_created("Group", groups, society.id)
     audit.record_created("GroupAudience", audiences, society.id)
+    summaries.refresh(group["id"] for group in groups)  # bulk inserts: the flush hook does not see them
     return len(groups)
 
 
