@@ -76,6 +76,7 @@ CHANGES = {
     "join details": lambda s: setattr(s["group"], "open_places", 0),
     "group closed": lambda s: setattr(s["group"], "status", "closed"),
     "audience replaced": _replace_audience,
+    "audience removed": lambda s: s["group"].audiences.pop(),
     "leader added": _add_leader,
     "leader removed": lambda s: db.session.delete(s["assignment"]),
     "leader's assignment ended": lambda s: setattr(s["assignment"], "ends_on", TODAY - timedelta(days=1)),
