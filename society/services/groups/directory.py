@@ -3,7 +3,8 @@
 A group is *accredited* on a day when at least one of its leaders on that day (the
 assignment's dates cover it) who is not a trainee holds an accreditation valid on
 that day (``standing.valid_on``): ``group_standing.accredited_group``, the rule the lapse
-scan flags by; ``describe`` applies it to the rows of a page.
+scan flags by; ``describe`` applies it to the rows of a page. The API publishes what ``describe``
+says as each group's stored summary (``summaries.py``), rewritten with every change behind it.
 
 A page costs a fixed number of queries whatever its size and depth. For the API (which gives the
 data version) the filter's ids in list order are read once per worker and version and kept
