@@ -275,3 +275,57 @@ def test_the_migration_builds_the_summaries_of_existing_groups(society):
     finally:
         upgrade(directory=migrations)
     assert stored(group_id) == expected
+
+
+def test_a_read_keeps_a_summary_a_writer_stored_meanwhile_and_replaces_a_stale_one(society):
+    from society.services.groups import summaries
+
+    group = factories.group(society)
+    factories.group_leader(group, factories.person())
+    db.session.commit()
+    before = stored(group.id)
+    # A read built '{}' from older data while a writer stored the group's summary for today: the writer's stays.
+    summaries._keep([{"group_id": group.id, "body": "{}", "valid_from": None, "valid_until": None}], TODAY)
+    assert stored(group.id) == before
+    db.session.execute(DirectorySummary.__table__.update().values(valid_until=TODAY - timedelta(days=1)))
+    summaries._keep([{"group_id": group.id, "body": '{"rebuilt": true}', "valid_from": None, "valid_until": None}],
+                    TODAY)
+    assert stored(group.id) == {"rebuilt": True}
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="SQLite has one writer at a time already")
+def test_two_writers_at_once_leave_the_summary_with_both_changes(app, society):
+    """One transaction adds a leader while another renames that person: the second to write waits for the
+    first to commit, then builds from what it committed (READ COMMITTED would otherwise lose one)."""
+    import threading
+
+    from society.models import GroupLeader, Person
+
+    group = factories.group(society)
+    person = factories.person(given_name="Ann", family_name="Old")
+    db.session.commit()
+    group_id, person_id = group.id, person.id
+    added, errors = threading.Event(), []
+
+    def add_leader():
+        with app.app_context():
+            try:
+                db.session.add(GroupLeader(group_id=group_id, person_id=person_id, role="leader",
+                                           starts_on=date(2024, 1, 1)))
+                db.session.flush()  # the summary is rewritten, the transaction left open
+                added.set()
+                threading.Event().wait(0.5)  # the rename runs meanwhile and must wait
+                db.session.commit()
+            except Exception as error:  # noqa: BLE001 - reported by the test
+                errors.append(repr(error))
+                added.set()
+
+    thread = threading.Thread(target=add_leader)
+    thread.start()
+    assert added.wait(10)
+    renamed = db.session.get(Person, person_id)
+    renamed.family_name = "New"
+    db.session.commit()  # its flush waits for the leader's transaction, then sees the new leader
+    thread.join(10)
+    assert errors == []
+    assert [leader["name"] for leader in stored(group_id)["leaders"]] == ["Ann New"]

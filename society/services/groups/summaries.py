@@ -20,7 +20,7 @@ from itertools import chain
 from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import Date, event, inspect, select
+from sqlalchemy import Date, event, inspect, or_, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,8 @@ from . import directory
 
 SUMMARIES = DirectorySummary.__table__
 CHUNK = 500  # groups built per statement pair when many are rebuilt at once
+WRITER_LOCK = 0x5D1C7  # PostgreSQL advisory lock key: writers of summaries, one at a time
+COLUMNS = ("group_id", "body", "valid_from", "valid_until")
 REFRESHED = "directory_summaries_refreshed"  # session.info key: a read stored rebuilt summaries
 # The columns of a person and a society that summaries show; other changes to them leave summaries alone.
 PERSON_FIELDS = ("given_name", "family_name", "profession")
@@ -83,18 +85,18 @@ def current(group_ids: list[int], day: date) -> list[str]:
     if len(found) < len(group_ids):
         built = build(db.session.connection(), [group_id for group_id in group_ids if group_id not in found], day)
         found.update((row["group_id"], row["body"]) for row in built)
-        _keep(built)
+        _keep(built, day)
     return [found[group_id] for group_id in group_ids if group_id in found]
 
 
-def _keep(rows: list[dict]) -> None:
+def _keep(rows: list[dict], day: date) -> None:
     """Store summaries rebuilt by a read, in a savepoint of the reader's transaction. Another writer may
     hold the database (SQLite) or the rows: then they are only not kept, and the next read builds them."""
     if not rows:
         return
     try:
         with db.session.begin_nested():
-            _store(db.session.connection(), rows)
+            _store(db.session.connection(), rows, unless_holding=day)
     except OperationalError:
         return
     db.session.info[REFRESHED] = True
@@ -107,7 +109,7 @@ def commit_refreshed() -> None:
 
 
 def build(connection, group_ids: list[int], day: date) -> list[dict]:
-    """Rows for ``directory_summaries``: each group's published JSON on ``day`` (``directory._describe``,
+    """Rows for ``directory_summaries``: each group's published JSON on ``day`` (``directory.describe``,
     dumped as the API dumps a page) and the span of days around ``day`` on which it says the same."""
     rows, leaders = directory.group_rows(group_ids, day, connection)
     spans = _spans(connection, group_ids, day)
@@ -143,17 +145,31 @@ def _day_after(day: date | None) -> date | None:
     return None if day is None or day == date.max else day + timedelta(days=1)
 
 
-def _store(connection, rows: list[dict]) -> None:
+def _store(connection, rows: list[dict], unless_holding: date | None = None) -> None:
+    """Insert or replace ``rows``; with ``unless_holding`` (a read's rebuild), replace only a summary that
+    still does not hold that day: one a writer stored meanwhile (built from newer data) is kept."""
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
     statement = insert(SUMMARIES)
+    stale = None if unless_holding is None else or_(SUMMARIES.c.valid_from > unless_holding,
+                                                     SUMMARIES.c.valid_until < unless_holding)
     statement = statement.on_conflict_do_update(
-        index_elements=[SUMMARIES.c.group_id],
+        index_elements=[SUMMARIES.c.group_id], where=stale,
         set_={name: statement.excluded[name] for name in ("body", "valid_from", "valid_until")})
     # In id order, so two writers storing overlapping sets take their row locks in the same order.
-    connection.execute(statement, sorted(rows, key=lambda row: row["group_id"]))
+    connection.execute(statement, [{name: row[name] for name in COLUMNS}
+                                   for row in sorted(rows, key=lambda row: row["group_id"])])
+
+
+def _one_writer_at_a_time(connection) -> None:
+    """On PostgreSQL, rewriting summaries takes one lock until the transaction ends (taken again, it stacks).
+    Under READ COMMITTED two writers could otherwise each build a group from data without the other's
+    uncommitted change (one adds a leader while the other renames that person): the second now waits and
+    then reads what the first committed. SQLite has one writer at a time already."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
 
 
 def refresh(group_ids, day: date | None = None, connection=None) -> int:
@@ -162,6 +178,8 @@ def refresh(group_ids, day: date | None = None, connection=None) -> int:
     connection = connection if connection is not None else db.session.connection()
     day = day or date.today()
     ids, written = sorted(set(group_ids)), 0
+    if ids:
+        _one_writer_at_a_time(connection)
     for start in range(0, len(ids), CHUNK):
         rows = build(connection, ids[start:start + CHUNK], day)
         _store(connection, rows)
@@ -228,6 +246,7 @@ def _refresh_touched(session, _context):
     if not (groups or people or rule_sets or societies):
         return
     connection = session.connection()
+    _one_writer_at_a_time(connection)  # before finding the groups: what others committed first is then seen
     if rule_sets:
         people.update(connection.execute(
             select(Accreditation.person_id).join(RuleSetVersion, RuleSetVersion.id == Accreditation.rule_set_version_id)
