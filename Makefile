@@ -46,7 +46,13 @@ run: seed
 	SCHEDULER_IN_PROCESS=1 MAIL_ENABLED=$${MAIL_ENABLED:-0} $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: ruff, then the whole suite on SQLite and, at the same time, again on a real PostgreSQL
-## server started for the run (each run's output is printed whole when it ends; both must pass)
+## server started for the run (each run's output is printed whole when it ends; both must pass).
+## Each suite runs on TEST_WORKERS pytest-xdist workers, a file's tests on one worker (0: no workers).
+TEST_WORKERS ?= 2
+# Python's byte-code cache on for the tests even where the environment turns it off: each worker, each
+# flask and scheduler process the tests start would otherwise compile the package and rewrite the tests anew.
+unexport PYTHONDONTWRITEBYTECODE
+XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 test: lint
 	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
@@ -55,11 +61,11 @@ lint: $(STAMP)
 
 test-sqlite: $(STAMP)
 	@echo "=== Test suite on SQLite ==="
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
 	@echo "=== Test suite on PostgreSQL ==="
-	scripts/with-postgres $(BIN)/python -m pytest $(PYTEST_ARGS)
+	scripts/with-postgres $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

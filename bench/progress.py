@@ -2,8 +2,8 @@
 
 Builds a temporary SQLite database through the migrations, loads the shipped rule sets,
 gives one candidate per rule set (its latest version) 5,000 records spread over eight years (supervisors
-holding credentials, groups with co-leaders: every fact a rule may look at is read), and
-times ``progress_for`` (fresh session state each run, so the version, its requirements
+holding credentials, groups with co-leaders and an openness history changing every year: every fact a
+rule may look at is read), and times ``progress_for`` (fresh session state each run, so the version, its requirements
 and the person are loaded again every time). Prints the median and the 95th percentile
 in milliseconds (wall clock, and the process's CPU time, which a busy machine
 disturbs less) and the number of queries per run; last, the figure for the richest rule set
@@ -28,7 +28,9 @@ from sqlalchemy import event, insert  # noqa: E402
 
 from society import create_app  # noqa: E402
 from society.extensions import db  # noqa: E402
-from society.models import Accreditation, Group, GroupLeader, Membership, Person, TrainingRecord  # noqa: E402
+from society.models import (  # noqa: E402
+    Accreditation, Group, GroupLeader, GroupOpenness, Membership, Person, TrainingRecord,
+)
 from society.models.training import RECORD_KINDS  # noqa: E402
 from society.services.accreditation import rulesets  # noqa: E402
 from society.services.training.progress import progress_for  # noqa: E402
@@ -70,6 +72,8 @@ def build(records: int) -> dict[str, int]:
                 in_person=rng.random() < 0.8, with_accredited_leader=rng.random() < 0.6, source="self",
                 supervisor_id=rng.choice(supervisors) if kind == "supervision" else None,
                 group_id=rng.choice(groups) if kind in ("leading", "co_leading", "participation") else None,
+                # intensives of 2 to 4 days (without drawing from rng, so the rest of the data stays as it was)
+                days=2 + len(rows) % 3 if kind == "intensive" else None,
                 status="approved" if rng.random() < 0.9 else "pending"))
         db.session.execute(insert(TrainingRecord), rows)
         ids[f"{rule_set.code} {version.label} ({richness(version)})"] = accreditation.id
@@ -99,6 +103,9 @@ def _groups(society, leaders: list[int]) -> list[int]:
         db.session.add(group)
         db.session.flush()
         db.session.add(GroupLeader(group_id=group.id, person_id=leaders[n], starts_on=date(2015, 1, 1)))
+        # Its openness changed every year (the rules read the state on each record's day).
+        db.session.add_all(GroupOpenness(group_id=group.id, effective_from=date(2015 + year, 1, 1),
+                                         accepting_members=(n + year) % 2 == 0) for year in range(12))
         ids.append(group.id)
     db.session.flush()
     return ids

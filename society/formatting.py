@@ -80,7 +80,10 @@ def format_share(value) -> str:
     """0.5 -> "50 %" ("50 %" in Swedish): a share of a total, in the reader's locale."""
     if value is None or value == "":
         return ""
-    return format_percent(Decimal(str(value)))
+    share = Decimal(str(value))
+    if -share.as_tuple().exponent > 2:  # given to a tenth of a percent (one group's share): shown so
+        return format_percent(share, "#,##0.#%")
+    return format_percent(share)
 
 
 def format_period(span) -> str:

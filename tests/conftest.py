@@ -12,7 +12,7 @@ import pytest
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from society import create_app
@@ -50,8 +50,24 @@ markup_only = pytest.mark.skipif(
 def database_url(tmp_path_factory) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        return worker_database(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"  # each xdist worker has its own tmp
+
+
+def worker_database(url: str) -> str:
+    """The PostgreSQL database of this xdist worker: workers run side by side on one server, and each
+    one empties and rebuilds its schema. A run without workers uses the server's database as it is."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
         return url
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'registry.db'}"
+    server = make_url(url)
+    name = f"{server.database}_{worker}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def settings_for(url: str, storage, **overrides) -> dict:
@@ -264,6 +280,9 @@ def live_server(db_url, storage_dir, app):
 
 
 CHROMIUM = "/usr/bin/chromium"
+# How long a browser step may wait: a page that renders a PDF or walks the demo data takes well under a
+# second on a quiet machine, but make test runs four workers on two cores beside PostgreSQL and Chromium.
+BROWSER_TIMEOUT_MS = 30000
 
 
 @pytest.fixture(scope="session")
@@ -288,6 +307,6 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     yield page
     context.close()

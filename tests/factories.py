@@ -282,3 +282,14 @@ def supervisor_listing(society_: Society, person_: Person, listed_from: date = d
     from society.models import SupervisorListing
 
     return _save(SupervisorListing(society_id=society_.id, person_id=person_.id, listed_from=listed_from, **kw))
+
+
+def group_openness(group_: Group, *history: tuple[date, bool]):
+    """``group_``'s openness history: (first day, accepting members) pairs; the group's setting follows the last."""
+    from society.models import GroupOpenness
+
+    rows = [_save(GroupOpenness(group=group_, effective_from=day, accepting_members=accepting))
+            for day, accepting in history]
+    group_.accepting_members = history[-1][1]
+    db.session.flush()
+    return rows

@@ -85,7 +85,7 @@ def _scratch_database_url(tmp_path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    name = "society_migrations"
+    name = f"society_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
@@ -146,3 +146,30 @@ def test_each_revision_steps_up_and_down(tmp_path):
     result = flask_db_steps(url, *steps)
     assert result.returncode == 0, f"failed after:\n{result.stdout}\n{result.stderr}"
     assert result.stdout.count("flask db") == len(steps) == 3 * len(revisions)
+
+
+def test_the_openness_history_is_backfilled_from_each_groups_creation_day(tmp_path):
+    """0020: every existing group gets one row, its current setting from the day it was created."""
+    url = _scratch_database_url(tmp_path)
+    result = flask_db_steps(url, "upgrade 0019_member_list")
+    assert result.returncode == 0, result.stderr
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO societies (id, code, name, country, languages, default_language, group_min_size, group_max_size,"
+            " group_min_leaders, group_max_leaders, dues_grace_days) VALUES (1, 'se', 'S', 'SE', 'sv', 'sv', 5, 10, 1, 2, 30)"))
+        for group_id, name, accepting, created in ((1, "Open", True, "2023-04-05 10:00:00"),
+                                                   (2, "Closed", False, "2025-11-30 09:00:00")):
+            connection.execute(text(
+                "INSERT INTO groups (id, society_id, name, country, format, language, rhythm, session_minutes,"
+                " accepting_members, status, version_id, created_at, updated_at) VALUES (:id, 1, :name, 'SE',"
+                " 'online', 'sv', 'monthly', 90, :accepting, 'active', 1, :created, :created)"),
+                {"id": group_id, "name": name, "accepting": accepting, "created": created})
+    result = flask_db_steps(url, "upgrade 0020_group_openness")
+    assert result.returncode == 0, result.stderr
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT group_id, accepting_members, effective_from, set_by_id"
+                                       " FROM group_openness ORDER BY group_id")).all()
+    engine.dispose()
+    assert [(g, bool(a), str(d), s) for g, a, d, s in rows] == [
+        (1, True, "2023-04-05", None), (2, False, "2025-11-30", None)]

@@ -72,8 +72,8 @@ def _record(person, society, ctx, **kw):
     ctx["supervisor"] = factories.member_person(society)
     approved = dict(status="approved", decided_by_id=ctx["decider"].id,
                     decided_at=datetime(2026, 1, 6, tzinfo=timezone.utc))
-    return factories.training_record(person, group_id=ctx["group"].id, supervisor_id=ctx["supervisor"].id,
-                                     countersigned_by_id=ctx["supervisor"].id, **{**approved, **kw})
+    return factories.training_record(person, **{"group_id": ctx["group"].id, "supervisor_id": ctx["supervisor"].id,
+                                                "countersigned_by_id": ctx["supervisor"].id, **approved, **kw})
 
 
 def training_records(society, n, ctx):
@@ -313,6 +313,16 @@ def test_records_export_follows_the_filters_and_defuses_formulas(admin_client, s
     assert approved["title"] == "approved one" and approved["decided_by"] == ctx["decider"].email
     assert approved["supervisor"] == approved["countersigned_by"] == approved_one.supervisor.full_name
     assert json.loads(last_export().changes) == {"filters": {"status": "approved", "q": "maja"}}
+
+
+def test_records_export_gives_an_events_days_and_the_group_an_imported_ledger_named(admin_client, society):
+    ctx = {}
+    maja = factories.member_person(society, given_name="Maja", family_name="Mo")
+    _record(maja, society, ctx, kind="intensive", unit="event", units=1, days=4, title="first intensive")
+    _record(maja, society, ctx, group_id=None, outside_group="Balintgruppe Kiel", title="imported")
+    rows = {row["title"]: row for row in download(admin_client, "/admin/records/export.csv?status=approved")}
+    assert (rows["first intensive"]["days"], rows["first intensive"]["group"]) == ("4", ctx["group"].name)
+    assert (rows["imported"]["days"], rows["imported"]["group"]) == ("", "Balintgruppe Kiel")
 
 
 def test_a_leaders_ledger_exports_every_record_of_theirs_newest_first(admin_client, society):

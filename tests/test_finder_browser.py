@@ -6,6 +6,7 @@ import pytest
 from society.extensions import db
 
 from . import factories
+from .conftest import BROWSER_TIMEOUT_MS
 from .mailbox import free_port, smtp_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.browser
@@ -65,7 +66,7 @@ def test_a_person_finds_a_group_and_writes_to_its_leaders_in_english(page, group
 def test_a_person_finds_a_group_and_writes_to_its_leaders_in_swedish(browser, live_server, groups, live_mail):
     context = browser.new_context(base_url=live_server.url, locale="sv-SE")
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         find_and_write(page, language="sv", search="Sök", open_text="2 lediga platser", send="Skicka till ledarna",
                        sent="Ditt meddelande har skickats till ledarna")
@@ -78,7 +79,7 @@ def test_a_person_finds_a_group_and_writes_to_its_leaders_in_swedish(browser, li
 def test_the_finder_works_without_javascript(browser, live_server, groups, live_mail):
     context = browser.new_context(base_url=live_server.url, locale="en-GB", java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         find_and_write(page, language="en", search="Search", open_text="2 open places", send="Send to the leaders",
                        sent="Your message has been sent to the leaders")

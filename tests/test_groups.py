@@ -364,7 +364,8 @@ def test_group_page_shows_the_history_of_the_group_and_its_people(admin_client, 
 
     html = admin_client.get(f"/admin/groups/{group.id}").get_data(as_text=True)
     history = re.sub(r"<details.*?</details>", "", html[html.index('id="history"'):], flags=re.S)  # the words, not the raw data
-    assert history.count("admin@example.org") == 5  # the group, its two audiences, the leader added and removed
+    # the group, its two audiences, its openness (by and "set by"), the leader added and removed
+    assert history.count("admin@example.org") == 7
     assert "Group added" in history and "Audience added" in history
     assert "Leader added" in history and "Leader removed" in history
     assert "Person</span>:" in history and "Hist Orian" in history  # the person by name, not by id

@@ -11,7 +11,7 @@ from society.extensions import db
 from society.models import Certificate
 from society.services.platform import demo
 
-from .conftest import markup_only
+from .conftest import BROWSER_TIMEOUT_MS, markup_only
 from .page_checks import LAPTOP, PHONE, first_link, measure
 
 pytestmark = [pytest.mark.browser, markup_only]
@@ -34,7 +34,7 @@ def signed_in(browser, live_server):
         context = browser.new_context(base_url=live_server.url, locale="en-GB")
         contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(15000)
+        page.set_default_timeout(BROWSER_TIMEOUT_MS)
         if role:
             email, password = demo.DEMO_LOGINS[role]
             page.goto("/auth/login")

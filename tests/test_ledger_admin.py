@@ -273,3 +273,16 @@ def test_an_administrator_cannot_set_facts_on_their_own_records(app, society):
     assert client.post(f"/admin/records/{record.id}/facts", data={"tags": ["ongoing_group"]}).status_code == 403
     db.session.expire_all()
     assert db.session.get(TrainingRecord, record.id).tags is None
+
+
+def test_an_administrator_records_how_many_days_an_intensive_lasted_and_it_is_on_its_history(admin_client, society):
+    record = factories.training_record(member(society), status="approved", kind="intensive", unit="event")
+    response = admin_client.post(f"/admin/records/{record.id}/facts", data={"days": "4"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(TrainingRecord, record.id).days == 4
+    page = admin_client.get(f"/admin/records/{record.id}").get_data(as_text=True)
+    assert 'name="days"' in page and 'value="4"' in page and "data-days" in page
+    assert "Days" in page[page.index("history"):]  # the audit history names the changed field
+    response = admin_client.post(f"/admin/records/{record.id}/facts", data={"days": "0"})
+    assert response.status_code == 422 and "Give whole days from 1 to 60." in response.get_data(as_text=True)

@@ -34,3 +34,19 @@ def test_every_mistake_is_reported_with_where_it_is():
     assert any("person: unknown keys ['trained']" in p for p in problems)
     assert any("records[0].occurred_on: expected a date as YYYY-MM-DD" in p for p in problems)
     assert "records[1].kind: required" in problems
+
+
+def test_a_qualification_whose_training_begins_after_it_was_obtained_is_refused_with_where_it_is():
+    with pytest.raises(LedgerError) as raised:
+        load_ledger({"rule_set": "uk-leader", "records": [], "person": {"qualifications": [
+            {"code": "psychodynamic_training", "obtained_on": "2020-06-30", "training_started_on": "2020-07-01"}]}})
+    assert any(p.startswith("person.qualifications[0]:") and "cannot begin after" in p for p in raised.value.problems)
+
+
+def test_a_records_days_and_group_and_a_qualifications_training_start_are_read():
+    ledger = load_ledger({"rule_set": "de-leiter", "person": {"qualifications": [
+        {"code": "psychodynamic_training", "obtained_on": "2020-06-30", "training_started_on": "2017-09-01"}]},
+        "records": [{"kind": "intensive", "occurred_on": "2020-01-01", "unit": "event", "days": 4,
+                     "group": "Balintgruppe Köln"}]})
+    assert ledger.person.training_started_for("psychodynamic_training") == date(2017, 9, 1)
+    assert (ledger.records[0].days, ledger.records[0].group) == (4, "Balintgruppe Köln")

@@ -152,3 +152,33 @@ def test_an_unknown_report_kind_or_tag_or_a_long_provider_is_named_and_nothing_i
     for where in ("records[0].provider", "records[0].tags", "records[1].report_kind"):
         assert where in html
     assert _records_of(candidate) == []
+
+
+def test_a_records_days_and_group_are_kept_the_group_as_the_file_names_it(admin_client, society):
+    candidate = factories.member_person(society)
+    db.session.commit()
+    ledger = {**LEDGER, "rule_set": "de-leiter", "records": [
+        {"kind": "intensive", "unit": "event", "occurred_on": "2020-05-02", "days": 4},
+        {"kind": "participation", "unit": "double_session", "units": 1, "minutes": 90, "occurred_on": "2020-06-01",
+         "group": "Balintgruppe Dr. Weber, Köln"},
+    ]}
+    assert _upload(admin_client, candidate, ledger).status_code == 302
+    intensive, session = _records_of(candidate)
+    assert (intensive.days, intensive.outside_group) == (4, None)
+    assert (session.days, session.outside_group, session.group_id) == (None, "Balintgruppe Dr. Weber, Köln", None)
+    page = admin_client.get(f"/admin/records/{session.id}").get_data(as_text=True)
+    assert "Balintgruppe Dr. Weber, Köln" in page and "as the imported ledger names it" in page
+
+
+def test_days_out_of_range_or_a_long_group_name_are_named_and_nothing_imported(admin_client, society):
+    candidate = factories.member_person(society)
+    db.session.commit()
+    ledger = {**LEDGER, "records": [
+        {"kind": "intensive", "unit": "event", "occurred_on": "2020-05-02", "days": 0},
+        {"kind": "participation", "occurred_on": "2020-06-01", "group": "x" * 121},
+    ]}
+    response = _upload(admin_client, candidate, ledger)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "records[0].days" in html and "records[1].group" in html
+    assert _records_of(candidate) == []

@@ -11,6 +11,7 @@ from society.models import DuesPayment, Person
 from society.services.membership import members
 
 from . import factories
+from .conftest import BROWSER_TIMEOUT_MS
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +30,7 @@ def test_a_member_sees_dues_updates_contact_details_and_downloads_the_invoice_th
 
     context = browser.new_context(base_url=live_server.url, locale="en-GB", accept_downloads=True)
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         factories.browser_log_in(page, member.email)
         page.click("nav >> text='My membership'")
@@ -57,7 +58,7 @@ def test_a_member_sees_dues_updates_contact_details_and_downloads_the_invoice_th
     bank.write_text(f"booked_on,amount,reference,payer\n2026-02-01,450.00,{reference},Maja Medlem\n", encoding="utf-8")
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
-    page.set_default_timeout(10000)
+    page.set_default_timeout(BROWSER_TIMEOUT_MS)
     try:
         factories.browser_log_in(page, admin.email)
         page.goto(f"/admin/members/{membership.person_id}")

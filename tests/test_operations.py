@@ -73,18 +73,23 @@ def test_a_page_during_a_database_outage_is_503_with_retry_after(app_without_dat
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not os.environ.get("PG_TEST_CTL"), reason="needs the throw-away PostgreSQL server of make test")
-def test_a_database_restart_answers_503_with_retry_after_and_recovers_by_itself(db_url, storage_dir, society):
-    """A real outage: the PostgreSQL server the suite runs on is stopped, then started again."""
+@pytest.mark.skipif(not os.environ.get("PG_OUTAGE_CTL"), reason="needs the throw-away PostgreSQL servers of make test")
+def test_a_database_restart_answers_503_with_retry_after_and_recovers_by_itself(storage_dir):
+    """A real outage: a PostgreSQL server is stopped, then started again. It is a server of its own
+    (scripts/with-postgres), as the suite's tests run beside this one on theirs."""
     import shlex
     import subprocess
 
+    from flask_migrate import upgrade
+
     from .conftest import make_app
 
-    app = make_app(db_url, storage_dir)
+    app = make_app(os.environ["OUTAGE_DATABASE_URL"], storage_dir)
+    with app.app_context():
+        upgrade(directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     client = app.test_client()
     assert client.get("/healthz").status_code == 200
-    control = shlex.split(os.environ["PG_TEST_CTL"])
+    control = shlex.split(os.environ["PG_OUTAGE_CTL"])
     subprocess.run([*control, "-m", "fast", "stop"], check=True, capture_output=True)
     try:
         down = client.get("/healthz")

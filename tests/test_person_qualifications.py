@@ -84,7 +84,7 @@ def test_verifying_makes_it_count_and_changing_its_date_makes_it_a_claim_again(a
     assert response.status_code == 302
     (stored,) = _stored(person)
     assert stored.verified_by_id == admin.id and stored.verified_at is not None
-    assert verified_qualifications([person.id]) == {person.id: [("psychiatry_specialist", date(2015, 6, 1))]}
+    assert verified_qualifications([person.id]) == {person.id: [("psychiatry_specialist", date(2015, 6, 1), None)]}
     assert "Verified" in admin_client.get(f"/admin/members/{person.id}").get_data(as_text=True)
     edit = admin_client.post(f"/admin/members/{person.id}/qualifications/{qualification.id}/edit",
                              data={"code": "psychiatry_specialist", "obtained_on": "2016-01-01",
@@ -104,6 +104,46 @@ def test_a_stale_edit_is_refused_and_keeps_what_was_typed(admin_client, society)
                                  content_type="multipart/form-data")
     assert response.status_code == 409 and 'value="2011-11-11"' in response.get_data(as_text=True)
     assert _stored(person)[0].obtained_on == date(2015, 6, 1)
+
+
+def test_an_administrator_records_when_the_training_began_and_it_is_audited(admin_client, society):
+    person = factories.member_person(society)
+    db.session.commit()
+    response = _add(admin_client, person, code="psychodynamic_training", obtained_on="2020-06-30",
+                    training_started_on="2017-09-01")
+    assert response.status_code == 302
+    (stored,) = _stored(person)
+    assert stored.training_started_on == date(2017, 9, 1)
+    html = admin_client.get(f"/admin/members/{person.id}").get_data(as_text=True)
+    assert "training began" in html
+    created = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "PersonQualification",
+                                                          AuditEvent.action == "create")).one()
+    assert "2017-09-01" in str(created.changes)
+
+
+def test_the_training_cannot_begin_after_the_qualification_was_obtained(admin_client, society):
+    person = factories.member_person(society)
+    db.session.commit()
+    response = _add(admin_client, person, obtained_on="2015-06-01", training_started_on="2015-06-02")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="f-training_started_on-error"' in html
+    assert "The training cannot begin after the qualification was obtained." in html
+    assert _stored(person) == []
+
+
+def test_changing_when_the_training_began_makes_a_verified_qualification_a_claim_again(admin_client, admin, society):
+    person = factories.member_person(society)
+    qualification = factories.qualification(person, code="psychodynamic_training", obtained_on=date(2020, 6, 30),
+                                            verified_by_id=admin.id, verified_at=utcnow())
+    db.session.commit()
+    response = admin_client.post(f"/admin/members/{person.id}/qualifications/{qualification.id}/edit",
+                                 data={"code": "psychodynamic_training", "obtained_on": "2020-06-30",
+                                       "training_started_on": "2017-09-01", "version": qualification.version_id},
+                                 content_type="multipart/form-data")
+    assert response.status_code == 302
+    (stored,) = _stored(person)
+    assert stored.training_started_on == date(2017, 9, 1) and not stored.verified
 
 
 def test_an_administrator_removes_a_qualification(admin_client, society):
@@ -141,7 +181,8 @@ def test_verified_qualifications_of_many_people_in_one_query(society):
     with counting_queries(selects_only=True) as statements:
         found = verified_qualifications([p.id for p in people])
     assert len(statements) == 1
-    assert found == {people[0].id: [("psychodynamic_training", date(2008, 1, 1)), ("psychotherapy", date(2010, 1, 1))]}
+    assert found == {people[0].id: [("psychodynamic_training", date(2008, 1, 1), None),
+                                     ("psychotherapy", date(2010, 1, 1), None)]}
     assert "psychotherapy" in QUALIFICATION_CODES and verified_qualifications([]) == {}
 
 

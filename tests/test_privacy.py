@@ -50,11 +50,12 @@ class Registry:
         self.others_accreditation_id = others.id
         self.evidence = self._evidence_file()
         self.record = factories.training_record(self.person, evidence_path=self.evidence, evidence_name="petra-cv.pdf",
-                                                evidence_type="application/pdf")
+                                                evidence_type="application/pdf", days=4,
+                                                outside_group="Balintgruppe Dr. Weber, Köln")
         self.qualification_evidence = self._evidence_file("beef.pdf")
         self.qualification = factories.qualification(
             self.person, note=f"Awarded to {NAME} by the chamber", evidence_path=self.qualification_evidence,
-            evidence_name="petra-diploma.pdf", evidence_type="application/pdf")
+            evidence_name="petra-diploma.pdf", evidence_type="application/pdf", training_started_on=date(2012, 9, 1))
         factories.supervisor_listing(society, self.person, note=f"{NAME} listed by the council")
         factories.flag(society, subject_type="person", subject_id=self.person.id, kind="membership_lapsed",
                        message=f"{NAME}'s membership lapsed")
@@ -118,6 +119,10 @@ def test_export_holds_everything_about_the_person_and_no_secret(registry, app):
     assert tables["training_records"][0]["evidence_name"] == "petra-cv.pdf"
     assert tables["person_qualifications"][0]["evidence_name"] == "petra-diploma.pdf"
     assert tables["person_qualifications"][0]["note"] == f"Awarded to {NAME} by the chamber"
+    # the facts rules read: when the qualification's training began, how long a record lasted, its group
+    assert tables["person_qualifications"][0]["training_started_on"] == "2012-09-01"
+    assert (tables["training_records"][0]["days"], tables["training_records"][0]["outside_group"]) == (
+        4, "Balintgruppe Dr. Weber, Köln")
     assert {d["reason"] for d in tables["accreditation_decisions"]} >= {f"Granted to {NAME}"}
     assert tables["certificates"][0]["number"] == registry.certificate.number
     assert {f["kind"] for f in data["flags"]} == {"membership_lapsed"}

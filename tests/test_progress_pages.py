@@ -91,3 +91,51 @@ def test_a_source_that_is_not_a_web_address_is_shown_as_text_not_a_link(admin_cl
     db.session.commit()
     page = progress_page(admin_client, accreditation)
     assert 'href="javascript:' not in page and "javascript:alert(1)" in page
+
+
+PUBLISHED_PHRASES = [
+    {"clause": 1, "label": "8 sessions during or after psychodynamic training", "kind": "participation",
+     "unit": "session", "minimum": 8,
+     "constraints": {"after": {"qualification": "psychodynamic_training", "from_training_start": True}}},
+    {"clause": 2, "label": "A first 4-day intensive", "kind": "intensive", "unit": "event", "minimum": 1,
+     "constraints": {"first": {"min_days": 4}}},
+    {"clause": 3, "label": "Mostly in one continuous group", "kind": "participation", "unit": "session",
+     "minimum": 1, "constraints": {"one_group": {"more_than": 0.5}}},
+]
+
+
+def phrases_candidate(society, admin):
+    """Psychodynamic training without its start on record, a first intensive of 3 days, 2 of 3 sessions in one group."""
+    from datetime import datetime, timezone
+
+    data = {"code": "xx-phrases", "credential_title": "Leader",
+            "versions": [{"label": "current", "effective_from": "2020-01-01", "requirements": PUBLISHED_PHRASES}]}
+    rule_set = load_rule_set(data, society)
+    person = factories.person()
+    factories.membership(person, society)
+    factories.qualification(person, "psychodynamic_training", date(2019, 6, 30), verified_by_id=admin.id,
+                            verified_at=datetime(2024, 1, 2, tzinfo=timezone.utc))
+    accreditation = factories.accreditation(person, rule_set.versions[0], training_started_on=date(2023, 1, 1))
+    home, other = factories.group(society), factories.group(society)
+    for day, group in ((1, home), (2, home), (3, other)):
+        factories.training_record(person, kind="participation", occurred_on=date(2025, 1, day), group_id=group.id)
+    factories.training_record(person, kind="intensive", unit="event", occurred_on=date(2025, 2, 1), days=3)
+    db.session.commit()
+    return accreditation
+
+
+def test_progress_says_what_the_three_published_phrases_lack(admin_client, admin, society):
+    page = progress_page(admin_client, phrases_candidate(society, admin))
+    assert ("When the training began is not recorded (Psychoanalytic or psychodynamic training): nothing counts "
+            "until an administrator records it on the qualification") in page
+    assert "The first lasted 3 days; 4 needed" in page
+    assert "Largest share from one group 66.6%; more than 50% needed" in page
+
+
+def test_the_three_published_phrases_read_in_swedish(admin_client, admin, society):
+    accreditation = phrases_candidate(society, admin)
+    admin_client.post("/language", data={"lang": "sv", "next": "/"})
+    page = progress_page(admin_client, accreditation)
+    assert "När utbildningen började är inte registrerat" in page
+    assert "Det första varade 3 dagar; 4 krävs" in page
+    assert "Största andelen från en grupp 66,6" in page

@@ -10,12 +10,15 @@ from decimal import Decimal
 import pytest
 
 from society.models import RuleSet, Society
+from society.services.accreditation.facts import record_facts
 from society.services.accreditation.evaluator import (
     HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, add_months, evaluate, snapshot,
 )
 from society.services.accreditation.rulesets import (
     SHIPPED, shipped_by_code, shipped_rule_sets, version_from_data, version_in_force,
 )
+
+from . import factories
 
 ON = date(2026, 12, 1)
 
@@ -55,8 +58,11 @@ def without(records, kind, **facts):
 UK_STARTED = date(2021, 1, 1)
 UK_PERSON = PersonFacts(training_started_on=UK_STARTED, memberships=(MembershipSpan("UKBS", date(2019, 1, 1)),),
                         conditions=("uk_form_a_registered",))
+UK_PSYCHODYNAMIC_TRAINING_BEGAN = date(2017, 9, 1)
 UK_TRAINED = replace(UK_PERSON, psychodynamically_trained=True,
-                     conditions=("uk_form_a_registered", "psychodynamically_trained"))
+                     conditions=("uk_form_a_registered", "psychodynamically_trained"),
+                     qualifications=(Qualification("psychodynamic_training", date(2020, 6, 30),
+                                                   training_started_on=UK_PSYCHODYNAMIC_TRAINING_BEGAN),))
 BOTH = pytest.mark.parametrize("label", ["2016", "2023"])
 
 
@@ -127,6 +133,51 @@ def test_uk_only_psychodynamically_trained_may_replace_20_sessions_by_8(label):
 def test_uk_only_psychodynamically_trained_may_replace_20_sessions_by_8_fails_for_others(label):
     report = evaluate(rules("uk-leader", label), uk_ledger(group_sessions=8), UK_PERSON, ON)
     assert not option(report, 2, "b").applies and not report.met
+
+
+def psychodynamic_ledger(on_the_first_day=8, the_day_before=0):
+    """The UK ledger with its group sessions around the day the psychodynamic training began."""
+    return [*without(uk_ledger(), "participation"),
+            rec("participation", UK_PSYCHODYNAMIC_TRAINING_BEGAN, units=on_the_first_day, with_accredited_leader=True),
+            *([rec("participation", UK_PSYCHODYNAMIC_TRAINING_BEGAN - timedelta(days=1), units=the_day_before,
+                   with_accredited_leader=True)] if the_day_before else [])]
+
+
+@BOTH
+def test_uk_8_sessions_during_or_after_psychodynamic_training(label):
+    report = evaluate(rules("uk-leader", label), psychodynamic_ledger(8), UK_TRAINED, ON)
+    during = progress(report, "group_member_psychodynamic")
+    assert during.met and check(during, "training_start").have == "2017-09-01"
+    assert report.met and option(report, 2, "b").met
+
+
+@BOTH
+def test_uk_8_sessions_during_or_after_psychodynamic_training_fails_when_one_came_the_day_before_it_began(label):
+    report = evaluate(rules("uk-leader", label), psychodynamic_ledger(7, the_day_before=1), UK_TRAINED, ON)
+    during = progress(report, "group_member_psychodynamic")
+    assert during.counted == 7 and during.missing == 1 and not during.met and not report.met
+
+
+@BOTH
+def test_uk_8_sessions_during_or_after_psychodynamic_training_says_so_when_the_start_is_not_recorded(label):
+    unknown = replace(UK_TRAINED, qualifications=(Qualification("psychodynamic_training", date(2020, 6, 30)),))
+    report = evaluate(rules("uk-leader", label), psychodynamic_ledger(8), unknown, ON)
+    during = progress(report, "group_member_psychodynamic")
+    started = check(during, "training_start")
+    assert during.counted == 0 and not started.met and started.have is None
+    assert started.need == "psychodynamic_training" and not report.met
+
+
+@BOTH
+def test_uk_psychoanalytic_training_is_that_training_too(label):
+    analyst = replace(UK_TRAINED, qualifications=(Qualification("psychoanalysis", date(2020, 6, 30),
+                                                                training_started_on=UK_PSYCHODYNAMIC_TRAINING_BEGAN),))
+    # as facts.people_facts gives a verified psychoanalysis qualification: also under the UK rule's word
+    from society.services.accreditation.facts import QUALIFICATION_ALIASES
+    aliases = (*analyst.qualifications, *(replace(q, code=alias) for q in analyst.qualifications
+                                          for alias in QUALIFICATION_ALIASES.get(q.code, ())))
+    report = evaluate(rules("uk-leader", label), psychodynamic_ledger(8), replace(analyst, qualifications=aliases), ON)
+    assert progress(report, "group_member_psychodynamic").met
 
 
 def society_weekends(provider="UKBS"):
@@ -308,9 +359,10 @@ def us_supervision(first_year=6, second_year=6, **facts):
             + [rec("supervision", date(2024, 1, 20) + timedelta(days=45 * k), **facts) for k in range(second_year)])
 
 
-def us_ledger(first_intensive=date(2023, 1, 10), accepted=date(2023, 2, 1), last_tags=("credentialing_intensive",)):
+def us_ledger(first_intensive=date(2023, 1, 10), accepted=date(2023, 2, 1), last_tags=("credentialing_intensive",),
+              first_days=4):
     return [
-        rec("intensive", first_intensive, unit="event", minutes=4 * 10 * 45, provider="ABS"),
+        rec("intensive", first_intensive, unit="event", minutes=4 * 10 * 45, days=first_days, provider="ABS"),
         rec("portfolio", accepted, unit="event", minutes=0, tags=("ccc_accepted",)),
         *monthly("leading", date(2023, 2, 1), 24),
         *us_supervision(),
@@ -353,6 +405,24 @@ def test_us_a_first_intensive_before_applying_fails_when_it_comes_after():
     report = evaluate(rules("us-cbgl"), late, US_PERSON, ON)
     first = progress(report, "first_intensive")
     assert first.counted == 3 and not check(first, "order").met and not report.met
+
+
+def test_us_a_first_4_day_intensive():
+    report = evaluate(rules("us-cbgl"), us_ledger(first_days=4), US_PERSON, ON)
+    first = check(progress(report, "first_intensive"), "first")
+    assert first.met and (first.have, first.need) == ("4", "4") and report.met
+
+
+def test_us_a_first_4_day_intensive_fails_when_the_first_lasted_3_days():
+    report = evaluate(rules("us-cbgl"), us_ledger(first_days=3), US_PERSON, ON)
+    first = check(progress(report, "first_intensive"), "first")
+    assert not first.met and (first.have, first.need) == ("3", "4") and not report.met
+
+
+def test_us_a_first_4_day_intensive_fails_when_its_length_is_not_recorded():
+    report = evaluate(rules("us-cbgl"), us_ledger(first_days=None), US_PERSON, ON)
+    first = check(progress(report, "first_intensive"), "first")
+    assert not first.met and first.have is None and not report.met
 
 
 def test_us_lead_or_co_lead_at_least_once_a_month_for_2_years():
@@ -427,9 +497,12 @@ DE_PERSON = PersonFacts(training_started_on=DE_STARTED, qualifications=(Qualific
                         psychotherapy_qualified=True, memberships=(MembershipSpan("DBG", date(2019, 6, 1)),))
 
 
+DE_GROUP = "Balintgruppe Dr. Weber, Köln"
+
+
 def double_sessions(day, count, **facts):
     return rec("participation", day, unit="double_session", units=count, minutes=90 * count,
-               **{"with_accredited_leader": True, **facts})
+               **{"with_accredited_leader": True, "group": DE_GROUP, **facts})
 
 
 def de_ledger(before_qualification=35, after_qualification=70, seminar_sessions=30):
@@ -499,7 +572,7 @@ def test_de_double_sessions_count_only_under_dbg_recognised_leaders():
 
 def conference_ledger(at_conferences):
     return [double_sessions(date(2016, 6, 1), 35), double_sessions(date(2021, 6, 1), 70 - at_conferences),
-            double_sessions(date(2022, 6, 1), at_conferences, tags=("study_conference",))]
+            double_sessions(date(2022, 6, 1), at_conferences, tags=("study_conference",), group=None)]
 
 
 def test_de_only_a_smaller_part_at_study_conferences():
@@ -510,6 +583,40 @@ def test_de_only_a_smaller_part_at_study_conferences():
 def test_de_only_a_smaller_part_at_study_conferences_fails_when_it_is_the_larger():
     group_work = progress(evaluate(rules("de-leiter"), conference_ledger(53), DE_PERSON, ON), "group_work")
     assert group_work.capped < 53 and group_work.counted < 105 and not group_work.met
+
+
+def one_group_ledger(in_the_group: int):
+    """105 double sessions, ``in_the_group`` of them in one continuous group, the rest in two others."""
+    rest = 105 - in_the_group
+    return [*without(de_ledger(), "participation"),
+            double_sessions(date(2016, 6, 1), 35), double_sessions(date(2021, 6, 1), in_the_group - 35),
+            double_sessions(date(2022, 6, 1), rest - 1, group="Balintgruppe Bonn"),
+            double_sessions(date(2022, 7, 1), 1, group="Balintgruppe Aachen")]
+
+
+def test_de_105_double_sessions_mostly_in_one_continuous_group():
+    report = evaluate(rules("de-leiter"), one_group_ledger(53), DE_PERSON, ON)
+    group_work = progress(report, "group_work")
+    mostly = check(group_work, "one_group")
+    assert mostly.met and mostly.have == "0.504" and mostly.need == "0.5" and report.met  # 53 of 105
+
+
+def test_de_105_double_sessions_mostly_in_one_continuous_group_fails_with_52_of_105():
+    report = evaluate(rules("de-leiter"), one_group_ledger(52), DE_PERSON, ON)
+    group_work = progress(report, "group_work")
+    assert group_work.counted == 105 and not check(group_work, "one_group").met and not report.met
+
+
+def test_de_sessions_of_no_known_group_are_in_no_group():
+    unnamed = [replace(r, group=None) if r.kind == "participation" else r for r in de_ledger()]
+    mostly = check(progress(evaluate(rules("de-leiter"), unnamed, DE_PERSON, ON), "group_work"), "one_group")
+    assert not mostly.met and Decimal(mostly.have) == 0
+
+
+def test_de_mostly_is_not_a_figure_at_the_source_so_more_than_half_is_marked_unverified():
+    group_work = progress(evaluate(rules("de-leiter"), de_ledger(), DE_PERSON, ON), "group_work").requirement
+    assert group_work.unverified and group_work.rules["one_group"] == {"more_than": 0.5}
+    assert "mostly" in group_work.source and "more than half" in group_work.source
 
 
 def test_de_at_least_35_before_leader_training_starts():
@@ -668,6 +775,40 @@ def test_gv_online_sessions_only_in_a_closed_group_fails_for_an_open_group():
     sessions = gv_sessions()
     sessions[12] = replace(sessions[12], group_closed=False)
     assert not gv(sessions).met
+
+
+def gv_ledger_in_a_group(society, *history):
+    """The 20 sessions of ``gv_sessions`` recorded in one group of ten with one leader, whose openness
+    history is ``history`` ((first day, accepting members), ...): the facts as the database gives them."""
+    group = factories.group(society, format="hybrid", starts_on=date(2025, 1, 1))
+    factories.group_openness(group, *history)
+    factories.group_leader(group, factories.person(), starts_on=date(2025, 1, 1))
+    person = factories.person()
+    for member in [person] + [factories.person() for _ in range(9)]:
+        factories.participant(group, member, starts_on=date(2025, 1, 1))
+    for session in gv_sessions():
+        factories.training_record(person, kind="participation", unit="hour", units=Decimal("1.5"),
+                                  minutes=session.minutes, occurred_on=session.occurred_on,
+                                  in_person=session.in_person, with_accredited_leader=True, group_id=group.id)
+    return record_facts(person.id, rules("de-grundversorgung"), ON)
+
+
+def test_gv_online_sessions_only_in_a_group_closed_on_their_day_even_if_it_reopened_since(society):
+    # Closed from before the first session, open again after the last: the group's setting now is "open".
+    records = gv_ledger_in_a_group(society, (date(2025, 1, 1), False), (add_months(GV_FIRST, 8), True))
+    assert all(r.group_closed for r in records)
+    assert gv(records).met
+
+
+def test_gv_online_sessions_only_in_a_closed_group_fails_for_one_held_while_the_group_was_open(society):
+    # Closed, open on the day of the 13th session (online) only, closed again since: the group's setting
+    # now is "closed", but that session was held in an open group and does not count.
+    thirteenth = GV_FIRST + timedelta(days=10 * 12)
+    records = gv_ledger_in_a_group(society, (date(2025, 1, 1), False), (thirteenth, True),
+                                   (thirteenth + timedelta(days=1), False))
+    assert [r.group_closed for r in sorted(records, key=lambda r: r.occurred_on)][11:14] == [True, False, True]
+    report = gv(records)
+    assert progress(report, "hours").counted == Decimal("28.5") and not report.met
 
 
 def test_gv_online_sessions_only_with_a_fixed_leader():

@@ -218,3 +218,40 @@ def test_the_specialist_title_in_psychosomatic_medicine_and_psychotherapy_is_a_p
     db.session.commit()
     assert person_facts(person, None, ON).qualified_on("psychotherapy") == date(2017, 4, 1)
     assert person_facts(psychiatrist, None, ON).qualified_on("psychotherapy") is None  # not named by the DBG
+
+
+def test_a_verified_qualification_gives_the_day_its_training_began_under_the_words_the_rules_use(society, admin):
+    from datetime import datetime, timezone
+
+    person = factories.person()
+    factories.qualification(person, "psychoanalysis", date(2018, 3, 1), training_started_on=date(2012, 9, 1),
+                            verified_by_id=admin.id, verified_at=datetime(2024, 1, 2, tzinfo=timezone.utc))
+    other = factories.person()
+    factories.qualification(other, "psychodynamic_training", date(2018, 3, 1),  # the start not recorded
+                            verified_by_id=admin.id, verified_at=datetime(2024, 1, 2, tzinfo=timezone.utc))
+    db.session.commit()
+    assert person_facts(person, None, ON).training_started_for("psychodynamic_training") == date(2012, 9, 1)
+    assert person_facts(other, None, ON).training_started_for("psychodynamic_training") is None
+
+
+def test_records_say_which_group_and_how_many_days_when_a_rule_asks(society):
+    data = {"code": "xx-groups", "credential_title": "Leader", "versions": [{
+        "label": "current", "effective_from": "2020-01-01", "requirements": [
+            {"label": "Mostly in one group", "kind": "participation", "unit": "session", "minimum": 1,
+             "constraints": {"one_group": {"more_than": 0.5}}},
+            {"label": "A first 4-day intensive", "kind": "intensive", "unit": "event", "minimum": 1,
+             "constraints": {"first": {"min_days": 4}}}]}]}
+    version = load_rule_set(data, society).versions[0]
+    person, group = factories.person(), factories.group(society)
+    factories.approved_records(
+        person, dict(kind="participation", occurred_on=date(2024, 1, 1), group_id=group.id),
+        dict(kind="participation", occurred_on=date(2024, 2, 1), outside_group="Balintgruppe Köln"),
+        dict(kind="participation", occurred_on=date(2024, 3, 1)),
+        dict(kind="intensive", unit="event", occurred_on=date(2024, 4, 1), days=4))
+    db.session.commit()
+    facts = sorted(record_facts(person.id, snapshot(version), ON), key=lambda r: r.occurred_on)
+    assert [r.group for r in facts] == [f"#{group.id}", "Balintgruppe Köln", None, None]
+    assert [r.days for r in facts] == [None, None, None, 4]
+    report = progress_for(factories.accreditation(person, version), ON)
+    assert not report.met  # one of three in each group: no group holds most of them
+    assert report.requirements[1].met

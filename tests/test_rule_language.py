@@ -68,6 +68,10 @@ def test_an_order_naming_a_step_no_requirement_has_is_refused(society):
     {"prerequisite": {"membership_throughout": True, "from_step": "seminars"}},
     {"only": {"min_group_size": 8, "max_group_size": 12, "min_minutes": 90, "fixed_leader": True,
               "supervisor_listed": True}},
+    {"after": {"qualification": "psychodynamic_training", "from_training_start": True}},  # UK: during or after
+    {"order_before": "accepted", "first": {"min_days": 4}},  # ABS: a first 4-day intensive
+    {"one_group": {"more_than": 0.5}, "only": {"with_accredited_leader": True}},  # DBG: mostly in one group
+    {"one_group": {"min_share": 0.75}},
 ])
 def test_the_published_kinds_of_rule_are_accepted(constraints):
     ConstraintsSchema().load(constraints)
@@ -81,6 +85,13 @@ def test_the_published_kinds_of_rule_are_accepted(constraints):
     {"after": {"qualification": "psychotherapy", "step": "leading"}},
     {"prerequisite": {"condition": "indemnity_insured", "from_step": "seminars"}},  # from_step: membership only
     {"only": {"min_group_size": 0}},
+    {"after": {"step": "leading", "from_training_start": True}},  # the start of a qualification's training only
+    {"after": {"qualification": "psychodynamic_training", "from_training_start": False}},
+    {"first": {"min_days": 0}},
+    {"one_group": {}},
+    {"one_group": {"more_than": 0.5, "min_share": 0.5}},
+    {"one_group": {"more_than": 1}},
+    {"one_group": {"most": 0.5}},
 ])
 def test_malformed_constraints_are_refused(constraints):
     with pytest.raises(ValidationError):
@@ -147,6 +158,33 @@ def test_a_bad_constraint_is_refused_beside_the_field_and_what_was_typed_is_kept
     assert "rhythm.period: Must be one of" in page and 'id="f-constraints-error"' in page
     assert "&#34;fortnight&#34;" in page and 'value="Changed label"' in page
     assert db.session.get(type(leading), leading.id).constraints == RHYTHM
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ('{"one_group": {"more_than": 0.5, "min_share": 0.5}}', "one_group: Name exactly one of: more_than, min_share."),
+    ('{"after": {"step": "leading", "from_training_start": true}}',
+     "after.from_training_start: from_training_start goes with a qualification."),
+    ('{"first": {"min_days": 0}}', "first.min_days: Give whole days from 1 to 60."),
+])
+def test_the_editor_refuses_a_malformed_new_construct_with_a_clear_message(admin_client, society, typed, message):
+    version = editor_version(society)
+    leading = next(r for r in version.requirements if r.code == "leading")
+    response = admin_client.post(f"/admin/rule-sets/requirements/{leading.id}/edit",
+                                 data=requirement_form(leading, constraints=typed))
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    assert db.session.get(type(leading), leading.id).constraints == RHYTHM
+
+
+def test_the_editor_accepts_the_new_constructs(admin_client, society):
+    version = editor_version(society)
+    leading = next(r for r in version.requirements if r.code == "leading")
+    typed = '{"one_group": {"more_than": 0.5}, "first": {"min_days": 4}}'
+    response = admin_client.post(f"/admin/rule-sets/requirements/{leading.id}/edit",
+                                 data=requirement_form(leading, constraints=typed))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(type(leading), leading.id).constraints == {"one_group": {"more_than": 0.5},
+                                                                     "first": {"min_days": 4}}
 
 
 def test_json_that_does_not_parse_and_an_unknown_step_are_refused(admin_client, society):

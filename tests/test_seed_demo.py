@@ -24,6 +24,9 @@ def test_demo_has_a_swedish_society_with_40_groups_half_for_gps():
     assert count(Group, Group.society_id == sbs.id) == 40
     groups = db.session.scalars(select(Group)).all()
     assert sum(1 for g in groups if g.audience_list == ["gp"]) == 20  # half of them are GP groups
+    # Each group's openness history starts on its first day with the setting it has.
+    assert [(g.openness[0].effective_from, g.openness[0].accepting_members) for g in groups] == [
+        (g.starts_on, g.accepting_members) for g in groups]
 
 
 def test_demo_has_the_physiotherapists_group_from_the_study():

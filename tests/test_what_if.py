@@ -203,3 +203,27 @@ def test_the_queries_do_not_grow_with_the_candidates_when_rules_look_at_who_was_
         report = what_if(draft, ON)
     assert len(report.candidates) == 9
     assert len(many) == len(few)
+
+
+def test_the_what_if_counts_one_groups_share_as_the_progress_page_does(society):
+    """DBG: "mostly in one continuous group": the share of the largest group, read for every candidate."""
+    rule_set = factories.rule_set(society, code="what-if-one-group")
+    mostly = dict(clause=1, kind="participation", unit="session", minimum=10, label="Mostly in one group",
+                  constraints={"one_group": {"more_than": 0.5}})
+    current = factories.rule_set_version(rule_set, label="2020", requirements=[mostly])
+    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
+                                       requirements=[dict(mostly, constraints={"one_group": {"more_than": 0.6}})])
+    home, other = factories.group(society), factories.group(society)
+    accreditations = {}
+    for name, in_home in (("Mostly", 6), ("Split", 5)):
+        person = factories.member_person(society, given_name=name, family_name="Candidate")
+        accreditations[name] = factories.accreditation(person, current)
+        factories.approved_records(person, *[
+            dict(kind="participation", occurred_on=date(2024, 1, 1) + timedelta(days=7 * week),
+                 group_id=(home if week < in_home else other).id) for week in range(10)])
+    db.session.commit()
+    outcomes = {o.accreditation_id: o for o in what_if(draft, ON).candidates}
+    for accreditation in accreditations.values():
+        assert outcomes[accreditation.id].met_now == progress_for(accreditation, ON).met
+    assert outcomes[accreditations["Mostly"].id].effect == "loses"  # 6 of 10: more than half, not more than 60 %
+    assert not outcomes[accreditations["Split"].id].met_now  # 5 of 10 is half, not more

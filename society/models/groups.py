@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from ._base import Timestamps, choice
+from .accounts import User
 from .people import PROFESSIONS, Person, Society
 
 FORMATS = ("in_person", "online", "hybrid")
@@ -80,6 +81,9 @@ class Group(Timestamps, db.Model):
     )
     exceptions: Mapped[list["SessionException"]] = relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="SessionException.occurs_on"
+    )
+    openness: Mapped[list["GroupOpenness"]] = relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupOpenness.effective_from"
     )
 
     __mapper_args__ = {"version_id_col": version_id}
@@ -209,3 +213,24 @@ class SessionException(Timestamps, db.Model):
     note: Mapped[str | None] = mapped_column(String(200))
 
     group: Mapped[Group] = relationship(back_populates="exceptions")
+
+
+class GroupOpenness(Timestamps, db.Model):
+    """From which day a group was closed to new members or open to them: the dated history of
+    ``Group.accepting_members``, whose current value is the latest row's (``services/groups/openness.py``).
+    The rules read the state on a session's day ("online only in a closed group")."""
+
+    __tablename__ = "group_openness"
+    __table_args__ = (
+        # One state per group and day; facts.py reads the rows of many groups by this key.
+        UniqueConstraint("group_id", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))  # led by the unique key
+    accepting_members: Mapped[bool] = mapped_column(Boolean)
+    effective_from: Mapped[date] = mapped_column(Date)
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    group: Mapped[Group] = relationship(back_populates="openness")
+    set_by: Mapped[User] = relationship()  # none: the migration, the demo or a job

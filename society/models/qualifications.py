@@ -35,12 +35,16 @@ class PersonQualification(Timestamps, db.Model):
         UniqueConstraint("person_id", "code"),
         # Verified means both: by whom and when.
         CheckConstraint("(verified_at IS NULL) = (verified_by_id IS NULL)", name="verified_by_and_at"),
+        # The training leading to a qualification begins no later than the qualification is obtained.
+        CheckConstraint("training_started_on IS NULL OR training_started_on <= obtained_on",
+                        name="training_before_obtained"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))  # led by the unique key
     code: Mapped[str] = mapped_column(choice(*QUALIFICATION_CODES, name="qualification_code"))
     obtained_on: Mapped[date] = mapped_column(Date)
+    training_started_on: Mapped[date | None] = mapped_column(Date)  # when its training began, if known
     note: Mapped[str | None] = mapped_column(String(500), **personal())
     evidence_path: Mapped[str | None] = mapped_column(String(300))
     evidence_name: Mapped[str | None] = mapped_column(String(200), **personal())

@@ -33,6 +33,7 @@ class TrainingRecord(Timestamps, db.Model):
     __table_args__ = (
         CheckConstraint("units >= 0", name="units_not_negative"),
         CheckConstraint("minutes >= 0", name="minutes_not_negative"),
+        CheckConstraint("days IS NULL OR days >= 1", name="days_positive"),
         CheckConstraint("status != 'rejected' OR rejection_reason IS NOT NULL", name="rejection_has_reason"),
         # Attendance produces each participant's record once.
         UniqueConstraint("session_id", "person_id", "kind"),
@@ -74,6 +75,11 @@ class TrainingRecord(Timestamps, db.Model):
     provider: Mapped[str | None] = mapped_column(String(40))
     report_kind: Mapped[str | None] = mapped_column(String(30))
     tags: Mapped[str | None] = mapped_column(String(300))
+    # How many days it lasted (an intensive of 4 days), when a rule asks a length in days.
+    days: Mapped[int | None] = mapped_column(Integer)
+    # The group it took place in when that is no group of the registry (an imported ledger's name for
+    # it), so a rule asking most sessions in one group can tell its records apart from others.
+    outside_group: Mapped[str | None] = mapped_column(String(120))
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id])
     supervisor: Mapped[Person | None] = relationship(foreign_keys=[supervisor_id])

@@ -35,7 +35,7 @@ ENTITY_LABELS = {
     "RecoveryCode": _l("Recovery code"), "PaymentImport": _l("Bank payment file"),
     "AccountToken": _l("Account link"), "DuesReminderSent": _l("Dues reminder"),
     "SessionException": _l("Calendar change"), "FormSubmission": _l("Form submission"),
-    "SupervisorListing": _l("Supervisor listing"),
+    "SupervisorListing": _l("Supervisor listing"), "GroupOpenness": _l("Openness to new members"),
 }
 
 ACTION_LABELS = {
@@ -68,6 +68,7 @@ FIELD_LABELS = {
     "retention_login_days": _l("Keep log-in events (days)"), "setting": _l("Setting"), "term": _l("Term"),
     "timezone": _l("Time zone"), "unsubscribed_on": _l("Unsubscribed on"), "url": _l("Address (URL)"),
     "website": _l("Website"), "provider": _l("Provider"), "report_kind": _l("Report kind"),
+    "days": _l("Days"), "outside_group": _l("Group outside the registry"),
     "tags": _l("Further facts"), "certificate_signatories": _l("Certificate signatories"), "logo_filename": _l("Logo"),
     "accepting_members": _l("Accepting members"), "accreditation_id": _l("Accreditation"),
     "acknowledged_at": _l("Acknowledged at"), "acknowledged_by_id": _l("Acknowledged by"),
@@ -114,6 +115,8 @@ FIELD_LABELS = {
     "verified_by_id": _l("Verified by"),
     # the society's list of supervisors
     "listed_from": _l("Listed from"), "listed_until": _l("Listed until"),
+    # a group's openness history
+    "set_by_id": _l("Set by"),
 }
 
 RECORD_STATUS_LABELS = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}

@@ -4,6 +4,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from ..schemas.rules import TRANSLATION_LANGUAGES
+from .qualifications import QUALIFICATION_LABELS
 
 KIND_LABELS = {
     "participation": _l("Group participation"), "co_leading": _l("Co-leading"), "leading": _l("Leading"),
@@ -47,7 +48,7 @@ def label_context() -> dict:
     """What templates need to show rules in words, and the choices of the requirement form."""
     return dict(
         KIND_LABELS=KIND_LABELS, UNIT_LABELS=UNIT_LABELS, UNIT_PLURALS=UNIT_PLURALS, WINDOW_LABELS=WINDOW_LABELS,
-        CONDITION_LABELS=CONDITION_LABELS, PERIOD_PLURALS=PERIOD_PLURALS,
+        CONDITION_LABELS=CONDITION_LABELS, PERIOD_PLURALS=PERIOD_PLURALS, QUALIFICATION_LABELS=QUALIFICATION_LABELS,
         KIND_CHOICES=list(KIND_LABELS.items()), UNIT_CHOICES=list(UNIT_LABELS.items()),
         WINDOW_CHOICES=list(WINDOW_LABELS.items()), CONDITION_CHOICES=list(CONDITION_LABELS.items()),
         TRANSLATION_LANGUAGES=TRANSLATION_LANGUAGES,

@@ -40,6 +40,7 @@ class FilterSchema(StrictSchema):
     min_minutes = fields.Integer(validate=validate.Range(min=0, max=1440))
     min_group_size = fields.Integer(validate=validate.Range(min=1, max=1000))
     max_group_size = fields.Integer(validate=validate.Range(min=1, max=1000))
+    min_days = fields.Integer(validate=validate.Range(min=1, max=60, error=_l("Give whole days from 1 to 60.")))
     tags_any = _codes()
     tags_none = _codes()
     provider_in = _codes()
@@ -57,6 +58,8 @@ class AnchorSchema(StrictSchema):
     credential = _code()
     step = _code()
     training_started = fields.Boolean(validate=validate.Equal(True, error=_l("Write true or leave it out.")))
+    # with a qualification: from the day its training began, not the day it was obtained
+    from_training_start = fields.Boolean(validate=validate.Equal(True, error=_l("Write true or leave it out.")))
     years = fields.Integer(validate=validate.Range(min=0, max=50))
     months = fields.Integer(validate=validate.Range(min=0, max=600))
 
@@ -64,6 +67,8 @@ class AnchorSchema(StrictSchema):
     def names_one_day(self, data, **_kwargs):
         if sum(1 for key in ANCHORS if key in data) != 1:
             raise ValidationError(gettext("Name exactly one of: %(keys)s.", keys=", ".join(ANCHORS)))
+        if "from_training_start" in data and "qualification" not in data:
+            raise ValidationError(gettext("from_training_start goes with a qualification."), "from_training_start")
 
 
 class RhythmSchema(StrictSchema):
@@ -71,6 +76,20 @@ class RhythmSchema(StrictSchema):
     at_least = fields.Decimal(required=True, validate=validate.Range(min=Decimal(0), min_inclusive=False,
                                                                      max=Decimal(9999)))
     periods = fields.Integer(required=True, validate=validate.Range(min=1, max=120))
+
+
+class OneGroupSchema(StrictSchema):
+    """The counted records of one group make more than (``more_than``) or at least (``min_share``) a share."""
+
+    more_than = fields.Decimal(validate=validate.Range(min=Decimal(0), max=Decimal(1), max_inclusive=False,
+                                                       error=_l("Give a share from 0 up to, not including, 1 "
+                                                                "(0.5: more than half).")))
+    min_share = fields.Decimal(validate=SHARE)
+
+    @validates_schema
+    def names_one_share(self, data, **_kwargs):
+        if sum(1 for key in ("more_than", "min_share") if key in data) != 1:
+            raise ValidationError(gettext("Name exactly one of: %(keys)s.", keys="more_than, min_share"))
 
 
 class CapSchema(StrictSchema):
@@ -123,6 +142,7 @@ class ConstraintsSchema(StrictSchema):
     order_before = _code()
     cap = fields.Nested(CapSchema)
     share = fields.Nested(ShareSchema)
+    one_group = fields.Nested(OneGroupSchema)
     first = fields.Nested(FilterSchema)
     last = fields.Nested(FilterSchema)
     prerequisite = fields.Nested(PrerequisiteSchema)

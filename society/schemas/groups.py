@@ -165,3 +165,30 @@ class SessionFormSchema(TranslatedErrors, FormSchema):
     @validates("attendees")
     def no_duplicates(self, value, **_kwargs):
         must(len(set(value)) == len(value), str(_l("A person was ticked twice.")))
+
+
+class OpennessFormSchema(TranslatedErrors, FormSchema):
+    """An administrator's correction of a group's openness history: closed or open from a day, which is
+    neither in the future nor before the group's first day (``starts_on``: its start, else its creation)."""
+
+    state = fields.String(required=True, validate=validate.OneOf(("closed", "open"), error=_l("Choose closed or open.")),
+                          error_messages={"required": _l("Choose closed or open.")})
+    effective_from = fields.Date(required=True, error_messages={"required": _l("Give the day it took effect."),
+                                                                "invalid": _l("Give the date as YYYY-MM-DD.")})
+
+    def __init__(self, *, starts_on, today, **kwargs):
+        super().__init__(**kwargs)
+        self.starts_on, self.today = starts_on, today
+
+    @validates("effective_from")
+    def within_the_groups_life(self, value, **_kwargs):
+        if value > self.today:
+            raise ValidationError(_l("The day cannot be in the future."))
+        if value < self.starts_on:
+            raise ValidationError(_l("The day cannot come before the group started (%(day)s).",
+                                     day=self.starts_on.isoformat()))
+
+    @post_load
+    def accepting(self, data, **_kwargs):
+        data["accepting_members"] = data.pop("state") == "open"
+        return data

@@ -2,7 +2,7 @@
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import ValidationError, fields, validate, validates
+from marshmallow import ValidationError, fields, validate, validates, validates_schema
 
 from ..models.qualifications import QUALIFICATION_CODES
 from .base import FormSchema
@@ -16,6 +16,7 @@ class QualificationSchema(FormSchema):
                          error_messages={"required": _l("Choose a qualification from the list.")})
     obtained_on = fields.Date(required=True, error_messages={"required": _l("Give the date it was obtained."),
                                                              "invalid": _l("Give the date as YYYY-MM-DD.")})
+    training_started_on = fields.Date(load_default=None, error_messages={"invalid": _l("Give the date as YYYY-MM-DD.")})
     note = fields.String(load_default=None, validate=validate.Length(max=500, error=_l("Use at most 500 characters.")))
     remove_evidence = fields.Boolean(load_default=False)
     # The version the form was made from (edits only): a stale save is refused with 409.
@@ -25,6 +26,13 @@ class QualificationSchema(FormSchema):
     def not_in_the_future(self, value, **_kwargs):
         if value > date.today():
             raise ValidationError(_l("The date cannot be in the future."))
+
+    @validates_schema
+    def training_began_before_it_was_obtained(self, data, **_kwargs):
+        started, obtained = data.get("training_started_on"), data.get("obtained_on")
+        if started is not None and obtained is not None and started > obtained:
+            raise ValidationError(_l("The training cannot begin after the qualification was obtained."),
+                                  field_name="training_started_on")
 
 
 class QualificationEvidenceSchema(FormSchema):

@@ -11,6 +11,7 @@ from .base import FormSchema
 
 MAX_UNITS = Decimal(1000)
 MAX_MINUTES = 14400  # ten days: more than any single record can hold
+MAX_DAYS = 60  # how many days one record (an intensive, a course) may last
 
 
 class TranslatedFormSchema(FormSchema):
@@ -47,6 +48,9 @@ class RecordFactsSchema(TranslatedFormSchema):
                                 validate=validate.OneOf(REPORT_KINDS, error=_l("Choose a report kind from the list.")))
     tags = ManyValues(fields.String(), load_default=list,
                       validate=validate.ContainsOnly(TAGS, error=_l("Choose only facts from the list.")))
+    days = fields.Integer(load_default=None, strict=False,
+                          validate=validate.Range(min=1, max=MAX_DAYS, error=_l("Give whole days from 1 to 60.")),
+                          error_messages={"invalid": _l("Give whole days from 1 to 60.")})
 
 
 class AdminRecordFactsSchema(RecordFactsSchema):

@@ -11,7 +11,7 @@ from ...schemas.base import load_filters, load_form
 from ...presentation.groups import LABELS
 from ...presentation.groups import choices as choices_of
 from ...schemas.groups import GroupFilterSchema, GroupFormSchema
-from ...services.groups import attendance, register as groups
+from ...services.groups import attendance, openness, register as groups
 from ...services.accreditation import standing
 from ...services.platform.audit_trail import readable
 from ...services.platform.exports import audited_csv
@@ -63,8 +63,9 @@ def show(group_id: int):
     return render_show(group)
 
 
-def render_show(group, status: int = 200, end_errors: dict | None = None):
-    """The group page; ``end_errors`` puts an error beside one row's "end" form."""
+def render_show(group, status: int = 200, end_errors: dict | None = None, openness_form: dict | None = None):
+    """The group page; ``end_errors`` puts an error beside one row's "end" form, ``openness_form`` the
+    errors and values of the openness history's form."""
     today = date.today()
     sessions = attendance.sessions_page(group, 1, 10)
     return render_template(
@@ -73,7 +74,9 @@ def render_show(group, status: int = 200, end_errors: dict | None = None):
         accredited=standing.accredited_people_on([leader.person_id for leader in group.leaders], today),
         current_participants=sum(1 for p in group.participants if p.active_on(today)),
         sessions=sessions, session_counts=attendance.counts([s.id for s in sessions.items]),
-        events=readable(groups.history(group)), end_errors=end_errors or {}, **choices()), status
+        events=readable(groups.history(group)), end_errors=end_errors or {},
+        openness_form=openness_form or {"errors": {}, "values": {"effective_from": today.isoformat()}},
+        openness_starts=openness.first_day(group), **choices()), status
 
 
 def _language_choices(society, current: str | None) -> list[tuple[str, str]]:

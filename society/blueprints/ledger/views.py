@@ -148,7 +148,7 @@ def _render_detail(record: TrainingRecord, facts: dict | None = None, errors: di
     events = readable(audit.history_of("TrainingRecord", record.id))
     if facts is None:
         facts = {"provider": record.provider or "", "report_kind": record.report_kind or "",
-                 "tags": list(split_tags(record.tags))}
+                 "tags": list(split_tags(record.tags)), "days": record.days or ""}
     return render_template("ledger/detail.html", record=record, group_name=groups.get(record.group_id),
                            decider=users.get(record.decided_by_id), events=events, facts=facts,
                            fact_errors=errors or {}, report_kinds=REPORT_KINDS,

@@ -69,7 +69,9 @@ def add_qualification(person_id: int):
 
 
 def _edit_values(qualification) -> dict:
+    started = qualification.training_started_on
     return {"code": qualification.code, "obtained_on": qualification.obtained_on.isoformat(),
+            "training_started_on": started.isoformat() if started else "",
             "note": qualification.note or "", "version": qualification.version_id}
 
 

@@ -124,6 +124,7 @@ def _values_of(record: TrainingRecord) -> dict:
         "in_person": "y" if record.in_person else "", "title": record.title or "",
         "group_id": record.group_id or "", "supervisor_email": record.supervisor.email if record.supervisor else "",
         "provider": record.provider or "", "report_kind": record.report_kind or "", "tags": list(split_tags(record.tags)),
+        "days": record.days or "",
     }
 
 

@@ -12,6 +12,9 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``after`` / ``before``: a window anchored to exactly one of ``{"qualification": "psychotherapy"}``,
   ``{"credential": "<rule-set code>"}``, ``{"step": "<code of another requirement>"}`` (its first
   counted record), ``{"training_started": true}``; optional ``"years"`` / ``"months"`` after that day.
+  ``{"qualification": "<code>", "from_training_start": true}``: from the day the training leading to the
+  qualification began (the earliest recorded); while no such day is recorded nothing counts, and a
+  ``training_start`` check says the day is missing (never guessed).
   ``after`` is inclusive, ``before`` exclusive; before its anchor has happened nothing counts ``after`` it;
 - ``rhythm``: ``{"period": "month"|"quarter"|"half_year"|"year"|"training_year", "at_least": N,
   "periods": M}``: at least N in each of M consecutive periods (calendar periods: any run of M up to
@@ -22,7 +25,11 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
 - ``cap``: ``{"where": FILTER, "max_share": 0.49}``: matching records count for at most that share
   of the counted total (the rest above the cap is not counted);
 - ``share``: ``{"where": FILTER, "min_share": 0.5}``: matching records make at least that share;
-- ``first`` / ``last``: FILTER: the first and the last counted occurrences match it;
+- ``one_group``: ``{"more_than": 0.5}`` or ``{"min_share": 0.5}``: the counted records of one and the same
+  group make more than (at least) that share of the counted total (records of no known group are in the
+  total, in no group); the report gives the largest group's share;
+- ``first`` / ``last``: FILTER: the first and the last counted occurrences match it (with ``min_days``, the
+  check reports how many days the occurrence lasted);
 - ``prerequisite``: a fact about the person instead of records, exactly one of
   ``{"membership_throughout": "<society code>" | true}`` (from the start of training to the day, or with
   ``"from_step": "<code>"`` from that step's first counted record, the day itself while it has none;
@@ -33,7 +40,8 @@ A requirement's ``constraints`` (a JSON object; unknown keys are refused) may sa
   the requirement's ``minutes_per_unit`` gives its length.
 FILTER keys (every key given must hold): ``in_person``, ``with_accredited_leader``, ``group_closed``,
 ``fixed_leader``, ``supervisor_listed`` (booleans), ``max_minutes``, ``min_minutes``, ``min_group_size``,
-``max_group_size`` (numbers; a record whose group size is not known matches neither), ``tags_any``, ``tags_none``,
+``max_group_size`` (numbers; a record whose group size is not known matches neither), ``min_days`` (the record
+lasted at least that many days; one whose length in days is not known does not match), ``tags_any``, ``tags_none``,
 ``provider_in`` (lists), ``report_kind``, ``supervisor_credential``, ``co_leader_credential`` (a rule-set
 code held on the record's day), ``any_of`` (a list of FILTERs, one must match). ``supervisor_listed``: the
 record's supervisor was on the list of supervisors the rule set's own society keeps, on the record's day
@@ -46,12 +54,13 @@ Pure functions of plain data, like the evaluator.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from operator import attrgetter
 
 PERIODS = ("month", "quarter", "half_year", "year", "training_year")
 FILTER_KEYS = ("in_person", "with_accredited_leader", "group_closed", "fixed_leader", "supervisor_listed",
-               "max_minutes", "min_minutes", "min_group_size", "max_group_size", "tags_any", "tags_none", "provider_in", "report_kind",
+               "max_minutes", "min_minutes", "min_group_size", "max_group_size", "min_days", "tags_any", "tags_none",
+               "provider_in", "report_kind",
                "supervisor_credential", "co_leader_credential", "any_of")
 
 
@@ -113,6 +122,9 @@ def record_filter(spec: dict | None) -> Callable[[object], bool] | None:
     if "max_group_size" in spec:
         largest = spec["max_group_size"]
         tests.append(lambda record: record.group_size is not None and record.group_size <= largest)
+    if "min_days" in spec:
+        fewest = spec["min_days"]
+        tests.append(lambda record: record.days is not None and record.days >= fewest)
     if "any_of" in spec:
         options = [record_filter(option) for option in spec["any_of"]]
         tests.append(lambda record: any(test is None or test(record) for test in options))
@@ -136,6 +148,8 @@ def _flag_test(key: str, wanted: bool) -> Callable[[object], bool]:
 def anchor_day(anchor: dict, person, first_of_step) -> date | None:
     """The day an ``after``/``before`` anchor stands for, or None when it has not happened."""
     if "qualification" in anchor:
+        if anchor.get("from_training_start"):
+            return person.training_started_for(anchor["qualification"])
         return person.qualified_on(anchor["qualification"])
     if "credential" in anchor:
         return person.credential_since(anchor["credential"])
@@ -160,6 +174,35 @@ def anchored(records: list, constraints: dict, person, first_of_step) -> list:
             end = _later(end, constraints["before"])
             records = [r for r in records if r.occurred_on < end]
     return records
+
+
+def anchor_checks(constraints: dict, person) -> list[Check]:
+    """An anchor at the start of a qualification's training says whether that day is known: when it
+    is not, nothing counts after it, and the report says what to record instead of guessing."""
+    checks = []
+    for name in ("after", "before"):
+        anchor = constraints.get(name)
+        if anchor and "qualification" in anchor and anchor.get("from_training_start"):
+            started = person.training_started_for(anchor["qualification"])
+            checks.append(Check("training_start", started is not None,
+                                started.isoformat() if started else None, anchor["qualification"]))
+    return checks
+
+
+def one_group_check(rule: dict, total: Decimal, by_group: dict) -> Check:
+    """The largest part from one and the same group, as a share of ``total``: ``more_than`` (strictly)
+    or ``min_share`` (at least). ``by_group``: each group's amount (records of no known group are in
+    ``total`` but in no group)."""
+    largest = max(by_group.values(), default=Decimal(0))
+    # to a tenth of a percent: 53 of 105 reads 50.4 %, not a "50 %" that seems to miss "more than half"
+    share = (largest / total).quantize(Decimal("0.001"), rounding=ROUND_DOWN) if total else Decimal(0)
+    if "more_than" in rule:
+        need = Decimal(str(rule["more_than"]))
+        held = total > 0 and largest > need * total
+    else:
+        need = Decimal(str(rule["min_share"]))
+        held = total > 0 and largest >= need * total
+    return Check("one_group", held, str(share), str(need))
 
 
 def _later(day: date, anchor: dict) -> date:

@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 
-from .constraints import Check, anchored, prerequisite_check, record_filter, rhythm_check
+from .constraints import (Check, anchor_checks, anchored, one_group_check, prerequisite_check, record_filter,
+                          rhythm_check)
 
 CENT = Decimal("0.01")
 
@@ -127,6 +128,10 @@ class RecordFact:
     co_leader_credentials: tuple[str, ...] = ()
     supervisor_listed: bool = False
     provider: str | None = None  # who ran an intensive or workshop (e.g. "BSANZ", "IBF", "ABS")
+    days: int | None = field(default=None, metadata={"doc": "How many days it lasted (an intensive of 4 days: 4); "
+                                                             "rules that ask a length in days read it."})
+    group: str | None = field(default=None, metadata={"doc": "The group it took place in, as a name the ledger "
+                                                              "keeps the same for every record of that group."})
     report_kind: str | None = None  # for reports: "six_monthly", "final", "co_leader"...
     tags: tuple[str, ...] = ()  # further facts a rule set names (study_conference, recording_reviewed...)
 
@@ -135,6 +140,13 @@ class RecordFact:
 class Qualification:
     code: str  # e.g. "psychotherapy" (Zusatzbezeichnung Psychotherapie or Psychoanalyse)
     obtained_on: date
+    training_started_on: date | None = field(default=None, metadata={
+        "doc": "The day the training leading to it began, if known (no later than obtained_on)."})
+
+    def __post_init__(self):
+        if self.training_started_on is not None and self.obtained_on is not None \
+                and self.training_started_on > self.obtained_on:
+            raise ValueError(f"the training of {self.code} cannot begin after it was obtained")
 
 
 @dataclass(frozen=True)
@@ -172,6 +184,11 @@ class PersonFacts:
 
     def qualified_on(self, code: str) -> date | None:
         days = [q.obtained_on for q in self.qualifications if q.code == code]
+        return min(days) if days else None
+
+    def training_started_for(self, code: str) -> date | None:
+        """The day the training of qualification ``code`` began, the earliest recorded (None: not known)."""
+        days = [q.training_started_on for q in self.qualifications if q.code == code and q.training_started_on]
         return min(days) if days else None
 
     def credential_since(self, code: str, on: date | None = None) -> date | None:
@@ -372,7 +389,9 @@ def _requirement_progress(requirement, person, on, steps) -> RequirementProgress
         return RequirementProgress(requirement, Decimal(int(check.met)), Decimal(int(not check.met)), check.met,
                                    window, (check,))
     matching = anchored(steps.matching(requirement, window), rules, person, steps.first_day)
-    counted, share, capped, checks = amount_of(requirement, matching), None, None, []
+    counted, share, capped, checks = amount_of(requirement, matching), None, None, anchor_checks(rules, person)
+    if "one_group" in rules:
+        checks.append(_one_group(requirement, matching, rules["one_group"]))
     if "cap" in rules:
         counted, capped, check = _capped(requirement, matching, rules["cap"])
         checks.append(check)
@@ -430,14 +449,32 @@ def _share(requirement, matching, counted, rule) -> tuple[Decimal, Check]:
     return share, Check("share", counted > 0 and part >= need * counted, str(share), str(need))
 
 
+def _one_group(requirement, matching, rule) -> Check:
+    """How much of the counted records one group holds (the largest), against the whole."""
+    by_group: dict[str, list[RecordFact]] = {}
+    for record in matching:
+        if record.group is not None:
+            by_group.setdefault(record.group, []).append(record)
+    return one_group_check(rule, amount_of(requirement, matching),
+                           {group: amount_of(requirement, records) for group, records in by_group.items()})
+
+
 def _occurrence_checks(matching, rules, on, steps) -> list[Check]:
     checks = []
     days = sorted({r.occurred_on for r in matching})
     for name, pick in (("first", 0), ("last", -1)):
         if name in rules:
-            test = record_filter(rules[name])
-            held = bool(days) and (test is None or all(test(r) for r in matching if r.occurred_on == days[pick]))
-            checks.append(Check(name, held))
+            spec = rules[name]
+            test = record_filter(spec)
+            occurrence = [r for r in matching if r.occurred_on == days[pick]] if days else []
+            held = bool(days) and (test is None or all(test(r) for r in occurrence))
+            if spec and "min_days" in spec:
+                # How long it lasted, as the report says it ("the first lasted 3 days; 4 needed").
+                lengths = [r.days for r in occurrence]
+                have = None if not lengths or None in lengths else str(min(lengths))
+                checks.append(Check(name, held, have, str(spec["min_days"])))
+            else:
+                checks.append(Check(name, held))
     if "span_months" in rules:
         months = int(rules["span_months"])
         held = bool(days) and add_months(days[0], months) <= days[-1]

@@ -10,16 +10,19 @@ verdict), each with who was there as the rules ask:
   society (``supervisor_listings``, ``services/accreditation/supervisor_list.py``) on that day;
 - ``co_leader_credentials``: what the other leaders of the record's group, leading it on that day,
   held on that day;
-- ``group_closed``: the record's group takes no new members (``groups.accepting_members`` off: the
-  group's setting now, as no history of it is kept);
+- ``group_closed``: the record's group took no new members on the record's day (``group_openness``,
+  the dated history of ``groups.accepting_members``, ``services/groups/openness.py``);
 - ``fixed_leader``: one leader of the record's group (someone else than the person) led it on every day
   from the person's first record in that group to this record's day (``group_leaders``' dates);
 - ``group_size``: the group's participants on the record's day (``group_participants``' dates);
 - ``provider``, ``report_kind``, ``tags``: the record's own columns (tags stored comma-separated),
-  read only when some rule filters on them.
-At most five queries whatever the number of records (the records; the groups with their leaders;
-their participants; the credentials of everyone named; the listings of the supervisors named), each
-only when some rule looks at what it reads: none per record.
+  read only when some rule filters on them; ``days`` (how many days it lasted) likewise;
+- ``group``: which group it took place in, for a rule that asks most of the records from one group
+  (``one_group``): ``#<id>`` for a group of the registry, else the name an imported ledger gave
+  (``outside_group``).
+At most six queries whatever the number of records (the records; the groups with their leaders;
+their openness history; their participants; the credentials of everyone named; the listings of the
+supervisors named), each only when some rule looks at what it reads: none per record.
 """
 from bisect import bisect_right
 from collections import defaultdict
@@ -33,6 +36,7 @@ from ...extensions import db
 from ...models import Accreditation, Group, GroupLeader, GroupParticipant, Membership, RuleSet, RuleSetVersion, Society, TrainingRecord
 from ...models.accreditation import ENDED_BY_DECISION, VALID_ONCE_STATUSES
 from ...models.training import split_tags
+from ..groups.openness import closed_days, closed_on
 from ..membership.qualifications import verified_qualifications
 from .evaluator import HeldCredential, MembershipSpan, PersonFacts, Qualification, RecordFact, VersionRules
 from .supervisor_list import listed_days, listed_on
@@ -42,7 +46,8 @@ from .supervisor_list import listed_days, listed_on
 # specialist title)": the specialist title in psychosomatic medicine and psychotherapy is one (a
 # specialist in psychiatry alone is not named: which other titles are relevant the DBG does not
 # list); the UK pathway rule asks "psychoanalytic or psychodynamic training".
-QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy",), "psychosomatic_specialist": ("psychotherapy",)}
+QUALIFICATION_ALIASES = {"psychoanalysis": ("psychotherapy", "psychodynamic_training"),
+                         "psychosomatic_specialist": ("psychotherapy",)}
 CONDITION_ALIASES = {"psychodynamic_training": ("psychodynamically_trained",),
                      "psychoanalysis": ("psychodynamically_trained",)}
 
@@ -76,12 +81,13 @@ def people_facts(people: list[tuple], on: date) -> dict[int, PersonFacts]:
     return facts
 
 
-def _recorded(person, verified: list[tuple[str, date]], on: date) -> tuple[tuple[Qualification, ...], tuple[str, ...]]:
+def _recorded(person, verified: list[tuple[str, date, date | None]], on: date) -> tuple[tuple[Qualification, ...], tuple[str, ...]]:
     qualified_on = person.psychotherapy_qualified_on
     qualifications = [Qualification("psychotherapy", qualified_on)] if qualified_on else []
     conditions = {"psychodynamically_trained"} if person.psychodynamically_trained else set()
-    for code, obtained_on in verified:
-        qualifications += [Qualification(alias, obtained_on) for alias in (code, *QUALIFICATION_ALIASES.get(code, ()))]
+    for code, obtained_on, training_started_on in verified:
+        qualifications += [Qualification(alias, obtained_on, training_started_on)
+                           for alias in (code, *QUALIFICATION_ALIASES.get(code, ()))]
         if obtained_on <= on:  # a recorded fact is a condition from its day on
             conditions.update((code, *CONDITION_ALIASES.get(code, ())))
     return tuple(qualifications), tuple(sorted(conditions))
@@ -147,8 +153,9 @@ def record_facts(person_id: int, rules: VersionRules, on: date) -> list[RecordFa
     counted = rules.counted_units
     if not counted:
         return []
-    needs = _Needs(filter_keys(rules))
-    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group, needs.facts),
+    needs = _Needs(filter_keys(rules), one_group=_asks_one_group([rules]))
+    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group_column, needs.facts,
+                                        needs.days, needs.one_group),
                      {"person_id": person_id, "on": on})
     return _facts(fetched, person_id, needs, _Lookups.read(fetched, needs, rules.society, person_id))
 
@@ -166,14 +173,19 @@ def records_of_people(person_ids: list[int], versions: list[VersionRules], on: d
                 counted[kind] = (counted.get(kind) or frozenset()) | units
     if not counted or not person_ids:
         return {}
-    needs = _Needs(set().union(*(filter_keys(rules) for rules in versions)))
-    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group, needs.facts, many=True),
+    needs = _Needs(set().union(*(filter_keys(rules) for rules in versions)), one_group=_asks_one_group(versions))
+    fetched = _fetch(_records_statement(_shape(counted), needs.supervisor, needs.group_column, needs.facts,
+                                        needs.days, needs.one_group, many=True),
                      {"person_ids": sorted(set(person_ids)), "on": on})
     lookups = _Lookups.read(fetched, needs, versions[0].society)
     by_person: dict[int, list] = defaultdict(list)
     for row in fetched:
-        by_person[row[12]].append(row[:12])
+        by_person[row[ROW_LENGTH]].append(row[:ROW_LENGTH])
     return {person_id: _facts(rows, person_id, needs, lookups) for person_id, rows in by_person.items()}
+
+
+def _asks_one_group(versions) -> bool:
+    return any("one_group" in requirement.rules for rules in versions for requirement in rules.requirements)
 
 
 def _shape(counted: dict) -> tuple:
@@ -193,35 +205,41 @@ def _fetch(statement, parameters: dict) -> list[tuple]:
 class _Needs:
     """Which facts about who was there the rules look at (the rest is not read)."""
 
-    def __init__(self, keys: set[str]):
+    def __init__(self, keys: set[str], one_group: bool = False):
         self.keys = keys
+        self.one_group = one_group  # which group each record took place in
+        self.days = "min_days" in keys
         self.supervisor = bool(keys & {"supervisor_credential", "supervisor_listed"})
         self.credentials = bool(keys & {"supervisor_credential", "co_leader_credential"})
         self.size = bool(keys & {"min_group_size", "max_group_size"})
         self.group = self.size or bool(keys & {"co_leader_credential", "group_closed", "fixed_leader"})
+        self.group_column = self.group or one_group
         self.facts = bool(keys & {"provider_in", "report_kind", "tags_any", "tags_none"})
         self.fixed = "fixed_leader" in keys
+        self.closed = "group_closed" in keys
         self.listed = "supervisor_listed" in keys
 
 
 class _Lookups:
-    """Groups with their leaders and participants, credentials and supervisors' listings of everyone
-    the fetched records name: one query each, only those the rules need."""
+    """Groups with their leaders, openness history and participants, credentials and supervisors'
+    listings of everyone the fetched records name: one query each, only those the rules need."""
 
-    def __init__(self, groups: dict, participants: dict, held: "_Held", listed: dict):
+    def __init__(self, groups: dict, participants: dict, held: "_Held", listed: dict, openness: dict):
         self.groups, self.participants, self.held, self.listed = groups, participants, held, listed
+        self.openness = openness
 
     @classmethod
     def read(cls, fetched: list[tuple], needs: _Needs, society: str | None, person_id: int | None = None) -> "_Lookups":
         groups = (groups_with_leaders({row[8] for row in fetched if row[8] is not None}, person_id)
                   if needs.group else {})
         participants = participants_of(set(groups)) if needs.size else {}
+        openness = closed_days(set(groups)) if needs.closed else {}
         supervisors = {row[7] for row in fetched if row[7] is not None}
         named = supervisors | {leader for _, leaders in groups.values() for leader, _, _ in leaders}
         credentials = credentials_of(named) if named and needs.credentials else {}
         # The society's own list, on the record's day: the rule set's society (none known: nobody is listed).
         listed = listed_days(society, supervisors) if needs.listed else {}
-        return cls(groups, participants, _Held(credentials), listed)
+        return cls(groups, participants, _Held(credentials), listed, openness)
 
 
 def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookups) -> list[RecordFact]:
@@ -230,19 +248,20 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     groups = {group_id: (closed, [leader for leader in leaders if leader[0] != person_id])
               for group_id, (closed, leaders) in lookups.groups.items()}
     first_in_group = _first_days(fetched) if needs.fixed else {}
-    supervisors, listed, participants = lookups.held, lookups.listed, lookups.participants
+    supervisors, listed, participants, openness = lookups.held, lookups.listed, lookups.participants, lookups.openness
     co_leaders = _CoLeaders(groups, supervisors)
-    with_fixed, with_size = needs.fixed, needs.size
+    with_fixed, with_size, with_group_key = needs.fixed, needs.size, needs.one_group
     # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
     # is parsed once (a numeric column gives one representation per value, so equal amounts read
     # alike are the same Decimal).
     days: dict = {}
     amounts: dict = {}
     tag_lists: dict = {}
+    closed_memo: dict = {}  # (group, day): closed to new members that day
     new, fact = object.__new__, RecordFact
     facts = []
     for (kind, unit, in_person, accredited, day, units, minutes, supervisor_id, group_id,
-         provider, report_kind, tags) in fetched:
+         provider, report_kind, tags, days_long, outside_group) in fetched:
         occurred_on = days.get(day)
         if occurred_on is None:
             occurred_on = days[day] = day if isinstance(day, date) else date.fromisoformat(day)
@@ -255,12 +274,22 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
             values["supervisor_credentials"] = supervisors.on(supervisor_id, occurred_on)
             values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), occurred_on)
         if group_id is not None:
-            values["group_closed"] = groups.get(group_id, (False, ()))[0]
+            closed = closed_memo.get((group_id, occurred_on))
+            if closed is None:
+                closed = closed_memo[group_id, occurred_on] = closed_on(
+                    openness.get(group_id), occurred_on, groups.get(group_id, (False, ()))[0])
+            values["group_closed"] = closed
             if with_fixed:
                 values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], occurred_on)
             if with_size:
                 values["group_size"] = size_on(participants, group_id, occurred_on)
             values["co_leader_credentials"] = co_leaders.on(group_id, occurred_on)
+            if with_group_key:
+                values["group"] = f"#{group_id}"
+        elif outside_group is not None:
+            values["group"] = outside_group
+        if days_long is not None:
+            values["days"] = int(days_long)
         if provider is not None:
             values["provider"] = provider
         if report_kind is not None:
@@ -276,8 +305,12 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     return facts
 
 
+ROW_LENGTH = 14  # the columns of a record's row, before the person's id (``many``)
+
+
 @lru_cache(maxsize=256)
-def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool, many: bool = False):
+def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, with_facts: bool,
+                       with_days: bool = False, with_outside_group: bool = False, many: bool = False):
     """The records query for ``counted`` ((kind, units or None for any unit), ...), built once per
     shape: the person (``many``: the people, with each record's person last) and the day are parameters."""
     record = TrainingRecord
@@ -296,6 +329,8 @@ def _records_statement(counted: tuple, with_supervisor: bool, with_group: bool, 
                type_coerce(record.supervisor_id, String) if with_supervisor else null(),
                type_coerce(record.group_id, String) if with_group else null(),
                *((record.provider, record.report_kind, record.tags) if with_facts else (null(), null(), null())),
+               type_coerce(record.days, String) if with_days else null(),
+               record.outside_group if with_outside_group else null(),
                *((record.person_id,) if many else ()))
         .where(whose, record.status == "approved", record.occurred_on <= bindparam("on"), kind_and_unit)
     )
@@ -379,8 +414,9 @@ def size_on(participants: dict, group_id: int, day: date) -> int:
 
 
 def groups_with_leaders(group_ids: set[int], person_id: int | None) -> dict[int, tuple[bool, list[tuple[int, date, date | None]]]]:
-    """Per group: whether it is closed to new members, and its leaders other than ``person_id`` (None:
-    every leader) with their dates, in one query."""
+    """Per group: whether it is closed to new members now (its setting: the state on a day is
+    ``openness.closed_on``), and its leaders other than ``person_id`` (None: every leader) with their
+    dates, in one query."""
     if not group_ids:
         return {}
     rows = db.session.execute(

@@ -18,6 +18,7 @@ from ...models import Attendance, Group, GroupSession, Membership, ParticipantCh
 from ..groups.participation import sessions_attended
 from ..errors import NotFound
 from .evaluator import ProgressReport, RecordFact, evaluate, person_facts, snapshot
+from ..groups.openness import closed_days, closed_on
 from .facts import fixed_leader, groups_with_leaders, participants_of, size_on
 from .rulesets import version_in_force
 
@@ -35,18 +36,20 @@ class ParticipantCredential:
 
 def record_facts(person_id: int, on: date) -> list[RecordFact]:
     """One fact per session attended as a participant up to ``on``, with whether its group was closed,
-    had a fixed leader, and how many took part (``facts.py`` says how): three queries."""
+    had a fixed leader, and how many took part (``facts.py`` says how): four queries."""
     sessions = sessions_attended(person_id, end=on)
     groups = groups_with_leaders({s.group_id for s in sessions}, person_id)
     participants = participants_of(set(groups))
+    openness = closed_days(set(groups))
     first: dict[int, date] = {}
     for session in sessions:  # oldest first
         first.setdefault(session.group_id, session.held_on)
     return [RecordFact(kind="participation", unit="hour", units=Decimal(s.minutes) / 60, minutes=s.minutes,
                        in_person=s.in_person, with_accredited_leader=s.with_accredited_leader,
-                       occurred_on=s.held_on, group_closed=groups.get(s.group_id, (False, ()))[0],
+                       occurred_on=s.held_on, group_closed=closed_on(openness.get(s.group_id), s.held_on,
+                                                                         groups.get(s.group_id, (False, ()))[0]),
                        fixed_leader=fixed_leader(groups, s.group_id, first[s.group_id], s.held_on),
-                       group_size=size_on(participants, s.group_id, s.held_on))
+                       group_size=size_on(participants, s.group_id, s.held_on), group=f"#{s.group_id}")
             for s in sessions]
 
 

@@ -14,6 +14,7 @@ from ...extensions import db
 from ...models import Group, GroupLeader, SessionException
 from ...models._base import utcnow
 from ..errors import Conflict, InvalidInput, NotFound
+from . import openness
 
 EDITABLE = ("setting", "term", "ends_on", "accepting_members", "open_places", "meeting_weekday", "meeting_time",
             "timezone", "city", "address", "cme_recognised", "cme_recognised_by")
@@ -62,6 +63,7 @@ def update(group: Group, data: dict, expected_version: int | None) -> Group:
     for key in EDITABLE:
         if key in data:
             setattr(group, key, data[key])
+    openness.follow(group)  # closing or opening the group is dated, for the rules that ask on a day
     group.updated_at = utcnow()
     db.session.flush()
     return group

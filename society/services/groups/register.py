@@ -11,14 +11,14 @@ from sqlalchemy import and_, func, or_, select, union_all
 from sqlalchemy.orm import selectinload
 
 from ...extensions import db
-from ...models import AuditEvent, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession, Society
+from ...models import AuditEvent, Group, GroupAudience, GroupLeader, GroupOpenness, GroupParticipant, GroupSession, Society
 from ...models._base import utcnow
-from . import norms
+from . import norms, openness
 from ..errors import Conflict, InvalidInput, NotFound
 from ..platform.text_search import contains
 
 PAGE_SIZE = 25
-CHILD_MODELS = (GroupLeader, GroupParticipant, GroupSession)
+CHILD_MODELS = (GroupLeader, GroupParticipant, GroupSession, GroupOpenness)
 EDITABLE = ("name", "city", "country", "format", "language", "rhythm", "session_minutes", "starts_on", "ends_on",
             "accepting_members", "status")
 
@@ -29,9 +29,11 @@ def active_on(model, day: date):
 
 
 def people_options():
-    """Loader options for a group page: audiences, leaders and participants with their people."""
+    """Loader options for a group page: audiences, leaders and participants with their people, the
+    openness history with who set each entry."""
     return (selectinload(Group.audiences), selectinload(Group.leaders).selectinload(GroupLeader.person),
-            selectinload(Group.participants).selectinload(GroupParticipant.person))
+            selectinload(Group.participants).selectinload(GroupParticipant.person),
+            selectinload(Group.openness).selectinload(GroupOpenness.set_by))
 
 
 def get(group_id: int, society_id: int, *, people: bool = False) -> Group:
@@ -123,6 +125,7 @@ def create_group(society_id: int, data: dict) -> Group:
     _check_name_free(society_id, data["name"])
     group = Group(society_id=society_id)
     _apply(group, data)
+    openness.follow(group)  # the history's first row: the group's state from the day it was created
     db.session.add(group)
     db.session.flush()
     return group
@@ -139,6 +142,7 @@ def update_group(group: Group, data: dict, expected_version: int | None) -> Grou
         raise InvalidInput(_("A time-limited group needs its last day."), field="ends_on",
                            errors={"ends_on": [_("A time-limited group needs its last day.")]})
     _apply(group, data)
+    openness.follow(group)
     # Always an UPDATE, so the version moves even when only the audiences changed.
     group.updated_at = utcnow()
     db.session.flush()

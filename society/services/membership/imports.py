@@ -29,11 +29,11 @@ from sqlalchemy import bindparam, delete, func, insert, select, text, update
 
 from ...extensions import db
 from ...models import (
-    Group, GroupAudience, ImportBatch, ImportFile, ImportRow, ImportRowError, Membership, Person, Society,
+    Group, GroupAudience, GroupOpenness, ImportBatch, ImportFile, ImportRow, ImportRowError, Membership, Person, Society,
 )
 from ...schemas.imports import GroupRowSchema
 from ...schemas.members import MemberSchema
-from ..groups import summaries
+from ..groups import openness, summaries
 from ..platform import audit, bulk, planner
 from ..errors import Conflict, InvalidInput
 
@@ -461,8 +461,10 @@ def _create_groups(society: Society, items: list[dict]) -> int:
     groups = _inserted(Group, [values(item) for item in items])
     audiences = _inserted(GroupAudience, [{"group_id": group["id"], "profession": code}
                                           for group, item in zip(groups, items) for code in item["audience"]])
+    history = _inserted(GroupOpenness, openness.first_rows(groups, date.today()))
     audit.record_created("Group", groups, society.id)
     audit.record_created("GroupAudience", audiences, society.id)
+    audit.record_created("GroupOpenness", history, society.id)
     summaries.refresh(group["id"] for group in groups)  # bulk inserts: the flush hook does not see them
     return len(groups)
 

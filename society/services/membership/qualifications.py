@@ -3,7 +3,9 @@
 Administrators of the person's society add, edit, verify and remove them; the person may attach
 evidence to their own. Only verified qualifications count (``verified_qualifications``), and
 nobody verifies their own: an administrator whose login is the person's is refused. Changing
-what was verified (code, date, evidence) makes it unverified again. Every change is on the audit
+what was verified (code, dates, evidence) makes it unverified again. A qualification may say when
+its training began (``training_started_on``, never after it was obtained): rules that count "during
+or after that training" start there. Every change is on the audit
 trail through the flush hook; evidence files are kept like training records' (``training.evidence``).
 """
 from datetime import date
@@ -22,21 +24,22 @@ from ..training import evidence
 __all__ = ["QUALIFICATION_CODES", "verified_qualifications"]
 
 # Changing one of these after verification makes the qualification a claim again.
-VERIFIED_FACTS = ("code", "obtained_on")
+VERIFIED_FACTS = ("code", "obtained_on", "training_started_on")
 
 
-def verified_qualifications(person_ids: list[int]) -> dict[int, list[tuple[str, date]]]:
-    """Each person's verified qualifications as (code, obtained on), oldest first, in one query;
-    people without any are absent."""
-    found: dict[int, list[tuple[str, date]]] = {}
+def verified_qualifications(person_ids: list[int]) -> dict[int, list[tuple[str, date, date | None]]]:
+    """Each person's verified qualifications as (code, obtained on, training started on or None),
+    oldest first, in one query; people without any are absent."""
+    found: dict[int, list[tuple[str, date, date | None]]] = {}
     if not person_ids:
         return found
     rows = db.session.execute(
-        select(PersonQualification.person_id, PersonQualification.code, PersonQualification.obtained_on)
+        select(PersonQualification.person_id, PersonQualification.code, PersonQualification.obtained_on,
+               PersonQualification.training_started_on)
         .where(PersonQualification.person_id.in_(set(person_ids)), PersonQualification.verified_at.is_not(None))
         .order_by(PersonQualification.person_id, PersonQualification.obtained_on, PersonQualification.code))
-    for person_id, code, obtained_on in rows:
-        found.setdefault(person_id, []).append((code, obtained_on))
+    for person_id, code, obtained_on, training_started_on in rows:
+        found.setdefault(person_id, []).append((code, obtained_on, training_started_on))
     return found
 
 
@@ -58,6 +61,7 @@ def add_qualification(person: Person, data: dict, by: User) -> PersonQualificati
     """Record a qualification of the person (unverified), with its evidence file if one came."""
     _ensure_new_code(person.id, data["code"])
     qualification = PersonQualification(person_id=person.id, code=data["code"], obtained_on=data["obtained_on"],
+                                        training_started_on=data.get("training_started_on"),
                                         note=data.get("note"), recorded_by_id=by.id)
     _attach(qualification, data.get("evidence"))
     db.session.add(qualification)
@@ -70,8 +74,9 @@ def update_qualification(qualification: PersonQualification, data: dict) -> Pers
     _ensure_current(qualification, data.get("version"))
     if data["code"] != qualification.code:
         _ensure_new_code(qualification.person_id, data["code"])
-    changed = any(data[name] != getattr(qualification, name) for name in VERIFIED_FACTS)
+    changed = any(data.get(name) != getattr(qualification, name) for name in VERIFIED_FACTS)
     qualification.code, qualification.obtained_on, qualification.note = data["code"], data["obtained_on"], data.get("note")
+    qualification.training_started_on = data.get("training_started_on")
     if data.get("remove_evidence") and not data.get("evidence") and qualification.evidence_path:
         evidence.discard(qualification.evidence_path)
         qualification.evidence_path = qualification.evidence_name = qualification.evidence_type = None

@@ -16,8 +16,9 @@ from sqlalchemy import func, text
 
 from ...extensions import db
 from ...models import (
-    Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader,
-    GroupParticipant, GroupSession, Membership, Person, RuleSetVersion, Society, TrainingRecord, User,
+    Accreditation, AccreditationDecision, Attendance, DuesPayment, Group, GroupAudience, GroupLeader, GroupOpenness,
+    GroupParticipant, GroupSession, Membership, Person, PersonQualification, RuleSetVersion, Society, TrainingRecord,
+    User,
 )
 from . import accounts, audit, bulk, planner
 from ..accreditation import rulesets
@@ -230,6 +231,9 @@ class Generator:
             language="sv", rhythm=rhythm, session_minutes=minutes, starts_on=starts, ends_on=ends,
             accepting_members=status in ("forming", "active") and rng.random() < 0.4, status=status))
         self.rows[Group][-1].update(join_details(index, gid, city, audience, group_format, physio))
+        # Its openness history: the state it has now, from its first day.
+        self._add(GroupOpenness, dict(group_id=gid, accepting_members=self.rows[Group][-1]["accepting_members"],
+                                      effective_from=starts, set_by_id=None))
         for profession in audience:
             self._add(GroupAudience, dict(group_id=gid, profession=profession))
 
@@ -288,7 +292,7 @@ class Generator:
                                 session_id=sid, in_person=session_format == "in_person")
 
     def flush_rows(self) -> None:
-        order = (Person, Membership, DuesPayment, Group, GroupAudience, GroupLeader, GroupParticipant, GroupSession,
+        order = (Person, Membership, DuesPayment, Group, GroupAudience, GroupOpenness, GroupLeader, GroupParticipant, GroupSession,
                  Attendance, Accreditation, AccreditationDecision, TrainingRecord)
         for model in order:
             rows = self.rows.pop(model, None)
@@ -460,11 +464,21 @@ def seed_uk_candidates(rule_set, summary: Summary) -> None:
     society = rule_set.society
     if db.session.scalar(db.select(Person.id).where(Person.email == "harriet.hughes@example.org.uk")):
         return
+    admin = db.session.scalar(db.select(User).where(User.email == UK_ADMIN[0])) or accounts.create_user(
+        UK_ADMIN[0], UK_ADMIN[1], "admin", society_id=society.id)
     for given, family, trained, started, ledger, applies in UK_CANDIDATES:
         person = Person(given_name=given, family_name=family, email=f"{given}.{family}@example.org.uk".lower(),
                         profession="gp", language="en", city="London", psychodynamically_trained=trained)
         db.session.add(person)
         db.session.add(Membership(person=person, society=society, category="full", joined_on=date(started.year - 2, 1, 1)))
+        if trained:
+            db.session.flush()
+            # The psychodynamic training, with the day it began (the 8 sessions count "during or after" it),
+            # verified by the society's administrator.
+            db.session.add(PersonQualification(
+                person_id=person.id, code="psychodynamic_training", obtained_on=date(2021, 6, 30),
+                training_started_on=date(2018, 9, 1), recorded_by_id=admin.id, verified_by_id=admin.id,
+                verified_at=datetime(2022, 1, 10, tzinfo=timezone.utc)))
         for kind, unit, units, year in ledger:
             # Group sessions in an ongoing group (the 2016 criteria ask "an ongoing group or weekends").
             db.session.add(TrainingRecord(person=person, kind=kind, occurred_on=date(year, 6, 15), unit=unit,
@@ -478,5 +492,3 @@ def seed_uk_candidates(rule_set, summary: Summary) -> None:
         summary.people += 1
         summary.training_records += len(ledger)
         summary.accreditations += 1
-    if not db.session.scalar(db.select(User.id).where(User.email == UK_ADMIN[0])):
-        accounts.create_user(UK_ADMIN[0], UK_ADMIN[1], "admin", society_id=society.id)

@@ -26,7 +26,8 @@ from ..platform.text_search import person_matches
 # What a leader may log about themselves: a supervisor's report too (pending until the society or the
 # supervisor confirms it); portfolios come through the society.
 LOGGABLE_KINDS = ("participation", "co_leading", "leading", "intensive", "supervision", "supervisor_report")
-RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title", "provider", "report_kind")
+RECORD_FIELDS = ("kind", "occurred_on", "unit", "units", "minutes", "in_person", "title", "provider", "report_kind",
+                 "days")
 
 
 # -- conditions, for queries and for checks --------------------------------------------
@@ -131,7 +132,7 @@ def _apply(record: TrainingRecord, person: Person, data: dict, today: date) -> N
 
 
 def set_record_facts(record: TrainingRecord, data: dict, by: User) -> TrainingRecord:
-    """An administrator sets what the rules filter on (provider, report kind, tags) on any record of
+    """An administrator sets what the rules filter on (provider, report kind, tags, days) on any record of
     their society, e.g. an ongoing group on attendance records; never on their own."""
     _ensure_not_own([record], by)
     if data.get("report_kind") and record.kind != "supervisor_report":
@@ -139,6 +140,7 @@ def set_record_facts(record: TrainingRecord, data: dict, by: User) -> TrainingRe
     if record.kind == "supervisor_report" and not data.get("report_kind"):
         raise InvalidInput(_l("Choose what kind of report this is."), field="report_kind")
     record.provider, record.report_kind, record.tags = data.get("provider"), data.get("report_kind"), join_tags(data.get("tags"))
+    record.days = data.get("days")
     db.session.flush()
     return record
 
@@ -310,7 +312,7 @@ def names_for(records) -> tuple[dict[int, str], dict[int, str]]:
     return groups, users
 
 
-EXPORT_COLUMNS = ("id", "leader", "occurred_on", "kind", "in_person", "unit", "units", "minutes", "group", "title",
+EXPORT_COLUMNS = ("id", "leader", "occurred_on", "kind", "in_person", "unit", "units", "minutes", "days", "group", "title",
                   "supervisor", "with_accredited_leader", "source", "status", "decided_by", "decided_at",
                   "countersigned_by", "rejection_reason", "evidence_name")
 
@@ -321,7 +323,7 @@ def export_rows(statement) -> Iterator[list]:
     for records in batches(statement):
         groups, users = names_for(records)
         for r in records:
-            yield [r.id, r.person.full_name, r.occurred_on, r.kind, r.in_person, r.unit, r.units, r.minutes,
-                   groups.get(r.group_id, ""), r.title, r.supervisor.full_name if r.supervisor else "",
+            yield [r.id, r.person.full_name, r.occurred_on, r.kind, r.in_person, r.unit, r.units, r.minutes, r.days,
+                   groups.get(r.group_id) or r.outside_group or "", r.title, r.supervisor.full_name if r.supervisor else "",
                    r.with_accredited_leader, r.source, r.status, users.get(r.decided_by_id, ""), r.decided_at,
                    r.countersigned_by.full_name if r.countersigned_by else "", r.rejection_reason, r.evidence_name]

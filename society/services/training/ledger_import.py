@@ -27,6 +27,8 @@ from ..platform import audit
 MAX_BYTES = 2 * 1024 * 1024
 MAX_RECORDS = 10_000
 PROVIDER_LENGTH = 40  # training_records.provider
+GROUP_LENGTH = 120  # training_records.outside_group
+MAX_DAYS = 60
 MAX_UNITS = 1000
 MAX_MINUTES = 14400
 TOP_LEVEL_ONLY = {"records": []}
@@ -148,6 +150,10 @@ def _fact_problems(fact: RecordFact, where: str) -> list[str]:
     if fact.report_kind is not None and fact.report_kind not in REPORT_KINDS:
         problems.append(f"{where}.report_kind: " + str(_l("unknown report kind %(kind)s; known: %(known)s",
                                                           kind=fact.report_kind, known=", ".join(REPORT_KINDS))))
+    if fact.days is not None and not 1 <= fact.days <= MAX_DAYS:
+        problems.append(f"{where}.days: " + str(_l("give whole days from 1 to %(n)s", n=MAX_DAYS)))
+    if fact.group is not None and not 0 < len(fact.group.strip()) <= GROUP_LENGTH:
+        problems.append(f"{where}.group: " + str(_l("give the group's name in at most %(n)s characters", n=GROUP_LENGTH)))
     unknown = sorted(set(fact.tags) - set(TAGS))
     if unknown:
         problems.append(f"{where}.tags: " + str(_l("unknown tags %(tags)s; known: %(known)s",
@@ -160,4 +166,6 @@ def _columns_of(fact: RecordFact) -> dict:
     columns = {column.key for column in TrainingRecord.__table__.columns} - {"id", "person_id", "status", "source"}
     values = {field.name: getattr(fact, field.name) for field in dataclasses.fields(fact) if field.name in columns}
     values["tags"] = join_tags(fact.tags)  # a list in the file, comma-separated codes in the column
+    # The file names its group; no group of the registry is guessed from a name: it is kept as written.
+    values["outside_group"] = fact.group.strip() if fact.group else None
     return values

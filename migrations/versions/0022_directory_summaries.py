@@ -1,18 +1,18 @@
 """Directory summaries: each group's published JSON, kept as text with the days it holds for
 
 ``directory_summaries`` (services/groups/summaries.py): a page of the public directory is one read
-of its groups' texts. The summaries of existing groups are built here, by the application's own
-builder (so they are exactly what it publishes); a group without one is also built when first read,
-and ``flask --app society directory rebuild`` rewrites them all.
+of its groups' texts. The table starts empty: a group without a summary has it built when a page first
+reads it, and ``flask --app society directory rebuild`` builds them all at once. (Built here, the
+summaries would tie this revision to the application's models of the day, which later revisions change.)
 
-Revision ID: 0020_directory_summaries
-Revises: 0019_member_list
+Revision ID: 0022_directory_summaries
+Revises: 0021_rule_facts
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_directory_summaries"
-down_revision = "0019_member_list"
+revision = "0022_directory_summaries"
+down_revision = "0021_rule_facts"
 branch_labels = None
 depends_on = None
 
@@ -28,11 +28,6 @@ def upgrade():
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("group_id", name=op.f("pk_directory_summaries")),
     )
-    connection = op.get_bind()
-    if connection.execute(sa.text("SELECT 1 FROM groups LIMIT 1")).first() is not None:
-        from society.services.groups import summaries
-
-        summaries.rebuild_all(connection)
 
 
 def downgrade():
