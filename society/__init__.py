@@ -39,6 +39,7 @@ def configure_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (registers every table on the metadata)
     from .services.platform import audit  # noqa: F401  (registers the audit flush hooks)
     from .services.platform import webhook_sources  # noqa: F401  (writes webhook events with their changes)
+    from .services.groups import summaries  # noqa: F401  (rewrites the directory's summaries with their changes)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

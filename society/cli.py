@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(imports_group)
     app.cli.add_command(restore)
     app.cli.add_command(privacy_group)
+    app.cli.add_command(directory_group)
 
 
 @click.command("create-admin")
@@ -191,6 +192,23 @@ def run_imports(seconds: float) -> None:
                               .order_by(ImportBatch.id.desc()).limit(max(worked, 1))).all()
     click.echo(f"{worked} open import(s) worked on." + "".join(
         f"\n  import {row.id}: {row.status} ({row.imported_count} rows imported)" for row in rows if worked))
+
+
+@click.group("directory")
+def directory_group() -> None:
+    """The public directory's published summaries."""
+
+
+@directory_group.command("rebuild")
+def rebuild_directory() -> None:
+    """Rewrite every group's published summary. Not needed for a right answer (a summary out of its days is
+    rebuilt when read, and every change rewrites its groups'): for after a restore or a manual change in SQL."""
+    from .services.groups import summaries
+
+    with writing():
+        written = summaries.rebuild_all()
+        db.session.commit()
+    click.echo(f"{written} group summaries written.")
 
 
 @click.group("privacy")

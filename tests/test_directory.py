@@ -343,10 +343,10 @@ def test_a_page_takes_the_same_number_of_queries_whatever_its_size(client, socie
         return len(statements)
 
     # The data version, the list's ids in order (read once per filter and version), the page's
-    # groups with their audiences, their leaders with the accreditations: whatever the page's size.
-    assert queries_for(5) == 4
-    # The same list in pages of 50: its ids are kept, so only the version and the page's rows.
-    assert queries_for(50) == 3
+    # stored summaries: whatever the page's size.
+    assert queries_for(5) == 3
+    # The same list in pages of 50: its ids are kept, so only the version and the page's summaries.
+    assert queries_for(50) == 2
     # Asked again, the page comes from the answer cache: only the data-version query runs.
     assert queries_for(50) == 1
 
@@ -369,8 +369,8 @@ def test_a_deep_page_reads_only_its_own_rows_and_matches_the_whole_list(client, 
     with counting_queries(selects_only=True) as statements:
         deep = client.get(URL, query_string={"per_page": 4, "page": 7}).get_json()
     assert [g["name"] for g in deep["items"]] == everything[24:28] and deep["pagination"]["total"] == 30
-    page_rows = [s for s in statements if s.lstrip().upper().startswith("SELECT GROUPS.ID, GROUPS.NAME")]
-    assert len(page_rows) == 1 and "LIMIT" not in page_rows[0].upper()  # the page's rows by id, no offset
+    page_rows = [s for s in statements if "FROM DIRECTORY_SUMMARIES" in s.upper()]
+    assert len(page_rows) == 1 and "LIMIT" not in page_rows[0].upper()  # the page's summaries by id, no offset
 
     filtered = client.get(URL, query_string={"per_page": 4, "page": 4, "accredited": "true"}).get_json()
     assert [g["name"] for g in filtered["items"]] == accredited[12:16]

@@ -46,6 +46,7 @@ NOT_PERSONAL = {
     "webhook_subscriptions.events": "event types",
     "webhook_deliveries.last_error": "what a subscriber's server answered",
     "training_records.title": "a seminar's or intensive's name, never case content",
+    "directory_summaries.body": "a group as the directory publishes it (leaders' names as published); erasure rewrites it",
 }
 
 

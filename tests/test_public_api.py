@@ -198,12 +198,12 @@ def test_a_bad_request_under_the_api_is_a_400_problem(fresh_app):
 
 
 def test_an_unexpected_error_is_a_500_problem_without_internals(fresh_app, monkeypatch):
-    from society.services.groups import directory
+    from society.services.groups import summaries
 
     def explode(*_args, **_kwargs):
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(directory, "find_groups", explode)
+    monkeypatch.setattr(summaries, "published_page", explode)
     app = fresh_app(PROPAGATE_UNEXPECTED=False)
     response = app.test_client().get(URL, query_string={"q": "unique-to-this-test"})
     assert response.status_code == 500

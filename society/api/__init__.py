@@ -10,7 +10,8 @@
   in-process cache.
 - ``dumping``: ``dumper(schema)``, a schema compiled into plain functions that serialise a large
   answer (a directory page) as ``dump`` does, at a fraction of its cost.
-- ``pages``: ``paged(...)``, the pagination object, X-Pagination and RFC 8288 Link headers.
+- ``pages``: ``paged(...)``, the pagination object, X-Pagination and RFC 8288 Link headers;
+  ``joined_page(...)``, a page's body from items already serialised.
 - ``front``: ``AnswerFront``, a WSGI layer that repeats a recent public answer without entering
   Flask while its data version is still current.
 - ``cors``: CORS for every /api/ response (open for GET, preflight answered).
@@ -26,14 +27,14 @@ from .cors import add_cors_headers
 from .dumping import dumper
 from .documentation import CACHE_HEADERS, CONDITIONAL_PARAMETERS, PAGE_HEADERS, PROBLEM_JSON, document_problem_responses
 from .front import AnswerFront
-from .pages import paged, pagination
+from .pages import joined_page, paged, pagination
 from .rate_limits import InlineExpiryMemoryStorage
 from ..services.platform.http_cache import AnswerCache
 
 __all__ = [
     "API_PREFIX", "API_V1", "CACHE_HEADERS", "CONDITIONAL_PARAMETERS", "PAGE_HEADERS", "PROBLEM_JSON",
     "RATE_LIMIT_SCOPE", "AnswerFront", "InlineExpiryMemoryStorage", "answer", "dumper", "field_errors", "init_app",
-    "max_age", "paged", "pagination", "public_blueprint", "version_reuse",
+    "joined_page", "max_age", "paged", "pagination", "public_blueprint", "version_reuse",
 ]
 
 

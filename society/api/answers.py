@@ -38,8 +38,8 @@ def answer(name: str, args: dict, version: DataVersion, build):
     Werkzeug's ``is_resource_modified`` decides: If-None-Match with the weak comparison when
     present, else If-Modified-Since at one-second resolution); otherwise the serialised answer
     from the in-process cache, built with ``build()`` on a miss. ``build`` returns
-    ``(payload, headers)``: ``payload`` already dumped by its schema, ``headers`` a dict of
-    extra headers (Link, X-Pagination)."""
+    ``(payload, headers)``: ``payload`` already dumped by its schema (or the body's bytes,
+    already serialised), ``headers`` a dict of extra headers (Link, X-Pagination)."""
     key = (name, query_key(args))
     etag = entity_tag(*key, version.token)
     cache_headers = {"ETag": etag, "Last-Modified": http_date(version.last_modified),
@@ -52,7 +52,8 @@ def answer(name: str, args: dict, version: DataVersion, build):
     cached = answers.get((key, version.token))
     if cached is None:
         payload, extra = build()
-        cached = CachedAnswer(current_app.json.dumps(payload).encode(), tuple(extra.items()))
+        body = payload if isinstance(payload, bytes) else current_app.json.dumps(payload).encode()
+        cached = CachedAnswer(body, tuple(extra.items()))
         answers.put((key, version.token), cached)
     if fresh:
         return current_app.response_class(status=304, headers=cache_headers)

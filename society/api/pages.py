@@ -2,7 +2,12 @@
 import math
 from datetime import date, datetime
 
+from urllib.parse import urlencode
+
 from flask import current_app, url_for
+from werkzeug.datastructures import iter_multi_items
+
+QUERY_SAFE = "!$'()*,/:;?@"  # what Werkzeug leaves unescaped in a built URL's query (WHATWG's percent-encode set)
 
 
 def pagination(total: int, page: int, per_page: int) -> dict:
@@ -15,14 +20,25 @@ def pagination(total: int, page: int, per_page: int) -> dict:
     }
 
 
+def joined_page(items: list[str], pagination: dict) -> bytes:
+    """A page's body from its items already serialised (stored JSON texts): the bytes ``answer``
+    would write for ``{"items": [...], "pagination": ...}``, without parsing or dumping the items."""
+    return ('{"items": [' + ", ".join(items) + '], "pagination": ' + current_app.json.dumps(pagination)
+            + "}").encode()
+
+
 def paged(endpoint: str, args: dict, total: int, **values) -> tuple[dict, dict]:
     """The pagination object and its headers (X-Pagination, Link) for a page of ``endpoint``."""
     info = pagination(total, args["page"], args["per_page"])
 
+    # The path built once, each link's query added as url_for would write it (a route's build costs more
+    # than the rest of the headers together).
+    path = url_for(endpoint, **values)
+    query = _query_strings({name: value for name, value in args.items() if value is not None})
+
     def link(page: int, rel: str) -> str:
-        query = {name: value for name, value in args.items() if value is not None}
-        query["page"] = page
-        return f'<{url_for(endpoint, **values, **_query_strings(query))}>; rel="{rel}"'
+        pairs = [pair for pair in iter_multi_items({**query, "page": page}) if pair[1] is not None]
+        return f'<{path}?{urlencode(pairs, safe=QUERY_SAFE)}>; rel="{rel}"'
 
     links = [link(1, "first")]
     if info["previous_page"]:

@@ -6,8 +6,8 @@ from .audit import AuditEvent
 from .certificates import Certificate
 from .dues import DuesReminderSent, PaymentImport
 from .flags import Flag
-from .groups import (Attendance, Group, GroupAudience, GroupLeader, GroupOpenness, GroupParticipant, GroupSession,
-                     SessionException)
+from .groups import (Attendance, DirectorySummary, Group, GroupAudience, GroupLeader, GroupOpenness, GroupParticipant,
+                     GroupSession, SessionException)
 from .imports import ImportBatch, ImportFile, ImportRow, ImportRowError
 from .jobs import JobRun, SchedulerLease
 from .people import DuesPayment, Membership, Person, Society
@@ -21,7 +21,7 @@ from .training import TrainingRecord
 from .webhooks import WebhookDelivery, WebhookEvent, WebhookSubscription
 
 __all__ = [
-    "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate",
+    "AccountToken", "Accreditation", "AccreditationDecision", "Attendance", "AuditEvent", "Certificate", "DirectorySummary",
     "DuesPayment", "DuesReminderSent", "Flag", "FormSubmission", "Group", "GroupAudience", "GroupLeader", "GroupParticipant",
     "GroupOpenness", "GroupSession", "SessionException", "ImportBatch", "ImportFile", "ImportRow", "ImportRowError", "JobRun", "RecoveryCode",
     "Membership", "ParticipantChoice", "PaymentImport", "Person", "PersonQualification", "ROLES", "ReminderSent", "RetainedRecord", "Requirement", "RuleSet", "RuleSetVersion", "SchedulerLease",

@@ -5,7 +5,7 @@ for how long, never what was discussed.
 """
 from datetime import date, datetime, time
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Time,
+from sqlalchemy import (Boolean, CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, Text, Time,
                         UniqueConstraint, false)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -126,6 +126,21 @@ class GroupLeader(Timestamps, db.Model):
 
     def active_on(self, day: date) -> bool:
         return self.starts_on <= day and (self.ends_on is None or self.ends_on >= day)
+
+
+class DirectorySummary(db.Model):
+    """A group as the public directory publishes it (its JSON, ready to join into a page), and the days
+    it holds for: written in the transaction of any change to what it shows
+    (``services/groups/summaries.py``), rebuilt when read on a day outside ``valid_from``..``valid_until``
+    (a leader's assignment or accreditation starts or ends on a date; empty: no such limit). Derived data:
+    neither audited nor versioned."""
+
+    __tablename__ = "directory_summaries"
+
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
 
 
 class GroupParticipant(Timestamps, db.Model):

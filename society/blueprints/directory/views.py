@@ -9,12 +9,12 @@ from ... import api
 from ...access import PUBLIC
 from ...api.calendars import calendar_response
 from ...schemas.directory import GroupPageSchema, GroupQuerySchema, GroupSchema, SocietyPageSchema, SocietyQuerySchema
-from ...services.groups import calendar_feeds, directory
+from ...services.groups import calendar_feeds, directory, summaries
 from . import api_bp
 
 # Instances, not classes: webargs would build (and deep-copy) a schema on every request.
 _group_query, _society_query = GroupQuerySchema(), SocietyQuerySchema()
-_group_page, _group, _society_page = GroupPageSchema(), GroupSchema(), SocietyPageSchema()
+_society_page = SocietyPageSchema()
 
 
 def today() -> date:
@@ -39,11 +39,11 @@ class Groups(MethodView):
         version = directory.groups_version(day, api.version_reuse())
 
         def build():
-            page, per_page = args["page"], args["per_page"]
-            # Published: already GroupSchema's dump (dates as text), so the page needs no dump of its own.
-            groups, total = directory.find_groups(args, day, page, per_page, version=version, published=True)
-            pagination, headers = api.paged("directory.Groups", args, total)
-            return {"items": groups, "pagination": pagination}, headers
+            # Each group's JSON as stored (GroupSchema's dump), joined into the page: nothing to build or dump.
+            found = summaries.published_page(args, day, args["page"], args["per_page"], version)
+            summaries.commit_refreshed()
+            pagination, headers = api.paged("directory.Groups", args, found.total)
+            return api.joined_page(found.bodies, pagination), headers
 
         return api.answer("groups", args, version, build)
 
@@ -63,10 +63,11 @@ class GroupById(MethodView):
         day = today()
 
         def build():
-            group = directory.get_group(group_id, day)
-            if group is None:
+            found = summaries.current([group_id], day)  # GroupSchema's dump, as stored
+            summaries.commit_refreshed()
+            if not found:
                 abort(404, description="There is no group with this id.")
-            return _group.dump(group), {}
+            return found[0].encode(), {}
 
         return api.answer("group", {"id": group_id}, directory.groups_version(day, api.version_reuse()), build)
 

@@ -3,7 +3,8 @@
 A group is *accredited* on a day when at least one of its leaders on that day (the
 assignment's dates cover it) who is not a trainee holds an accreditation valid on
 that day (``standing.valid_on``): ``group_standing.accredited_group``, the rule the lapse
-scan flags by; ``_describe`` applies it to the rows of a page.
+scan flags by; ``describe`` applies it to the rows of a page. The API publishes what ``describe``
+says as each group's stored summary (``summaries.py``), rewritten with every change behind it.
 
 A page costs a fixed number of queries whatever its size and depth. For the API (which gives the
 data version) the filter's ids in list order are read once per worker and version and kept
@@ -135,11 +136,11 @@ def _as_read(*columns):
             for column in columns]
 
 
-def _group_rows(group_ids: list[int], day: date) -> tuple[list, list]:
+def group_rows(group_ids: list[int], day: date, connection=None) -> tuple[list, list]:
     """The groups ``group_ids`` (in no particular order) and their leaders serving on ``day``, as
     plain rows read on the connection (no ORM identity work for what is only published)."""
     groups, leaders = _page_statements()
-    connection = db.session.connection()
+    connection = connection if connection is not None else db.session.connection()
     return (connection.execute(groups, {"ids": group_ids}).all(),
             connection.execute(leaders, {"ids": group_ids, "day": day}).all())
 
@@ -152,7 +153,7 @@ def find_groups(filters: dict, day: date, page: int, per_page: int,
     (read once per worker, filter and version), so any page, however deep, is a slice; without
     it (the finder) the page's ids are read from the index in list order (``ix_groups_name_id``:
     name, id, status). Either way only the page's rows are then read and described (``published``:
-    in the API's form, see ``_describe``)."""
+    in the API's form, see ``describe``)."""
     if version is not None:
         in_order = ordered_ids(filters, day, version)
         start = (page - 1) * per_page
@@ -161,10 +162,10 @@ def find_groups(filters: dict, day: date, page: int, per_page: int,
         ids, total = _page_ids(_conditions(filters, day), page, per_page)
     if not ids:
         return [], total
-    rows, leaders = _group_rows(ids, day)
+    rows, leaders = group_rows(ids, day)
     position = {group_id: number for number, group_id in enumerate(ids)}
     rows.sort(key=lambda row: position[row[0]])
-    return _describe(rows, leaders, published), total
+    return describe(rows, leaders, published), total
 
 
 def _page_ids(conditions: list, page: int, per_page: int) -> tuple[list[int], int]:
@@ -228,11 +229,11 @@ def accredited_ids(day: date, version: http_cache.DataVersion) -> frozenset[int]
 
 def get_group(group_id: int, day: date) -> dict | None:
     """One group by id, whatever its status; None when there is none."""
-    described = _describe(*_group_rows([group_id], day))
+    described = describe(*group_rows([group_id], day))
     return described[0] if described else None
 
 
-def _describe(rows, leader_rows, published: bool = False) -> list[dict]:
+def describe(rows, leader_rows, published: bool = False) -> list[dict]:
     """The groups of ``rows`` as the directory describes them, with their leaders from ``leader_rows``
     (``_leaders_with_accreditations``: one row per leader and valid accreditation, in order).
 

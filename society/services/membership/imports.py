@@ -33,7 +33,7 @@ from ...models import (
 )
 from ...schemas.imports import GroupRowSchema
 from ...schemas.members import MemberSchema
-from ..groups import openness
+from ..groups import openness, summaries
 from ..platform import audit, bulk, planner
 from ..errors import Conflict, InvalidInput
 
@@ -465,6 +465,7 @@ def _create_groups(society: Society, items: list[dict]) -> int:
     audit.record_created("Group", groups, society.id)
     audit.record_created("GroupAudience", audiences, society.id)
     audit.record_created("GroupOpenness", history, society.id)
+    summaries.refresh(group["id"] for group in groups)  # bulk inserts: the flush hook does not see them
     return len(groups)
 
 

@@ -394,6 +394,10 @@ def seed(groups: int = 40, today: date | None = None, progress=None) -> Summary:
     from ..certificates import issuing as certificates
 
     certificates.issue_at_grant(society.id)
+    # The groups, leaders and accreditations went in by bulk insert, which the summaries' flush hook does not see.
+    from ..groups import summaries
+
+    summaries.rebuild_all(day=today)
     return summary
 
 

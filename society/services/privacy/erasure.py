@@ -34,6 +34,7 @@ from ...models import (
     RetainedRecord, RuleSet, RuleSetVersion, Society, TrainingRecord, User,
 )
 from ..errors import Conflict
+from ..groups import summaries
 from ..platform import audit
 from ..platform.text_search import contains
 from . import export, inventory
@@ -160,11 +161,13 @@ def erase(person: Person, today: date) -> Summary:
     summary.kept = kept_records(person_id, today)
     summary.files_removed = _remove_files(rows)
     _keep(person_id, summary.kept)
+    led = summaries.groups_led([person_id])  # before their leader rows may go
     _delete_rows(rows, summary)
     _blank_owned_rows(rows, summary, today)
     _scrub_marked_columns(values, summary)
     summary.audit_events_pseudonymised = _pseudonymise_audit_trail(rows, values, summary.pseudonym)
     _optimise_search_index()
+    summaries.refresh(led)  # the directory shows the erased name, not the person's
     db.session.expire_all()
     audit.record(ERASE_ACTION, entity_type="Person", entity_id=person_id,
                  details={"deleted": summary.deleted, "blanked": summary.blanked, "kept": [_kept_json(k) for k in summary.kept],

@@ -25,6 +25,7 @@ from ...models import (
     Accreditation, AuditEvent, Certificate, DuesPayment, Flag, ImportBatch, ImportFile, ImportRow, ImportRowError,
     Membership, PaymentImport, Person, RetainedRecord, RuleSet, RuleSetVersion, Society,
 )
+from ..groups import summaries
 from ..platform import audit
 from . import erasure
 from .export import LOGIN_ACTIONS
@@ -189,6 +190,7 @@ def _remove_kept(record_ids: tuple, day: date) -> None:
             # Certificates first (they restrict); decisions and reminders go with their accreditation.
             db.session.execute(delete(Certificate).where(Certificate.accreditation_id.in_(ids)))
             db.session.execute(delete(Accreditation).where(Accreditation.id.in_(ids)))
+            summaries.refresh_people([record.person_id])  # bulk deletes: the flush hook does not see them
     db.session.execute(update(RetainedRecord).where(RetainedRecord.id.in_(record_ids)).values(removed_on=day)
                        .execution_options(synchronize_session=False))
 
