@@ -11,7 +11,7 @@ from society.extensions import db
 from society.models import Certificate
 from society.services.platform import demo
 
-from . import demo_data
+from .demo_data import seed as seed_demo
 from .conftest import BROWSER_TIMEOUT_MS, markup_only
 from .page_checks import LAPTOP, PHONE, first_link, measure
 
@@ -22,7 +22,7 @@ LANGUAGES = ("en", "sv")
 
 @pytest.fixture
 def demo_data(live_server):
-    summary = demo_data.seed()
+    summary = seed_demo()
     db.session.commit()
     return summary
 

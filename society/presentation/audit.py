@@ -36,6 +36,7 @@ ENTITY_LABELS = {
     "AccountToken": _l("Account link"), "DuesReminderSent": _l("Dues reminder"),
     "SessionException": _l("Calendar change"), "FormSubmission": _l("Form submission"),
     "SupervisorListing": _l("Supervisor listing"), "GroupOpenness": _l("Openness to new members"),
+    "DirectorySummary": _l("Directory summary"),
 }
 
 ACTION_LABELS = {
