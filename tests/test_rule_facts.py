@@ -173,7 +173,7 @@ def test_a_records_group_tells_whether_one_leader_led_it_since_the_persons_first
     rules = trainer_rules(society)
     requirement = rules.versions[0].requirements[0]
     requirement.kind = "participation"
-    requirement.constraints = {"only": {"fixed_leader": True}}
+    requirement.constraints = {"only": {"fixed_leader": True, "group_closed": True}}
     facts = sorted(record_facts(person.id, snapshot(rules.versions[0]), ON), key=lambda f: f.occurred_on)
     # the first leader led it from the first record to the second; after the change of leader, nobody had
     assert [(f.group_closed, f.fixed_leader) for f in facts] == [(True, True), (True, True), (True, False)]

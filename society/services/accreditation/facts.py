@@ -250,7 +250,7 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
     first_in_group = _first_days(fetched) if needs.fixed else {}
     supervisors, listed, participants, openness = lookups.held, lookups.listed, lookups.participants, lookups.openness
     co_leaders = _CoLeaders(groups, supervisors)
-    with_fixed, with_size, with_group_key = needs.fixed, needs.size, needs.one_group
+    with_fixed, with_size, with_group_key, with_closed = needs.fixed, needs.size, needs.one_group, needs.closed
     # Thousands of records share a few hundred days and a handful of amounts and tag lists: each
     # is parsed once (a numeric column gives one representation per value, so equal amounts read
     # alike are the same Decimal).
@@ -274,11 +274,12 @@ def _facts(fetched: list[tuple], person_id: int, needs: _Needs, lookups: _Lookup
             values["supervisor_credentials"] = supervisors.on(supervisor_id, occurred_on)
             values["supervisor_listed"] = listed_on(listed.get(supervisor_id, ()), occurred_on)
         if group_id is not None:
-            closed = closed_memo.get((group_id, occurred_on))
-            if closed is None:
-                closed = closed_memo[group_id, occurred_on] = closed_on(
-                    openness.get(group_id), occurred_on, groups.get(group_id, (False, ()))[0])
-            values["group_closed"] = closed
+            if with_closed:
+                closed = closed_memo.get((group_id, occurred_on))
+                if closed is None:
+                    closed = closed_memo[group_id, occurred_on] = closed_on(
+                        openness.get(group_id), occurred_on, groups.get(group_id, (False, ()))[0])
+                values["group_closed"] = closed
             if with_fixed:
                 values["fixed_leader"] = fixed_leader(groups, group_id, first_in_group[group_id], occurred_on)
             if with_size:
