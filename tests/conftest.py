@@ -60,8 +60,12 @@ def worker_database(url: str) -> str:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if not worker:
         return url
+    return empty_postgresql_database(url, f"{make_url(url).database}_{worker}")
+
+
+def empty_postgresql_database(url: str, name: str) -> str:
+    """The address of a new, empty database ``name`` on ``url``'s server (dropped first if it is there)."""
     server = make_url(url)
-    name = f"{server.database}_{worker}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -17,7 +17,7 @@ from society.models import Person
 from society.services.platform import backup as backups
 
 from . import demo_data
-from .conftest import TEST_SECRET
+from .conftest import TEST_SECRET, empty_postgresql_database
 
 ROOT = Path(__file__).resolve().parent.parent
 FLASK = str(Path(sys.executable).with_name("flask"))
@@ -41,10 +41,8 @@ def empty_database(db_url, tmp_path):
         yield f"sqlite:///{tmp_path / 'restored.db'}"
         return
     name = f"restore_{uuid.uuid4().hex[:8]}"
+    yield empty_postgresql_database(db_url, name)
     admin = create_engine(db_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

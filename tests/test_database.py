@@ -14,6 +14,7 @@ from society.extensions import db
 from society.models import Person, Society
 
 from . import factories
+from .conftest import empty_postgresql_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -85,13 +86,7 @@ def _scratch_database_url(tmp_path) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path / 'migrations.db'}"
-    name = f"society_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {name}"))
-        connection.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return url.rsplit("/", 1)[0] + "/" + name
+    return empty_postgresql_database(url, f"society_migrations_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}")
 
 
 def flask_db(url: str, *args: str) -> subprocess.CompletedProcess:
