@@ -20,3 +20,16 @@ def counting_queries(selects_only: bool = False):
         yield statements
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
+
+
+def progress_statements(accreditation_id: int, on, selects_only: bool = False) -> list[str]:
+    """The statements a progress page's evaluation sends for this accreditation on ``on``, from a
+    cold session (nothing already loaded)."""
+    from society.models import Accreditation
+    from society.services.training.progress import progress_for
+
+    db.session.expire_all()
+    loaded = db.session.get(Accreditation, accreditation_id)
+    with counting_queries(selects_only=selects_only) as statements:
+        progress_for(loaded, on)
+    return statements

@@ -11,7 +11,7 @@ from society.services.accreditation.evaluator import RecordFact, evaluate, perso
 from society.services.training.progress import progress_for
 
 from . import factories
-from .queries import counting_queries
+from .queries import progress_statements
 
 ON = date(2025, 6, 1)
 
@@ -118,12 +118,7 @@ def test_query_count_does_not_grow_with_records_or_requirements(society):
     db.session.commit()
 
     def queries(accreditation):
-        accreditation_id = accreditation.id
-        db.session.expire_all()
-        from society.models import Accreditation
-        loaded = db.session.get(Accreditation, accreditation_id)
-        with counting_queries() as statements:
-            progress_for(loaded, ON)
+        statements = progress_statements(accreditation.id, ON)
         record_queries = [s for s in statements if "training_records" in s]
         return len(statements), len(record_queries)
 

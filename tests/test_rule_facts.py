@@ -2,7 +2,6 @@
 from datetime import date
 
 from society.extensions import db
-from society.models import Accreditation
 from society.services.accreditation.evaluator import (
     HeldCredential, MembershipSpan, Qualification, person_facts, snapshot,
 )
@@ -11,7 +10,7 @@ from society.services.accreditation.rulesets import load_rule_set
 from society.services.training.progress import progress_for
 
 from . import factories
-from .queries import counting_queries
+from .queries import progress_statements
 
 ON = date(2025, 6, 30)
 
@@ -129,11 +128,7 @@ def test_progress_with_constraints_asks_the_same_few_queries_for_many_records(so
     group = factories.group(society)
 
     def queries():
-        db.session.expire_all()
-        loaded = db.session.get(Accreditation, accreditation_id)
-        with counting_queries(selects_only=True) as statements:
-            progress_for(loaded, ON)
-        return len(statements)
+        return len(progress_statements(accreditation_id, ON, selects_only=True))
 
     factories.training_record(person, kind="supervision", occurred_on=date(2024, 7, 1), supervisor_id=supervisors[0].id,
                               group_id=group.id)

@@ -12,7 +12,7 @@ from society.services.accreditation.facts import record_facts
 from society.services.training.progress import progress_for
 
 from . import factories
-from .queries import counting_queries
+from .queries import progress_statements
 
 ON = date(2026, 12, 1)
 STARTED = date(2023, 1, 1)
@@ -84,11 +84,7 @@ def test_whether_supervisors_were_listed_is_read_in_the_same_few_queries_for_man
     person_id = db.session.get(Accreditation, accreditation_id).person_id
 
     def queries():
-        db.session.expire_all()
-        loaded = db.session.get(Accreditation, accreditation_id)
-        with counting_queries(selects_only=True) as statements:
-            progress_for(loaded, ON)
-        return len(statements)
+        return len(progress_statements(accreditation_id, ON, selects_only=True))
 
     few = queries()
     person = db.session.get(Accreditation, accreditation_id).person
