@@ -16,9 +16,9 @@ from society.services.training.progress import progress_for
 
 from . import factories
 from .queries import counting_queries
+from .test_what_if import current_and_draft
 
 ON = date(2026, 6, 1)
-DRAFT_STARTS = date.today() + timedelta(days=60)
 
 
 def history_of(group) -> list[tuple[date, bool]]:
@@ -95,13 +95,9 @@ def test_a_participants_attended_sessions_read_the_groups_openness_on_each_day(s
 
 
 def what_if_rules(society):
-    rule_set = factories.rule_set(society, code="what-if-closed")
     closed = dict(clause=1, kind="co_leading", unit="session", minimum=2, label="Co-leading in a closed group",
                   constraints={"only": {"group_closed": True}})
-    current = factories.rule_set_version(rule_set, label="2020", requirements=[closed])
-    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
-                                       requirements=[dict(closed, minimum=3)])
-    return current, draft
+    return current_and_draft(society, "what-if-closed", closed, minimum=3)
 
 
 def candidate_in(society, version, group, days, name):

@@ -12,6 +12,16 @@ ON = date(2026, 6, 1)
 DRAFT_STARTS = date.today() + timedelta(days=60)
 
 
+def current_and_draft(society, code: str, requirement: dict, **draft_changes):
+    """A rule set ``code`` whose current version asks ``requirement`` and whose draft (effective in 60
+    days) asks it with ``draft_changes``."""
+    rule_set = factories.rule_set(society, code=code)
+    current = factories.rule_set_version(rule_set, label="2020", requirements=[requirement])
+    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
+                                       requirements=[dict(requirement, **draft_changes)])
+    return current, draft
+
+
 def rule_set_with_draft(society, *, draft_minimum=25):
     """A rule set whose current version asks for 20 sessions, and a draft asking for ``draft_minimum``
     sessions but no supervisor's report."""
@@ -136,12 +146,9 @@ def test_another_societys_version_and_leaders_are_refused(admin_client, leader_c
 
 
 def test_a_rule_on_the_records_own_facts_sees_them_in_the_what_if(society):
-    rule_set = factories.rule_set(society, code="what-if-tags")
     ongoing = dict(clause=1, kind="participation", unit="session", minimum=20, label="Sessions in an ongoing group",
                    constraints={"only": {"tags_any": ["ongoing_group"]}})
-    current = factories.rule_set_version(rule_set, label="2020", requirements=[ongoing])
-    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
-                                       requirements=[dict(ongoing, minimum=25)])
+    current, draft = current_and_draft(society, "what-if-tags", ongoing, minimum=25)
     person = factories.member_person(society, given_name="Tagged", family_name="Candidate")
     factories.accreditation(person, current)
     factories.approved_records(person, *[dict(kind="participation", occurred_on=date(2024, 1, 1) + timedelta(days=7 * i),
@@ -153,13 +160,9 @@ def test_a_rule_on_the_records_own_facts_sees_them_in_the_what_if(society):
 
 def listed_supervision_rule_set(society):
     """Supervision counts only with a supervisor on the society's list: 12 sessions now, 13 in the draft."""
-    rule_set = factories.rule_set(society, code="what-if-listed")
     listed = dict(clause=1, kind="supervision", unit="session", minimum=12, label="Supervision by a listed supervisor",
                   constraints={"only": {"supervisor_listed": True}})
-    current = factories.rule_set_version(rule_set, label="2020", requirements=[listed])
-    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
-                                       requirements=[dict(listed, minimum=13)])
-    return current, draft
+    return current_and_draft(society, "what-if-listed", listed, minimum=13)
 
 
 def supervised_candidate(society, version, name, supervisor):
@@ -207,12 +210,10 @@ def test_the_queries_do_not_grow_with_the_candidates_when_rules_look_at_who_was_
 
 def test_the_what_if_counts_one_groups_share_as_the_progress_page_does(society):
     """DBG: "mostly in one continuous group": the share of the largest group, read for every candidate."""
-    rule_set = factories.rule_set(society, code="what-if-one-group")
     mostly = dict(clause=1, kind="participation", unit="session", minimum=10, label="Mostly in one group",
                   constraints={"one_group": {"more_than": 0.5}})
-    current = factories.rule_set_version(rule_set, label="2020", requirements=[mostly])
-    draft = factories.rule_set_version(rule_set, label="2027", effective_from=DRAFT_STARTS,
-                                       requirements=[dict(mostly, constraints={"one_group": {"more_than": 0.6}})])
+    current, draft = current_and_draft(society, "what-if-one-group", mostly,
+                                       constraints={"one_group": {"more_than": 0.6}})
     home, other = factories.group(society), factories.group(society)
     accreditations = {}
     for name, in_home in (("Mostly", 6), ("Split", 5)):
