@@ -204,10 +204,9 @@ def groups_led(person_ids, connection=None) -> list[int]:
                 .scalars())
 
 
-def rebuild_all(connection=None, day: date | None = None) -> int:
-    """Rewrite every group's summary (``flask --app society directory rebuild``, the migration that
-    made them, the demo seed)."""
-    connection = connection if connection is not None else db.session.connection()
+def rebuild_all(day: date | None = None) -> int:
+    """Rewrite every group's summary (``flask --app society directory rebuild``, the demo seed)."""
+    connection = db.session.connection()
     return refresh(connection.execute(select(Group.id)).scalars().all(), day, connection)
 
 
