@@ -37,16 +37,26 @@ def first_link(page, path: str, pattern: str) -> str:
     raise AssertionError(f"no link matching {pattern} on {path}")
 
 
-def measure(page, path: str, language: str, width: int, *, accessibility: bool) -> PageReport:
-    page.set_viewport_size({"width": width, "height": 900})
+def measure(page, path: str, language: str, widths: tuple[int, ...]) -> list[PageReport]:
+    """The page loaded once, then laid out at each width in turn (the first also checked by axe-core).
+
+    A width is a resize, not a new load: the CSS (media queries included) lays the same page out
+    again, as when a window is resized, and the walk costs one load a page instead of one a width."""
+    page.set_viewport_size({"width": widths[0], "height": 900})
     response = page.goto(path)
     assert response is not None and response.ok, f"{path}: {response and response.status}"
     page.wait_for_load_state()
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    report = PageReport(path, language, width, scroll_width)
-    if accessibility:
-        report.violations = serious_violations(page)
-    return report
+    reports = []
+    for width in widths:
+        page.set_viewport_size({"width": width, "height": 900})
+        # After a frame the layout at the new width is done.
+        scroll_width = page.evaluate(
+            "() => new Promise(done => requestAnimationFrame(() => done(document.documentElement.scrollWidth)))")
+        report = PageReport(path, language, width, scroll_width)
+        if width == widths[0]:
+            report.violations = serious_violations(page)
+        reports.append(report)
+    return reports
 
 
 def serious_violations(page) -> list[str]:

@@ -65,10 +65,9 @@ def walk(page, paths, widths) -> list[str]:
     for language in LANGUAGES:
         choose_language(page, language)
         for path in paths:
-            for width in widths:
-                report = measure(page, path, language, width, accessibility=width == LAPTOP)
+            for report in measure(page, path, language, widths):
                 if report.overflows:
-                    problems.append(f"{language} {path} at {width} px is {report.scroll_width} px wide")
+                    problems.append(f"{language} {path} at {report.width} px is {report.scroll_width} px wide")
                 problems += [f"{language} {path}: {v}" for v in report.violations]
     return problems
 
