@@ -166,9 +166,9 @@ def test_the_page_says_when_creating_the_rows_was_interrupted_and_waits(app, adm
 def test_other_writers_keep_writing_while_a_large_import_is_created(app, admin_client, admin, job_sized, monkeypatch):
     # Checked in a few steps (not what is watched here), created in twenty, between which others write.
     monkeypatch.setitem(app.config, "IMPORT_CHUNK_ROWS", 2000)
-    monkeypatch.setitem(app.config, "IMPORT_PUBLISH_ROWS", 1000)
+    monkeypatch.setitem(app.config, "IMPORT_PUBLISH_ROWS", 500)
     # Staged through the service: the test client would spool a file this size to a temporary file.
-    batch_id = imports.start(admin.society_id, "members", "big.csv", _file(20000).encode(), admin.id).id
+    batch_id = imports.start(admin.society_id, "members", "big.csv", _file(10000).encode(), admin.id).id
     db.session.commit()
     import_jobs.run_pending(seconds=120)
     admin_client.post(f"/admin/imports/{batch_id}/commit")
