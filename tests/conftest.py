@@ -295,8 +295,9 @@ def browser():
         if os.environ.get("REQUIRE_BROWSER"):
             pytest.fail("Chromium is required (apt-get install chromium) but missing.")
         pytest.skip("Chromium is not installed (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)  # retrying assertions wait as long as a page's steps
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True,

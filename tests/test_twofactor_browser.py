@@ -35,7 +35,7 @@ def test_required_enrolment_then_log_in_with_a_code(page, admin):
     page.wait_for_selector("[data-recovery-codes] li")
     assert len(page.locator("[data-recovery-codes] li").all_inner_texts()) == 10
     page.click("text=I have saved them")
-    assert "/auth/two-factor" not in page.url
+    page.wait_for_url(lambda url: "/auth/two-factor" not in url)
 
     page.click("nav >> text=Log out")
     page.goto("/auth/login")
