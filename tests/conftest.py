@@ -45,6 +45,10 @@ ON_POSTGRESQL = bool(os.environ.get("TEST_DATABASE_URL"))
 # Chromium and axe-core) run once, on SQLite; each page's queries run on both databases in its own tests.
 markup_only = pytest.mark.skipif(
     ON_POSTGRESQL, reason="checks HTML and CSS only, which the database does not change: runs on SQLite")
+# The rule evaluator is a pure function: its property tests (thousands of generated ledgers) touch no
+# database, so a second run on PostgreSQL would repeat the same computation. They run once, on SQLite.
+database_free = pytest.mark.skipif(
+    ON_POSTGRESQL, reason="a pure function's properties, no database takes part: runs on SQLite")
 
 
 def database_url(tmp_path_factory) -> str:

@@ -12,6 +12,10 @@ from society.services.accreditation.evaluator import (
     PersonFacts, RecordFact, RequirementRule, VersionRules, counts_toward, evaluate,
 )
 
+from .conftest import database_free
+
+pytestmark = database_free
+
 # The autouse database fixture is function-scoped; these tests never touch the database.
 settings.register_profile("evaluator", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -27,6 +27,10 @@ from society.services.accreditation.evaluator import (
     HeldCredential, PersonFacts, Qualification, RecordFact, RequirementRule, VersionRules, evaluate,
 )
 
+from .conftest import database_free
+
+pytestmark = database_free
+
 settings.register_profile("rule-properties", max_examples=120, deadline=None,
                           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 PROFILE = settings.get_profile("rule-properties")
