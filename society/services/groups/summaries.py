@@ -7,7 +7,7 @@ always be what ``directory._describe`` would say (one fact, one answer), so:
 - any change to what a summary shows (the group and its join details, its audience, its leaders,
   their names and professions, their accreditations and certificates, a credential's title, the
   society's code and name) rewrites the group's summary in the same transaction: a flush hook
-  notes the groups touched and rebuilds them (``_refresh_touched``); writes that bypass the ORM
+  notes what was touched and a commit hook rebuilds the groups concerned (``_refresh_touched``); writes that bypass the ORM
   call ``refresh`` or ``refresh_people`` themselves (the demo seed, group imports, erasure, retention);
 - a summary also depends on the day alone (a leader's assignment or accreditation begins or ends on
   a date), so each is stored with the days it holds for (``valid_from``..``valid_until``: between the
@@ -226,6 +226,7 @@ def _values(obj, name: str) -> set:
 
 
 DELETED = "directory_summaries_deleted"  # session.info key: what rows about to be deleted touched
+TOUCHED = "directory_summaries_touched"  # session.info key: what this transaction's flushes touched
 
 
 @event.listens_for(Session, "before_flush")
@@ -237,13 +238,27 @@ def _note_deletions(session, _context, _instances):
 
 
 @event.listens_for(Session, "after_flush")
-def _refresh_touched(session, _context):
+def _note_touched(session, _context):
     # With collections: a group whose audience or leaders lost a member by delete-orphan is only dirty so.
     dirty = [obj for obj in session.dirty if session.is_modified(obj)]
     touched = [_touched(obj, session) for obj in chain(session.new, dirty)] + session.info.pop(DELETED, [])
-    groups, people, rule_sets, societies = (set().union(*(t[n] for t in touched if t)) for n in range(4))
-    if not (groups or people or rule_sets or societies):
+    touched = [found for found in touched if found]
+    if touched:
+        session.info.setdefault(TOUCHED, []).extend(touched)
+
+
+@event.listens_for(Session, "before_commit")
+def _refresh_touched(session):
+    """Rewrite the summaries this transaction's writes touched, just before it commits.
+
+    At the end, not at each flush: the writers' lock (``_one_writer_at_a_time``) is then taken after
+    every row lock the transaction takes, in the same order by everyone, so two writers cannot each
+    hold what the other waits for (a row lock, and the lock of a writer that flushed a group before)."""
+    session.flush()  # the commit flushes what is pending after this hook: note it now
+    touched = session.info.pop(TOUCHED, None)
+    if not touched:
         return
+    groups, people, rule_sets, societies = (set().union(*(t[n] for t in touched)) for n in range(4))
     connection = session.connection()
     _one_writer_at_a_time(connection)  # before finding the groups: what others committed first is then seen
     if rule_sets:
@@ -261,6 +276,14 @@ def _refresh_touched(session, _context):
 @event.listens_for(Session, "after_soft_rollback")
 def _forget_deletions(session, _previous_transaction):
     session.info.pop(DELETED, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_touched(session, transaction):
+    # A rolled-back savepoint keeps what the transaction around it touched (refreshing more is harmless);
+    # the transaction's own end, committed or not, forgets it.
+    if transaction.parent is None:
+        session.info.pop(TOUCHED, None)
 
 
 def _touched(obj, session) -> tuple[set, set, set, set] | None:
