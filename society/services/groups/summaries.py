@@ -8,7 +8,8 @@ always be what ``directory._describe`` would say (one fact, one answer), so:
   their names and professions, their accreditations and certificates, a credential's title, the
   society's code and name) rewrites the group's summary in the same transaction: a flush hook
   notes what was touched and a commit hook rebuilds the groups concerned (``_refresh_touched``); writes that bypass the ORM
-  call ``refresh`` or ``refresh_people`` themselves (the demo seed, group imports, erasure, retention);
+  name their groups to it (``refresh_at_commit``: group imports, erasure, retention) or, outside a request's
+  transaction, rewrite them at once (``refresh``, ``rebuild_all``: the demo seed, the CLI);
 - a summary also depends on the day alone (a leader's assignment or accreditation begins or ends on
   a date), so each is stored with the days it holds for (``valid_from``..``valid_until``: between the
   nearest such dates around the day it was built), and a page rebuilds, for its own rows only, any
@@ -187,14 +188,13 @@ def refresh(group_ids, day: date | None = None, connection=None) -> int:
     return written
 
 
-def refresh_people(person_ids, connection=None) -> int:
-    """Rewrite the summaries of every group ``person_ids`` lead or led (their name, or their
-    accreditations, changed outside the ORM)."""
-    connection = connection if connection is not None else db.session.connection()
-    ids = list(set(person_ids))
-    if not ids:
-        return 0
-    return refresh(groups_led(ids, connection), connection=connection)
+def refresh_at_commit(group_ids) -> None:
+    """Have the commit hook rewrite the summaries of ``group_ids`` in the current transaction: for writes
+    that bypass the ORM's flush (bulk inserts and deletes), which its flush hook does not see. At the
+    commit, like the flush hook's, so the writers' lock comes after the transaction's row locks."""
+    ids = set(group_ids)
+    if ids:
+        db.session.info.setdefault(TOUCHED, []).append((ids, set(), set(), set()))
 
 
 def groups_led(person_ids, connection=None) -> list[int]:

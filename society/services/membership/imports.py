@@ -465,7 +465,7 @@ def _create_groups(society: Society, items: list[dict]) -> int:
     audit.record_created("Group", groups, society.id)
     audit.record_created("GroupAudience", audiences, society.id)
     audit.record_created("GroupOpenness", history, society.id)
-    summaries.refresh(group["id"] for group in groups)  # bulk inserts: the flush hook does not see them
+    summaries.refresh_at_commit(group["id"] for group in groups)  # bulk inserts: the flush hook does not see them
     return len(groups)
 
 

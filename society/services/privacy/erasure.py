@@ -167,7 +167,7 @@ def erase(person: Person, today: date) -> Summary:
     _scrub_marked_columns(values, summary)
     summary.audit_events_pseudonymised = _pseudonymise_audit_trail(rows, values, summary.pseudonym)
     _optimise_search_index()
-    summaries.refresh(led)  # the directory shows the erased name, not the person's
+    summaries.refresh_at_commit(led)  # the directory shows the erased name, not the person's
     db.session.expire_all()
     audit.record(ERASE_ACTION, entity_type="Person", entity_id=person_id,
                  details={"deleted": summary.deleted, "blanked": summary.blanked, "kept": [_kept_json(k) for k in summary.kept],

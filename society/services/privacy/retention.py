@@ -190,7 +190,8 @@ def _remove_kept(record_ids: tuple, day: date) -> None:
             # Certificates first (they restrict); decisions and reminders go with their accreditation.
             db.session.execute(delete(Certificate).where(Certificate.accreditation_id.in_(ids)))
             db.session.execute(delete(Accreditation).where(Accreditation.id.in_(ids)))
-            summaries.refresh_people([record.person_id])  # bulk deletes: the flush hook does not see them
+            # Bulk deletes: the flush hook does not see them.
+            summaries.refresh_at_commit(summaries.groups_led([record.person_id]))
     db.session.execute(update(RetainedRecord).where(RetainedRecord.id.in_(record_ids)).values(removed_on=day)
                        .execution_options(synchronize_session=False))
 
