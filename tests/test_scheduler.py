@@ -247,7 +247,7 @@ def test_three_scheduler_processes_on_one_database_run_each_job_once(db_url, smt
     mailbox, port = smtp_server
     demo_data.seed(40)
     db.session.commit()
-    env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=4,
+    env = _env(db_url, MAIL_ENABLED="1", MAIL_SERVER="127.0.0.1", MAIL_PORT=port, SCHEDULER_LEASE_SECONDS=6,
                SCAN_TIME="03:33", REMINDER_TIME="03:34", RETENTION_TIME="03:35", JOB_MISFIRE_GRACE_SECONDS=60)
     logs = [open(tmp_path / f"scheduler-{n}.log", "w+") for n in range(3)]
     processes = [subprocess.Popen([FLASK, "--app", "society", "scheduler", "--fire-now"], cwd=ROOT, env=env,
