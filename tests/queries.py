@@ -33,3 +33,13 @@ def progress_statements(accreditation_id: int, on, selects_only: bool = False) -
     with counting_queries(selects_only=selects_only) as statements:
         progress_for(loaded, on)
     return statements
+
+
+def what_if_selects(draft, on) -> tuple:
+    """The what-if report of ``draft`` on ``on`` and the SELECTs it sent, from a cold session."""
+    from society.services.accreditation.what_if import what_if
+
+    db.session.expire_all()
+    with counting_queries(selects_only=True) as statements:
+        report = what_if(draft, on)
+    return report, statements

@@ -6,7 +6,7 @@ from society.services.accreditation.what_if import what_if
 from society.services.training.progress import progress_for
 
 from . import factories
-from .queries import counting_queries
+from .queries import what_if_selects
 
 ON = date(2026, 6, 1)
 DRAFT_STARTS = date.today() + timedelta(days=60)
@@ -96,15 +96,11 @@ def test_the_queries_do_not_grow_with_the_candidates(society):
     for index in range(3):
         candidate(society, current, f"First{index}", 20 + index, report=True)
     db.session.commit()
-    db.session.expire_all()
-    with counting_queries(selects_only=True) as few:
-        what_if(draft, ON)
+    _report, few = what_if_selects(draft, ON)
     for index in range(12):
         candidate(society, current, f"More{index}", 18 + index, report=index % 2 == 0)
     db.session.commit()
-    db.session.expire_all()
-    with counting_queries(selects_only=True) as many:
-        report = what_if(draft, ON)
+    report, many = what_if_selects(draft, ON)
     assert len(report.candidates) == 15
     # The draft (version, rule set, society, requirements), the candidates with their versions' requirements,
     # their records, and their facts (verified qualifications, credentials, memberships): ten, for 3 or 15.
@@ -195,15 +191,11 @@ def test_the_queries_do_not_grow_with_the_candidates_when_rules_look_at_who_was_
     factories.supervisor_listing(society, supervisor)
     supervised_candidate(society, current, "First", supervisor)
     db.session.commit()
-    db.session.expire_all()
-    with counting_queries(selects_only=True) as few:
-        what_if(draft, ON)
+    _report, few = what_if_selects(draft, ON)
     for index in range(8):
         supervised_candidate(society, current, f"More{index}", factories.member_person(society))
     db.session.commit()
-    db.session.expire_all()
-    with counting_queries(selects_only=True) as many:
-        report = what_if(draft, ON)
+    report, many = what_if_selects(draft, ON)
     assert len(report.candidates) == 9
     assert len(many) == len(few)
 
