@@ -156,7 +156,8 @@ def test_the_group_form_writes_the_history_in_the_same_save(admin_client, admin,
     assert not group.accepting_members and history_of(group) == [(date.today(), False)]  # the same day: replaced
     row = db.session.scalar(select(GroupOpenness).where(GroupOpenness.group_id == group.id))
     assert row.set_by_id == admin.id
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "GroupOpenness")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.entity_type == "GroupOpenness")
+                                .order_by(AuditEvent.id)).all()
     assert [e.action for e in events] == ["create", "update"]
 
 
