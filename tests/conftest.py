@@ -49,6 +49,13 @@ markup_only = pytest.mark.skipif(
 # database, so a second run on PostgreSQL would repeat the same computation. They run once, on SQLite.
 database_free = pytest.mark.skipif(
     ON_POSTGRESQL, reason="a pure function's properties, no database takes part: runs on SQLite")
+# A browser journey drives pages as a person does: what the browser adds to the test client's requests
+# (scripts, real forms with their CSRF tokens, cookies, downloads) does not depend on the database, and
+# each step's server side runs on both databases in its own test-client tests. Chromium is over a third of
+# make test's CPU, so the journeys run once, on SQLite (the embedded default that `make run` serves).
+browser_journey = pytest.mark.skipif(
+    ON_POSTGRESQL, reason="a browser journey: the browser's part does not depend on the database, whose part "
+                          "runs on both in the test-client tests: runs on SQLite")
 
 
 def database_url(tmp_path_factory) -> str:

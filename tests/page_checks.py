@@ -37,8 +37,9 @@ def first_link(page, path: str, pattern: str) -> str:
     raise AssertionError(f"no link matching {pattern} on {path}")
 
 
-def measure(page, path: str, language: str, widths: tuple[int, ...]) -> list[PageReport]:
-    """The page loaded once, then laid out at each width in turn (the first also checked by axe-core).
+def measure(page, path: str, language: str, widths: tuple[int, ...], axe: bool = True) -> list[PageReport]:
+    """The page loaded once, then laid out at each width in turn (the first also checked by axe-core,
+    unless ``axe`` is false).
 
     A width is a resize, not a new load: the CSS (media queries included) lays the same page out
     again, as when a window is resized, and the walk costs one load a page instead of one a width."""
@@ -53,7 +54,7 @@ def measure(page, path: str, language: str, widths: tuple[int, ...]) -> list[Pag
         scroll_width = page.evaluate(
             "() => new Promise(done => requestAnimationFrame(() => done(document.documentElement.scrollWidth)))")
         report = PageReport(path, language, width, scroll_width)
-        if width == widths[0]:
+        if axe and width == widths[0]:
             report.violations = serious_violations(page)
         reports.append(report)
     return reports

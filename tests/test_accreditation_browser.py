@@ -8,8 +8,9 @@ from society.extensions import db
 from society.models import Accreditation
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 LEDGER = (dict(kind="participation", units=20), dict(kind="co_leading", units=20),
           dict(kind="intensive", unit="event", units=2), dict(kind="supervisor_report", unit="event", units=1))

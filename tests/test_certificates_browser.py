@@ -8,8 +8,9 @@ import pytest
 from society.extensions import db
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, browser_journey]
 TODAY = date.today()
 
 

@@ -6,8 +6,9 @@ import pytest
 from society.extensions import db
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 def test_the_lapsed_count_leads_to_the_lapsed_members_and_the_card_to_the_overdue_ones(page, admin, society):

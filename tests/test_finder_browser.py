@@ -7,10 +7,10 @@ from playwright.sync_api import expect
 from society.extensions import db
 
 from . import factories
-from .conftest import BROWSER_TIMEOUT_MS
+from .conftest import BROWSER_TIMEOUT_MS, browser_journey
 from .mailbox import free_port, smtp_server  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 @pytest.fixture

@@ -6,8 +6,9 @@ from society.extensions import db
 from society.models import Group, TrainingRecord
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 def add_person(page, link_text: str, search: str, role: str | None = None) -> None:

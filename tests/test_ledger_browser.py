@@ -6,8 +6,9 @@ from society.extensions import db
 from society.models import TrainingRecord
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 def log_out(page):

@@ -11,8 +11,9 @@ from society.models import User
 
 from . import factories
 from .mailbox import free_port, smtp_server  # noqa: F401 - fixtures
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 @pytest.fixture

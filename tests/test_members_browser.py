@@ -7,8 +7,9 @@ from society.extensions import db
 from society.models import Person
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 HEADER = "given_name,family_name,email,phone,profession,category,joined_on\n"
 BAD = HEADER + ("Karin,Lindqvist,karin@example.se,,gp,full,2021-03-01\n"

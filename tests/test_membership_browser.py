@@ -11,9 +11,9 @@ from society.models import DuesPayment, Person
 from society.services.membership import members
 
 from . import factories
-from .conftest import BROWSER_TIMEOUT_MS
+from .conftest import BROWSER_TIMEOUT_MS, browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 def test_a_member_sees_dues_updates_contact_details_and_downloads_the_invoice_that_a_bank_file_pays(

@@ -10,8 +10,9 @@ from society.extensions import db
 from society.services.platform import demo
 
 from . import demo_data, factories
+from .conftest import browser_journey
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, browser_journey]
 
 
 def test_the_demo_member_downloads_an_attendance_certificate_that_verifies(page, tmp_path):

@@ -9,8 +9,9 @@ from society.extensions import db
 from society.models import Society
 
 from . import factories
+from .conftest import browser_journey
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, browser_journey]
 
 
 def test_required_enrolment_then_log_in_with_a_code(page, admin):

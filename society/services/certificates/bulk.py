@@ -58,7 +58,11 @@ def worker_count() -> int:
 def render_many(certificates: list[Certificate], processes: int | None = None, progress=None) -> dict:
     """Render and store the PDFs of ``certificates`` not stored yet, on ``processes`` worker processes
     (default: one per CPU core), touching no table. Returns (every PDF by id, the new ones by id), like
-    ``pdf.render_missing``; the caller records the new ones (``pdf.remember_all``)."""
+    ``pdf.render_missing``; the caller records the new ones (``pdf.remember_all``). On one process, that
+    is ``pdf.render_missing`` itself: this process's renderer, with no pool to start."""
+    processes = processes or worker_count()
+    if processes == 1:
+        return certificate_pdf.render_missing(certificates, progress)
     every, todo = {}, []
     for certificate in certificates:
         stored = certificate_pdf.cached(certificate)
@@ -74,7 +78,6 @@ def render_many(certificates: list[Certificate], processes: int | None = None, p
     documents = [(c.id, c.number, certificate_pdf.snapshot_of(c)) for c in todo]
     snapshots = [frozen for _id, _number, frozen in documents]
     signers = current_app.config.get("CERTIFICATE_SIGNING") or {}
-    processes = processes or worker_count()
     context = multiprocessing.get_context("spawn")
     chunks = [snapshots[i:i + CHUNK] for i in range(0, len(snapshots), CHUNK)]
     with ProcessPoolExecutor(max_workers=min(processes, len(chunks)), mp_context=context,

@@ -91,7 +91,8 @@ def _accreditation_event(accreditation: Accreditation, action: str, on, **_kwarg
     emit(event_type, [(society_id, accreditation_data(accreditation, action, on))])
     if action == "revoke":
         numbers = db.session.scalars(select(Certificate.number).where(
-            Certificate.accreditation_id == accreditation.id, Certificate.revoked_at.is_(None))).all()
+            Certificate.accreditation_id == accreditation.id, Certificate.revoked_at.is_(None))
+            .order_by(Certificate.id)).all()
         emit("certificate.revoked", [(society_id, certificate_data(number, accreditation.id, on,
                                                                    accreditation.public_reason))
                                      for number in numbers])
