@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 LOCK := requirements.lock
 export FLASK_APP := society
 
-.PHONY: run test test-sqlite test-postgres lint install lock migrate seed bench clean translations
+.PHONY: run test test-sqlite test-postgres test-browser-and-slow lint install lock migrate seed bench clean translations
 
 # The exact releases of requirements.lock (hashes checked), then the project itself without dependencies.
 $(STAMP): $(LOCK) pyproject.toml
@@ -55,19 +55,33 @@ TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); if [ $$n -ge 4 ]; the
 # flask and scheduler process the tests start would otherwise compile the package and rewrite the tests anew.
 unexport PYTHONDONTWRITEBYTECODE
 XDIST = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
+# Three streams side by side: the two suites without the browser and slow tests, and those as a third
+# stream (the browser tests on SQLite, where they run; the slow ones on SQLite then on PostgreSQL). The
+# slow tests start processes or servers (the scheduler's, an import killed half-way, a backup while
+# others write) and mostly wait for them: beside two busy suites their waiting no longer idles a core.
 test: lint
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-sqlite test-postgres test-browser-and-slow \
+		MARK="not slow and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check
 
+# MARK: a pytest -m expression the suites run (make test: "not slow"; empty: every test).
+MARK ?=
+SELECT = $(if $(MARK),-m "$(MARK)")
+
 test-sqlite: $(STAMP)
-	@echo "=== Test suite on SQLite ==="
-	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	@echo "=== Test suite on SQLite $(if $(MARK),($(MARK))) ==="
+	$(BIN)/python -m pytest $(XDIST) $(SELECT) $(PYTEST_ARGS)
 
 test-postgres: $(STAMP)
-	@echo "=== Test suite on PostgreSQL ==="
-	scripts/with-postgres $(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+	@echo "=== Test suite on PostgreSQL $(if $(MARK),($(MARK))) ==="
+	scripts/with-postgres $(BIN)/python -m pytest $(XDIST) $(SELECT) $(PYTEST_ARGS)
+
+test-browser-and-slow: $(STAMP)
+	@echo "=== Browser and slow tests on SQLite, then the slow ones on PostgreSQL ==="
+	$(BIN)/python -m pytest -m "slow or browser" $(PYTEST_ARGS)
+	scripts/with-postgres $(BIN)/python -m pytest -m "slow and not browser" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

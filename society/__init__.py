@@ -7,7 +7,7 @@ number of workers can import it; the scheduler is its own process.
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_login import current_user
 
-from . import access, config, errors, formatting
+from . import access, config, errors, formatting, static_files
 from . import api as public_api
 from .database import declare_write_intent, reset_write_intent
 from .extensions import api as openapi
@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     configure_request_hooks(app)
     configure_form_submissions(app)
     configure_blueprints(app)
+    static_files.init_app(app)
     formatting.register(app)
     errors.register(app)
     configure_cli(app)

@@ -10,6 +10,12 @@ import pytest
 from society.services.certificates import pdf as certificate_pdf, rendering
 
 from . import factories
+from .conftest import markup_only
+
+# What a PDF shows, its layout, its fonts, what its renderer fetches and its signature come from HTML,
+# CSS, WeasyPrint and pyHanko: the database behind the certificate does not change them (the snapshot a
+# certificate is rendered from is read in tests/test_certificates.py, on both databases).
+pytestmark = markup_only
 
 IMG_FILE = '<img src="file:///etc/passwd">'
 IMG_METADATA = '<img src="http://169.254.169.254/latest/meta-data/">'

@@ -1,4 +1,4 @@
-"""What every page shares: the favicon, a CSP without inline styles, form errors tied to their
+"""What every page shares: the favicon, static files addressed by their content, a CSP without inline styles, form errors tied to their
 fields, named pager links, and the note that a chosen evidence file must be chosen again."""
 import io
 import pathlib
@@ -18,6 +18,44 @@ def test_the_favicon_is_served_from_memory(client):
     assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
     assert not response.direct_passthrough  # no file handle held open while a browser reads it
     assert response.cache_control.max_age == 86400
+
+
+def _assets(html: str) -> list[str]:
+    return re.findall(r'(?:href|src)="(/(?:static|bootstrap/static)/[^"]+)"', html)
+
+
+def test_a_page_addresses_its_static_files_by_content_and_a_browser_may_keep_them(client, app, tmp_path):
+    assets = _assets(client.get("/auth/login").get_data(as_text=True))
+    # Our stylesheet and script and Bootstrap's, each with its digest.
+    assert {a.split("?")[0] for a in assets} >= {"/static/app.css", "/static/app.js",
+                                                 "/bootstrap/static/css/bootstrap.min.css"}
+    assert all(re.search(r"\?v=[0-9a-f]{12}$", a) for a in assets), assets
+    for asset in assets:
+        answer = client.get(asset)
+        assert answer.status_code == 200 and answer.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        answer.close()
+    # Without the digest, or with one that is not the file's, the file is revalidated as before.
+    for stale in ("/static/app.css", "/static/app.css?v=000000000000"):
+        answer = client.get(stale)
+        assert answer.status_code == 200 and "immutable" not in answer.headers["Cache-Control"]
+        answer.close()
+
+
+def test_a_changed_static_file_gets_a_new_address(app, tmp_path):
+    from flask import url_for
+
+    (tmp_path / "site.css").write_text("body { color: black }")
+    app.static_folder, folder = str(tmp_path), app.static_folder
+    try:
+        with app.test_request_context():
+            before = url_for("static", filename="site.css")
+            (tmp_path / "site.css").write_text("body { color: navy; }")
+            after = url_for("static", filename="site.css")
+            missing = url_for("static", filename="nowhere.css")
+    finally:
+        app.static_folder = folder
+    assert before != after and before.startswith("/static/site.css?v=") and after.startswith("/static/site.css?v=")
+    assert missing == "/static/nowhere.css"
 
 
 def test_pages_link_the_favicon(client):

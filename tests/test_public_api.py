@@ -12,7 +12,7 @@ from society.models import Group, GroupAudience
 from society.services.platform import http_cache
 
 from . import factories
-from .conftest import make_app
+from .conftest import make_app, markup_only
 from .test_directory import accredit, led_group
 
 URL = "/api/v1/groups"
@@ -275,6 +275,7 @@ def test_the_login_page_links_the_api_reference(client):
 
 
 @pytest.mark.browser
+@markup_only
 def test_the_api_reference_renders_under_the_csp(page):
     problems = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
