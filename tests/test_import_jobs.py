@@ -194,9 +194,11 @@ def test_other_writers_keep_writing_while_a_large_import_is_created(app, admin_c
                 time.sleep(0.01)
             db.session.remove()
 
+    steps = []  # when each step of creating the rows began
+    publish_step = imports.publish_step
+    monkeypatch.setattr(imports, "publish_step", lambda *args: steps.append(time.monotonic()) or publish_step(*args))
     writer = threading.Thread(target=keep_writing)
     writer.start()
-    started = time.monotonic()
     try:
         import_jobs.run_pending(seconds=300)
     finally:
@@ -205,9 +207,7 @@ def test_other_writers_keep_writing_while_a_large_import_is_created(app, admin_c
         writer.join(60)
     db.session.rollback()
     assert db.session.get(ImportBatch, batch_id).status == "committed"
-    # The writer kept writing while the rows were created, never waiting for more than a part of it: in one
-    # transaction it would have waited from its first write after the start until the import's end.
-    during = [(began, done) for began, done in writes if started <= began and done <= ended]
-    longest = max(done - began for began, done in writes)
-    assert failures == [] and len(during) >= 3, (failures, len(during))
-    assert longest < (ended - started) / 2, f"a write waited {longest:.2f} s of the import's {ended - started:.2f} s"
+    # The writer wrote between the steps: in one transaction it would have waited from the first step to the end.
+    # (SQLite's one writer is not fair: on a busy machine it may miss several steps in a row, so not every gap.)
+    gaps = {sum(1 for step in steps if step <= done) for _began, done in writes if steps[0] <= done < ended}
+    assert failures == [] and len(steps) >= 20 and len(gaps) >= 3, (failures, len(steps), sorted(gaps))

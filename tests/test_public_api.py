@@ -297,6 +297,7 @@ def front(app, monkeypatch):
     assert isinstance(layer, AnswerFront)
     monkeypatch.setitem(app.config, "API_DATA_VERSION_REUSE_SECONDS", 60)
     layer.entries.clear()
+    monkeypatch.setattr(layer, "_learnt", {})  # as in a new worker: Flask answers an endpoint's first page
     to_flask = []
     inner = layer.wsgi_app
     monkeypatch.setattr(layer, "wsgi_app", lambda environ, start: to_flask.append(environ["PATH_INFO"]) or inner(environ, start))
@@ -312,11 +313,11 @@ def test_a_repeated_plain_get_is_answered_before_flask_with_the_same_bytes_and_h
     first, second = client.get(URL), client.get(URL)
     assert len(front) == 1
     assert second.data == first.data and second.headers.to_wsgi_list() == first.headers.to_wsgi_list()
-    # A write committed in this process is seen at once.
+    # A write committed in this process is seen at once (the page built again by the front's lane).
     group.name = "After"
     db.session.commit()
     assert client.get(URL).get_json()["items"][0]["name"] == "After"
-    assert len(front) == 2
+    assert len(front) == 1
 
 
 def test_answers_repeated_before_flask_still_count_against_the_rate_limit(fresh_app, society):
@@ -401,12 +402,12 @@ def test_a_client_over_its_limit_is_refused_before_flask_like_flask_refuses_it(f
     monkeypatch.setattr(layer, "wsgi_app", lambda environ, start: to_flask.append(environ["PATH_INFO"]) or inner(environ, start))
     client = FlaskClient(app)
     first = client.get(URL, query_string={"page": 1})
-    second = client.get(URL, query_string={"page": 2})  # a page not seen before: built by Flask, counted once
+    second = client.get(URL, query_string={"page": 2})  # a page not seen before: built by the front, counted once
     assert [first.headers["X-RateLimit-Remaining"], second.headers["X-RateLimit-Remaining"]] == ["1", "0"]
     learnt = client.get(URL, query_string={"page": 3})  # Flask answers the first refusal
-    assert learnt.status_code == 429 and len(to_flask) == 3
+    assert learnt.status_code == 429 and to_flask == ["/api/v1/groups", "/api/v1/groups"]
     refused = [client.get(URL, query_string={"page": n}) for n in (4, 5)] + [client.get("/api/v1/societies")]
-    assert len(to_flask) == 3  # the next refusals never entered Flask
+    assert len(to_flask) == 2  # the next refusals never entered Flask
     for response in refused:
         assert response.status_code == 429 and response.content_type == "application/problem+json"
         assert int(response.headers["Retry-After"]) > 0 and response.headers["X-RateLimit-Remaining"] == "0"

@@ -12,8 +12,9 @@
   answer (a directory page) as ``dump`` does, at a fraction of its cost.
 - ``pages``: ``paged(...)``, the pagination object, X-Pagination and RFC 8288 Link headers;
   ``joined_page(...)``, a page's body from items already serialised.
-- ``front``: ``AnswerFront``, a WSGI layer that repeats a recent public answer without entering
-  Flask while its data version is still current.
+- ``front``: ``AnswerFront``, a WSGI layer that counts the rate limit of plain public GETs, repeats a
+  recent answer without entering Flask while its data version is still current, and builds the pages
+  of a ``lane`` (a public list) itself, without the request hooks.
 - ``cors``: CORS for every /api/ response (open for GET, preflight answered).
 - ``documentation``: OpenAPI fragments (``CACHE_HEADERS``, ``PAGE_HEADERS``,
   ``CONDITIONAL_PARAMETERS``) and every error response documented as ``application/problem+json``.
@@ -26,7 +27,7 @@ from .blueprints import API_PREFIX, API_V1, RATE_LIMIT_SCOPE, field_errors, publ
 from .cors import add_cors_headers
 from .dumping import dumper
 from .documentation import CACHE_HEADERS, CONDITIONAL_PARAMETERS, PAGE_HEADERS, PROBLEM_JSON, document_problem_responses
-from .front import AnswerFront
+from .front import AnswerFront, lane
 from .pages import joined_page, paged, pagination
 from .rate_limits import InlineExpiryMemoryStorage
 from ..services.platform.http_cache import AnswerCache
@@ -34,7 +35,7 @@ from ..services.platform.http_cache import AnswerCache
 __all__ = [
     "API_PREFIX", "API_V1", "CACHE_HEADERS", "CONDITIONAL_PARAMETERS", "PAGE_HEADERS", "PROBLEM_JSON",
     "RATE_LIMIT_SCOPE", "AnswerFront", "InlineExpiryMemoryStorage", "answer", "dumper", "field_errors", "init_app",
-    "joined_page", "max_age", "paged", "pagination", "public_blueprint", "version_reuse",
+    "joined_page", "lane", "max_age", "paged", "pagination", "public_blueprint", "version_reuse",
 ]
 
 
@@ -44,5 +45,5 @@ def init_app(app) -> None:
     app.extensions["society_api_answers"] = AnswerCache(size)
     document_problem_responses()
     app.after_request(add_cors_headers)
-    if app.config.get("API_FRONT_CACHE", True) and size > 0:
-        app.wsgi_app = AnswerFront(app, size)
+    if app.config.get("API_FRONT_CACHE", True):
+        app.wsgi_app = AnswerFront(app, size)  # with size 0 it keeps no answers, and still counts and builds

@@ -1,11 +1,14 @@
-"""Repeating recent public answers before Flask, and refusing clients over their limit there."""
+"""Repeating recent public answers before Flask, building the pages of public lists there, and refusing
+clients over their limit there."""
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from flask_limiter.constants import HeaderNames
 from limits import parse_many
+from marshmallow import Schema
 
 from ..extensions import limiter
 from ..services.platform.http_cache import AnswerCache, DataVersion, still_current
@@ -21,6 +24,28 @@ class FrontEntry:
     version: DataVersion
     headers: tuple
     body: bytes
+
+
+@dataclass(frozen=True)
+class Lane:
+    """A public list the front builds itself when no answer is kept: ``answer(args)`` (the function its
+    view returns) with ``schema`` parsing the query (as the view's ``@arguments`` does), in a request
+    context but without the before- and after-request hooks. Those only check access (the endpoint is
+    public), count the rate limit (the front did) and add headers that are the same on every answer of
+    the endpoint: the front learns them from Flask's first answer and adds them to its own."""
+    endpoint: str
+    schema: Schema
+    answer: Callable
+
+
+LANES: dict[str, Lane] = {}
+# Headers that differ from one answer of an endpoint to the next: never learnt as the endpoint's own.
+_PER_ANSWER = {"content-length", "link", "x-pagination", "etag", "last-modified", "retry-after", "date"}
+
+
+def lane(endpoint: str, schema: Schema, answer: Callable) -> None:
+    """Let the front answer plain GETs of ``endpoint`` (a public view without path arguments) itself."""
+    LANES[endpoint] = Lane(endpoint, schema, answer)
 
 
 class AnswerFront:
@@ -39,13 +64,17 @@ class AnswerFront:
     does not count it again, and sends fresh X-RateLimit-* headers with whatever answers it. A
     client over its limit is refused here with the 429 Flask answered the first time (its
     headers and problem details, this request's path and Retry-After), so refusing costs less
-    than serving a page."""
+    than serving a page.
+
+    A page it keeps no answer for, of an endpoint registered with ``lane``, it builds itself (``Lane``)."""
 
     def __init__(self, app, size: int):
         self.app, self.wsgi_app = app, app.wsgi_app
         self.entries = AnswerCache(size)
         self._parsed = None  # (API_RATE_LIMIT, its limits, header names)
         self._refusal = None  # (headers, problem body) of Flask's 429, once it answered one
+        self._lanes = None  # path -> Lane, resolved on first use (blueprints register their lanes at import)
+        self._learnt: dict[str, tuple] = {}  # endpoint -> headers Flask adds to each of its 200 answers
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(API_PREFIX)
@@ -64,7 +93,43 @@ class AnswerFront:
         if entry is not None and still_current(entry.version, date.today()):
             start_response("200 OK", [*entry.headers, *limit_headers])
             return [entry.body]
-        return self._through_flask(key, environ, start_response, limit_headers)
+        lane = self._lane_for(environ["PATH_INFO"])
+        if lane is not None and lane.endpoint in self._learnt:
+            answered = self._through_lane(lane, key, environ, start_response, limit_headers)
+            if answered is not None:
+                return answered
+        return self._through_flask(key, environ, start_response, limit_headers, lane)
+
+    def _lane_for(self, path: str) -> Lane | None:
+        if self._lanes is None:
+            from ..access import PUBLIC, rule_for
+
+            adapter = self.app.url_map.bind("localhost")
+            self._lanes = {adapter.build(found.endpoint): found for found in LANES.values()
+                           if found.endpoint in self.app.view_functions
+                           and rule_for(found.endpoint, self.app.view_functions[found.endpoint]) == (PUBLIC,)}
+        return self._lanes.get(path)
+
+    def _through_lane(self, lane: Lane, key, environ, start_response, limit_headers: list):
+        """The lane's answer, or None to let Flask answer (refused input, anything but a 200)."""
+        from .blueprints import PublicBlueprint
+
+        try:
+            with self.app.request_context(environ):
+                args = PublicBlueprint.ARGUMENTS_PARSER.parse(lane.schema, location="query")
+                response = lane.answer(args)
+                if response.status_code != 200:
+                    return None
+                body, own = response.get_data(), list(response.headers.items())
+        except Exception:  # noqa: BLE001 - Flask answers it, with its problem details (422 for bad input)
+            return None
+        named = {name.lower() for name, _value in own}
+        headers = [*own, *((name, value) for name, value in self._learnt[lane.endpoint] if name.lower() not in named)]
+        version = environ.get(ANSWER_MARK)
+        if version is not None:
+            self.entries.put(key, FrontEntry(version, tuple(headers), body))
+        start_response("200 OK", [*headers, *limit_headers])
+        return [body]
 
     def _refuse(self, environ, start_response):
         """The 429 Flask would send (its headers learnt from its first one), with this count's headers."""
@@ -146,7 +211,7 @@ class AnswerFront:
             self._parsed = (spec, sorted(parse_many(spec)), names)
         return self._parsed[1], self._parsed[2]
 
-    def _through_flask(self, key, environ, start_response, limit_headers: list):
+    def _through_flask(self, key, environ, start_response, limit_headers: list, lane: Lane | None = None):
         captured = {}
 
         def capture(status, headers, exc_info=None):
@@ -161,6 +226,10 @@ class AnswerFront:
         if (version is None or not captured.get("status", "").startswith("200 ")
                 or any(name.lower() == "set-cookie" for name, _value in captured["headers"])):
             return answer_iter
+        if lane is not None and lane.endpoint not in self._learnt:
+            self._learnt[lane.endpoint] = tuple(
+                (name, value) for name, value in captured["headers"]
+                if name.lower() not in _PER_ANSWER and not name.lower().startswith("x-ratelimit-"))
         try:
             body = b"".join(answer_iter)
         finally:

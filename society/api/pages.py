@@ -36,9 +36,13 @@ def paged(endpoint: str, args: dict, total: int, **values) -> tuple[dict, dict]:
     path = url_for(endpoint, **values)
     query = _query_strings({name: value for name, value in args.items() if value is not None})
 
+    # Each pair encoded once (None: the page number's place); a link only puts its page number in.
+    pieces = [None if name == "page" else urlencode([(name, value)], safe=QUERY_SAFE)
+              for name, value in iter_multi_items({**query, "page": 0}) if value is not None]
+
     def link(page: int, rel: str) -> str:
-        pairs = [pair for pair in iter_multi_items({**query, "page": page}) if pair[1] is not None]
-        return f'<{path}?{urlencode(pairs, safe=QUERY_SAFE)}>; rel="{rel}"'
+        encoded = "&".join(f"page={page}" if piece is None else piece for piece in pieces)
+        return f'<{path}?{encoded}>; rel="{rel}"'
 
     links = [link(1, "first")]
     if info["previous_page"]:

@@ -35,17 +35,26 @@ class Groups(MethodView):
 
         Filter, page (`page`, `per_page` up to 100) and revalidate (ETag / If-None-Match).
         Ordered by name, then id. Closed groups are listed only when `status=closed` is asked for."""
-        day = today()
-        version = directory.groups_version(day, api.version_reuse())
+        return groups_answer(args)
 
-        def build():
-            # Each group's JSON as stored (GroupSchema's dump), joined into the page: nothing to build or dump.
-            found = summaries.published_page(args, day, args["page"], args["per_page"], version)
-            summaries.commit_refreshed()
-            pagination, headers = api.paged("directory.Groups", args, found.total)
-            return api.joined_page(found.bodies, pagination), headers
 
-        return api.answer("groups", args, version, build)
+def groups_answer(args: dict):
+    """The answer to ``GET /groups`` with parsed ``args``: the view's, and the API front's when it answers
+    a plain request itself (``api.front.Lane``), so both say the same."""
+    day = today()
+    version = directory.groups_version(day, api.version_reuse())
+
+    def build():
+        # Each group's JSON as stored (GroupSchema's dump), joined into the page: nothing to build or dump.
+        found = summaries.published_page(args, day, args["page"], args["per_page"], version)
+        summaries.commit_refreshed()
+        pagination, headers = api.paged("directory.Groups", args, found.total)
+        return api.joined_page(found.bodies, pagination), headers
+
+    return api.answer("groups", args, version, build)
+
+
+api.lane("directory.Groups", _group_query, groups_answer)  # a crawl's pages, built without Flask's hooks
 
 
 @api_bp.route("/groups/<int(min=1, max=2147483647):group_id>", parameters=api.CONDITIONAL_PARAMETERS)
@@ -115,4 +124,3 @@ class GroupCalendar(MethodView):
         if body is None:
             abort(404, description="There is no group with this id.")
         return calendar_response(body, f"group-{group_id}.ics")
-
