@@ -66,7 +66,7 @@ test: lint
 lint: $(STAMP)
 	$(BIN)/ruff check
 
-# MARK: a pytest -m expression the suites run (make test: "not slow"; empty: every test).
+# MARK: a pytest -m expression the suites run (make test: "not slow and not browser"; empty: every test).
 MARK ?=
 SELECT = $(if $(MARK),-m "$(MARK)")
 

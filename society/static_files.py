@@ -3,8 +3,8 @@
 Every address ``url_for`` builds for a static file (ours and Bootstrap-Flask's local copies) carries the
 file's digest (``?v=``), and a request that names the current digest is answered as immutable for a
 year. A changed file gets a new address at once; an address without a digest, or with an old one,
-is answered as before (revalidated on each use). Without this, each page view asked again for the
-stylesheets, the scripts and the icon: five conditional requests a page."""
+is answered as before (revalidated on each use). Without this, each page view asked again for its
+two stylesheets and two scripts: four conditional requests a page."""
 import hashlib
 from functools import lru_cache
 from pathlib import Path

@@ -64,7 +64,7 @@ def walk(page, paths, widths) -> list[str]:
 
     axe-core runs in the first language only: the two languages share every element, role, name source,
     colour and landmark (only the words differ, and test_swedish_everywhere.py reads those), while axe
-    costs three times what loading and laying out a page does."""
+    nearly doubled the walk's time (the admin walk: 23.5 s with it in both languages, 12.6 s without)."""
     problems = []
     for language in LANGUAGES:
         choose_language(page, language)
