@@ -51,7 +51,6 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     settings = {
         "ENV_NAME": "production" if production else env.get("SOCIETY_ENV", "development"),
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SECRET_KEY": env.get("SECRET_KEY", ""),
         # Earlier keys, comma-separated: sessions and two-factor secrets made with them stay valid.
         "SECRET_KEY_FALLBACKS": [key for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key],
@@ -161,6 +160,9 @@ def load(instance_path: str, overrides: dict | None = None) -> dict:
     }
     if overrides:
         settings.update(overrides)
+    # A server's connections can drop while pooled, so each is checked on checkout; a file's cannot.
+    settings.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                        {"pool_pre_ping": not settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")})
     if not settings["SECRET_KEY"]:
         if production:
             raise RuntimeError("SECRET_KEY must be set in production (at least 32 random characters).")

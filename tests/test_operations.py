@@ -26,6 +26,15 @@ def test_production_refuses_the_debugger(monkeypatch, tmp_path):
     assert config.load(str(tmp_path))["SESSION_COOKIE_SECURE"] is True
 
 
+def test_only_a_server_databases_pooled_connections_are_checked_before_use(monkeypatch, tmp_path):
+    # A PostgreSQL connection can drop while pooled (a restart: the test below); a SQLite file's cannot,
+    # and a check would be one more statement before every read.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://registry@db.example/registry")
+    assert config.load(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/registry.db")
+    assert config.load(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": False}
+
+
 def test_health_reports_the_database_and_the_storage(client):
     response = client.get("/healthz")
     assert response.status_code == 200
