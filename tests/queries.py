@@ -1,4 +1,5 @@
 """Counting the SQL statements a piece of code sends: how tests prove there is no query per row."""
+import sys
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -8,18 +9,51 @@ from society.extensions import db
 
 @contextmanager
 def counting_queries(selects_only: bool = False):
-    """Yields the list of statements sent to the database inside the block."""
+    """Yields the list of statements sent to the database inside the block: those SQLAlchemy sends (its
+    ``before_cursor_execute`` event) and those sent on a pooled connection taken straight from the engine
+    (``engine.raw_connection()``, as the directory's API front reads a page), which no event sees."""
     statements = []
 
-    def count(_conn, _cursor, statement, *_args):
+    def note(statement: str) -> None:
         if not selects_only or statement.lstrip().upper().startswith("SELECT"):
             statements.append(statement)
 
-    event.listen(db.engine, "before_cursor_execute", count)
+    def count(_conn, _cursor, statement, *_args):
+        note(statement)
+
+    engine = db.engine
+    check_out = engine.raw_connection
+
+    def raw_connection():
+        connection = check_out()
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("sqlalchemy."):
+            return connection  # a Connection of SQLAlchemy's own: its event counts what it sends
+        return _Counted(connection, note)
+
+    event.listen(engine, "before_cursor_execute", count)
+    engine.raw_connection = raw_connection
     try:
         yield statements
     finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", count)
+        del engine.raw_connection
+
+
+class _Counted:
+    """A driver connection (or cursor) that notes each statement executed on it."""
+
+    def __init__(self, wrapped, note):
+        self._wrapped, self._note = wrapped, note
+
+    def cursor(self, *args, **kwargs):
+        return _Counted(self._wrapped.cursor(*args, **kwargs), self._note)
+
+    def execute(self, statement, *args, **kwargs):
+        self._note(statement)
+        return self._wrapped.execute(statement, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
 
 
 def progress_statements(accreditation_id: int, on, selects_only: bool = False) -> list[str]:

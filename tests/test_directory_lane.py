@@ -4,10 +4,13 @@ import pytest
 from flask import request, request_started
 from flask.testing import FlaskClient
 
+from sqlalchemy import delete, select
+
 from society.extensions import db
-from society.models import Group, GroupAudience
+from society.models import DirectorySummary, Group, GroupAudience
 
 from . import factories
+from .queries import counting_queries
 from .test_directory import URL, led_group
 
 # Headers that describe one request, not the page: the count of the client's rate limit and the clock.
@@ -92,3 +95,44 @@ def test_a_write_is_seen_by_the_next_built_page(app, society, to_flask):
     to_flask.clear()
     assert client.get(URL).get_json()["items"][0]["name"] == "After"
     assert to_flask == []
+
+
+def test_the_front_reads_a_page_in_one_statement_and_leaves_a_page_to_build_to_the_view(app, groups, to_flask):
+    client = FlaskClient(app)
+    client.get(URL)  # the front learns the hooks' headers if no earlier test made it
+    to_flask.clear()
+    with counting_queries() as statements:
+        page = client.get(URL + "?per_page=2&page=2")
+    assert page.status_code == 200 and to_flask == []
+    read = [s for s in statements if "directory_summaries" in s.lower()]
+    assert len(read) == 1 and read[0].lstrip().upper().startswith("SELECT")  # the page's summaries, no write
+    assert [item["name"] for item in page.get_json()["items"]] == ["Tuesday group 2", "Tuesday group 4"]
+
+    # A summary missing from a page: the front lets the view build and store it, and answers it itself next.
+    missing = db.session.scalars(select(Group.id).where(Group.name == "Tuesday group 4")).one()
+    db.session.execute(delete(DirectorySummary).where(DirectorySummary.group_id == missing))
+    db.session.commit()
+    to_flask.clear()
+    last = client.get(URL + "?per_page=1&page=4")
+    assert to_flask == ["/api/v1/groups?per_page=1&page=4"]
+    assert last.get_json()["items"] == page.get_json()["items"][1:]
+    assert db.session.get(DirectorySummary, missing) is not None
+    to_flask.clear()
+    assert client.get(URL + "?per_page=4").get_json()["items"][3] == last.get_json()["items"][0]
+    assert to_flask == []
+
+
+def test_a_page_the_front_cannot_build_is_answered_by_flask(app, groups, to_flask, monkeypatch):
+    from society.services.groups import summaries
+
+    client = FlaskClient(app)
+    client.get(URL)
+
+    def fails(*_args, **_kwargs):
+        raise RuntimeError("the front's read failed")
+
+    monkeypatch.setattr(summaries, "stored_page", fails)
+    to_flask.clear()
+    response = client.get(URL + "?per_page=3")
+    assert response.status_code == 200 and len(response.get_json()["items"]) == 3
+    assert to_flask == ["/api/v1/groups?per_page=3"]

@@ -96,13 +96,11 @@ def test_any_change_behind_a_group_changes_the_etag(client, society, change):
 
 
 def test_the_etag_of_yesterday_does_not_hold_today(client, society, monkeypatch):
-    from society.blueprints.directory import views
-
     led_group(society)
     yesterday = date.today() - timedelta(days=1)
-    monkeypatch.setattr(views, "today", lambda: yesterday)
+    monkeypatch.setattr(http_cache, "today", lambda: yesterday)
     old = client.get(URL)
-    monkeypatch.setattr(views, "today", date.today)
+    monkeypatch.setattr(http_cache, "today", date.today)
     fresh = client.get(URL, headers={"If-None-Match": old.headers["ETag"],
                                      "If-Modified-Since": old.headers["Last-Modified"]})
     assert fresh.status_code == 200

@@ -10,11 +10,12 @@
   in-process cache.
 - ``dumping``: ``dumper(schema)``, a schema compiled into plain functions that serialise a large
   answer (a directory page) as ``dump`` does, at a fraction of its cost.
-- ``pages``: ``paged(...)``, the pagination object, X-Pagination and RFC 8288 Link headers;
+- ``pages``: ``paged(...)``, the pagination object, X-Pagination and RFC 8288 Link headers (``paged_at``
+  for a list's path, without a request);
   ``joined_page(...)``, a page's body from items already serialised.
 - ``front``: ``AnswerFront``, a WSGI layer that counts the rate limit of plain public GETs, repeats a
   recent answer without entering Flask while its data version is still current, and builds the pages
-  of a ``lane`` (a public list) itself, without the request hooks.
+  of a ``lane`` (a public list) itself, from what is stored, without a request.
 - ``cors``: CORS for every /api/ response (open for GET, preflight answered).
 - ``documentation``: OpenAPI fragments (``CACHE_HEADERS``, ``PAGE_HEADERS``,
   ``CONDITIONAL_PARAMETERS``) and every error response documented as ``application/problem+json``.
@@ -28,14 +29,14 @@ from .cors import add_cors_headers
 from .dumping import dumper
 from .documentation import CACHE_HEADERS, CONDITIONAL_PARAMETERS, PAGE_HEADERS, PROBLEM_JSON, document_problem_responses
 from .front import AnswerFront, lane
-from .pages import joined_page, paged, pagination
+from .pages import joined_page, paged, paged_at, pagination
 from .rate_limits import InlineExpiryMemoryStorage
 from ..services.platform.http_cache import AnswerCache
 
 __all__ = [
     "API_PREFIX", "API_V1", "CACHE_HEADERS", "CONDITIONAL_PARAMETERS", "PAGE_HEADERS", "PROBLEM_JSON",
     "RATE_LIMIT_SCOPE", "AnswerFront", "InlineExpiryMemoryStorage", "answer", "dumper", "field_errors", "init_app",
-    "joined_page", "lane", "max_age", "paged", "pagination", "public_blueprint", "version_reuse",
+    "joined_page", "lane", "max_age", "paged", "paged_at", "pagination", "public_blueprint", "version_reuse",
 ]
 
 

@@ -1,6 +1,8 @@
 """Public blueprints: mounted on /api/v1, under one per-address rate limit, with query schemas
 that refuse unknown parameters."""
 import copy
+from datetime import date, datetime
+from typing import NamedTuple
 
 from flask import current_app, request
 from flask_smorest import Blueprint
@@ -34,14 +36,43 @@ class StrictQueryParser(FlaskParser):
         Invalid ones are parsed (and refused) every time."""
         if location not in ("query", "querystring") or validate is not None or not isinstance(argmap, Schema):
             return super().parse(argmap, req, location=location, validate=validate, **kwargs)
-        key = (id(argmap), str(kwargs.get("unknown")), (req or request).query_string)
-        parsed = self._memo.get(key)
-        if parsed is None:
-            parsed = super().parse(argmap, req, location=location, **kwargs)
+        parsed, flat, _key = self.kept_query(argmap, req, location=location, **kwargs)
+        # A copy, so a view may change its arguments: for the usual query (values and lists of values)
+        # a copy of each list, at a tenth of what a deep copy costs.
+        return {name: list(value) if type(value) is list else value for name, value in parsed.items()} if flat \
+            else copy.deepcopy(parsed)
+
+    def kept_query(self, schema: Schema, req=None, *, location: str = "query", **kwargs) -> "KeptQuery":
+        """The arguments of a valid query as parsed the first time and kept (to read, never to change),
+        with their key: ``parse`` copies them for a view; the API front's lanes only read them. An invalid
+        query raises as ``parse`` does."""
+        memo_key = (id(schema), str(kwargs.get("unknown")), (req or request).query_string)
+        kept = self._memo.get(memo_key)
+        if kept is None:
+            parsed = super().parse(schema, req, location=location, **kwargs)
+            kept = KeptQuery(parsed, all(_flat(value) for value in parsed.values()), query_key(parsed))
             if len(self._memo) >= self.MEMO_SIZE:
                 self._memo.clear()
-            self._memo[key] = parsed
-        return copy.deepcopy(parsed)
+            self._memo[memo_key] = kept
+        return kept
+
+
+class KeptQuery(NamedTuple):
+    arguments: dict
+    flat: bool  # values and lists of values only: copied one level deep
+    key: tuple  # ``query_key(arguments)``
+
+
+def query_key(args: dict) -> tuple:
+    """A hashable, order-independent form of parsed query arguments."""
+    def plain(value):
+        if isinstance(value, (list, tuple, set)):
+            return tuple(sorted(plain(v) for v in value))
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        return value
+
+    return tuple(sorted((name, plain(value)) for name, value in args.items()))
 
 
 class PublicBlueprint(Blueprint):
@@ -77,3 +108,11 @@ def field_errors(messages):
         else:
             merged.setdefault("_schema", []).extend(by_field)
     return merged
+
+
+_IMMUTABLE = (str, int, float, bool, type(None), date, datetime)
+
+
+def _flat(value) -> bool:
+    """A value a one-level copy copies: immutable, or a list of immutable values."""
+    return isinstance(value, _IMMUTABLE) or (type(value) is list and all(isinstance(v, _IMMUTABLE) for v in value))

@@ -4,19 +4,21 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from flask_limiter.constants import HeaderNames
 from limits import parse_many
 from marshmallow import Schema
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request
 
 from ..extensions import limiter
+from ..services.platform import http_cache
 from ..services.platform.http_cache import AnswerCache, DataVersion, still_current
 from .blueprints import API_PREFIX, RATE_LIMIT_SCOPE
 
 ANSWER_MARK = "society.api.answer"  # environ key: answer() built a repeatable 200 for this request
 COUNTED_MARK = "society.api.counted"  # environ key: the front counted this request against the API limit
-_NOT_PLAIN = ("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE")
+_NOT_PLAIN = frozenset(("HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE"))
 
 
 @dataclass(frozen=True)
@@ -28,24 +30,30 @@ class FrontEntry:
 
 @dataclass(frozen=True)
 class Lane:
-    """A public list the front builds itself when no answer is kept: ``answer(args)`` (the function its
-    view returns) with ``schema`` parsing the query (as the view's ``@arguments`` does), in a request
-    context but without the before- and after-request hooks. Those only check access (the endpoint is
-    public), count the rate limit (the front did) and add headers that are the same on every answer of
-    the endpoint: the front learns them from Flask's first answer and adds them to its own."""
+    """A public list the front answers itself when it keeps no answer, without a request, as its view's
+    ``answer(name, ...)`` would: ``schema`` parses the query (as the view's ``@arguments`` does),
+    ``version()`` gives the day the list is about and its data version, ``page(args, day, version, path)``
+    the body and headers the view's build makes, or None to let the view answer (a page it must build
+    and store first). The view's answer differs only by headers that are the same on every answer of the
+    endpoint (security, CORS, Vary, added by the request hooks, which on a public endpoint only check
+    access and count the rate limit, as the front did): the front learns them from Flask's first answer."""
     endpoint: str
+    name: str
     schema: Schema
-    answer: Callable
+    version: Callable
+    page: Callable
 
 
 LANES: dict[str, Lane] = {}
-# Headers that differ from one answer of an endpoint to the next: never learnt as the endpoint's own.
-_PER_ANSWER = {"content-length", "link", "x-pagination", "etag", "last-modified", "retry-after", "date"}
+# Never learnt as the headers of every answer of an endpoint: those that differ from one answer to the next
+# and those a lane's answer has its own of.
+_NOT_LEARNT = {"content-length", "link", "x-pagination", "etag", "last-modified", "retry-after", "date",
+               "content-type", "cache-control"}
 
 
-def lane(endpoint: str, schema: Schema, answer: Callable) -> None:
+def lane(endpoint: str, name: str, schema: Schema, version: Callable, page: Callable) -> None:
     """Let the front answer plain GETs of ``endpoint`` (a public view without path arguments) itself."""
-    LANES[endpoint] = Lane(endpoint, schema, answer)
+    LANES[endpoint] = Lane(endpoint, name, schema, version, page)
 
 
 class AnswerFront:
@@ -78,7 +86,7 @@ class AnswerFront:
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(API_PREFIX)
-                or any(name in environ for name in _NOT_PLAIN)):
+                or not _NOT_PLAIN.isdisjoint(environ)):
             return self.wsgi_app(environ, start_response)
         # Every plain GET is counted here, once: a client over its limit is refused before Flask
         # (cheaper than any page), the others carry the count's headers whichever way they are answered.
@@ -90,7 +98,7 @@ class AnswerFront:
         environ[COUNTED_MARK] = True
         key = (environ.get("SCRIPT_NAME", ""), environ["PATH_INFO"], environ.get("QUERY_STRING", ""))
         entry = self.entries.get(key)
-        if entry is not None and still_current(entry.version, date.today()):
+        if entry is not None and still_current(entry.version, http_cache.today()):
             start_response("200 OK", [*entry.headers, *limit_headers])
             return [entry.body]
         lane = self._lane_for(environ["PATH_INFO"])
@@ -111,23 +119,29 @@ class AnswerFront:
         return self._lanes.get(path)
 
     def _through_lane(self, lane: Lane, key, environ, start_response, limit_headers: list):
-        """The lane's answer, or None to let Flask answer (refused input, anything but a 200)."""
+        """The lane's answer, or None to let Flask answer (refused input, a page to build first)."""
+        from .answers import kept_or_built, validators
         from .blueprints import PublicBlueprint
 
         try:
-            with self.app.request_context(environ):
-                args = PublicBlueprint.ARGUMENTS_PARSER.parse(lane.schema, location="query")
-                response = lane.answer(args)
-                if response.status_code != 200:
-                    return None
-                body, own = response.get_data(), list(response.headers.items())
-        except Exception:  # noqa: BLE001 - Flask answers it, with its problem details (422 for bad input)
+            args, _flat, query = PublicBlueprint.ARGUMENTS_PARSER.kept_query(lane.schema, Request(environ))
+        except HTTPException:
+            return None  # Flask refuses it, with its problem details (422)
+        path = environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"]
+        try:
+            with self.app.app_context():
+                day, version = lane.version()
+                answer_key, validating = validators(lane.name, args, version, query)
+                kept = kept_or_built(answer_key, version, lambda: lane.page(args, day, version, path))
+        except Exception:  # noqa: BLE001 - Flask answers it (and fails, if it does, with its logging and problem details)
             return None
-        named = {name.lower() for name, _value in own}
-        headers = [*own, *((name, value) for name, value in self._learnt[lane.endpoint] if name.lower() not in named)]
-        version = environ.get(ANSWER_MARK)
-        if version is not None:
-            self.entries.put(key, FrontEntry(version, tuple(headers), body))
+        if kept is None:
+            return None
+        body = kept.body
+        # The learnt headers are those of every answer, less the ones the lane's answer has its own of.
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *kept.headers,
+                   *validating.items(), *self._learnt[lane.endpoint]]
+        self.entries.put(key, FrontEntry(version, tuple(headers), body))
         start_response("200 OK", [*headers, *limit_headers])
         return [body]
 
@@ -229,7 +243,7 @@ class AnswerFront:
         if lane is not None and lane.endpoint not in self._learnt:
             self._learnt[lane.endpoint] = tuple(
                 (name, value) for name, value in captured["headers"]
-                if name.lower() not in _PER_ANSWER and not name.lower().startswith("x-ratelimit-"))
+                if name.lower() not in _NOT_LEARNT and not name.lower().startswith("x-ratelimit-"))
         try:
             body = b"".join(answer_iter)
         finally:

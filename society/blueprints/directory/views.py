@@ -2,7 +2,7 @@
 through the shared cached, conditional machinery of ``society/api.py``."""
 from datetime import date
 
-from flask import abort
+from flask import abort, url_for
 from flask.views import MethodView
 
 from ... import api
@@ -10,16 +10,13 @@ from ...access import PUBLIC
 from ...api.calendars import calendar_response
 from ...schemas.directory import GroupPageSchema, GroupQuerySchema, GroupSchema, SocietyPageSchema, SocietyQuerySchema
 from ...services.groups import calendar_feeds, directory, summaries
+from ...services.platform import http_cache
+from ...services.platform.http_cache import DataVersion
 from . import api_bp
 
 # Instances, not classes: webargs would build (and deep-copy) a schema on every request.
 _group_query, _society_query = GroupQuerySchema(), SocietyQuerySchema()
 _society_page = SocietyPageSchema()
-
-
-def today() -> date:
-    """The day answers are about: accreditation is judged on it, and validators include it."""
-    return date.today()
 
 
 @api_bp.route("/groups", parameters=api.CONDITIONAL_PARAMETERS)
@@ -39,22 +36,40 @@ class Groups(MethodView):
 
 
 def groups_answer(args: dict):
-    """The answer to ``GET /groups`` with parsed ``args``: the view's, and the API front's when it answers
-    a plain request itself (``api.front.Lane``), so both say the same."""
-    day = today()
-    version = directory.groups_version(day, api.version_reuse())
+    """The answer to ``GET /groups`` with parsed ``args``: the view's, building (and storing) any summary
+    on the page that must be built first."""
+    day, version = groups_version()
 
     def build():
         # Each group's JSON as stored (GroupSchema's dump), joined into the page: nothing to build or dump.
         found = summaries.published_page(args, day, args["page"], args["per_page"], version)
         summaries.commit_refreshed()
-        pagination, headers = api.paged("directory.Groups", args, found.total)
-        return api.joined_page(found.bodies, pagination), headers
+        return groups_page(found, args, url_for("directory.Groups"))
 
     return api.answer("groups", args, version, build)
 
 
-api.lane("directory.Groups", _group_query, groups_answer)  # a crawl's pages, built without Flask's hooks
+def groups_version() -> tuple[date, DataVersion]:
+    """The day the list is about and the version of its data."""
+    day = http_cache.today()
+    return day, directory.groups_version(day, api.version_reuse())
+
+
+def stored_groups_page(args: dict, day: date, version: DataVersion, path: str) -> tuple[bytes, dict] | None:
+    """The page ``groups_answer`` builds, from the summaries as stored and without a request, for the API
+    front (``api.front.Lane``); None when one must be built first (the view does)."""
+    found = summaries.stored_page(args, day, args["page"], args["per_page"], version)
+    return None if found is None else groups_page(found, args, path)
+
+
+def groups_page(found: summaries.Page, args: dict, path: str) -> tuple[bytes, dict]:
+    """A page's body and its pagination headers, for the list at ``path``."""
+    _pagination, headers = api.paged_at(path, args, found.total)
+    return api.joined_page(found.bodies, headers["X-Pagination"]), headers
+
+
+# A crawl's pages, built by the API front before Flask when none is kept.
+api.lane("directory.Groups", "groups", _group_query, groups_version, stored_groups_page)
 
 
 @api_bp.route("/groups/<int(min=1, max=2147483647):group_id>", parameters=api.CONDITIONAL_PARAMETERS)
@@ -69,14 +84,14 @@ class GroupById(MethodView):
         """One group
 
         Any status, closed included."""
-        day = today()
+        day = http_cache.today()
 
         def build():
             found = summaries.current([group_id], day)  # GroupSchema's dump, as stored
             summaries.commit_refreshed()
             if not found:
                 abort(404, description="There is no group with this id.")
-            return found[0].encode(), {}
+            return found[0], {}
 
         return api.answer("group", {"id": group_id}, directory.groups_version(day, api.version_reuse()), build)
 
@@ -93,7 +108,7 @@ class Societies(MethodView):
         """List societies
 
         The national societies whose groups the directory lists, ordered by code."""
-        day = today()
+        day = http_cache.today()
 
         def build():
             societies, total = directory.find_societies(args["page"], args["per_page"])

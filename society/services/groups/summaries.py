@@ -43,49 +43,92 @@ RULE_SET_FIELDS = ("credential_title", "society_id")
 
 
 class Page(NamedTuple):
-    bodies: list[str]  # each group's JSON text, in list order
+    bodies: list[bytes]  # each group's JSON (UTF-8), in list order
     total: int
 
 
 def published_page(filters: dict, day: date, page: int, per_page: int, version: http_cache.DataVersion) -> Page:
-    """One page of the directory as stored JSON texts, and the total: the filter's ids in list order
-    come from ``directory.ordered_ids`` (kept per worker and data version), the page's texts from
-    one read of their summaries (``current``)."""
+    """One page of the directory as its groups' stored JSON, and the total: the filter's ids in list order
+    come from ``directory.ordered_ids`` (kept per worker and data version), the page's JSON from one read
+    of their summaries (``current``, which builds and stores any that must be)."""
+    ids, total = _page_ids(filters, day, page, per_page, version)
+    return Page(current(ids, day) if ids else [], total)
+
+
+def stored_page(filters: dict, day: date, page: int, per_page: int, version: http_cache.DataVersion) -> Page | None:
+    """``published_page`` as stored, or None when a summary on the page must be built first (out of its
+    span, or missing: ``published_page`` builds and stores it). It writes nothing and reads on a pooled
+    connection of its own, without the ORM session and its transaction (which cost three times the read):
+    for the API front, which builds a crawl's pages without a request (``api.front.Lane``)."""
+    ids, total = _page_ids(filters, day, page, per_page, version)
+    if not ids:
+        return Page([], total)
+    engine = db.engine
+    connection = engine.raw_connection()
+    try:
+        cursor = connection.cursor()
+        cursor.execute(*_read_statement(engine.dialect, ids, day))
+        found = dict(cursor.fetchall())
+        cursor.close()
+    finally:
+        connection.close()  # back to the pool, its read transaction (if the driver began one) rolled back
+    if len(found) < len(ids):
+        return None
+    return Page([found[group_id] for group_id in ids], total)
+
+
+def _page_ids(filters: dict, day: date, page: int, per_page: int, version: http_cache.DataVersion) -> tuple[list, int]:
+    """The ids of the page's groups in list order, and how many groups the filter finds."""
     in_order = directory.ordered_ids(filters, day, version)
     start = (page - 1) * per_page
-    ids = list(in_order[start:start + per_page])
-    return Page(current(ids, day) if ids else [], len(in_order))
+    return list(in_order[start:start + per_page]), len(in_order)
+
+
+# Each summary's JSON as the driver's bytes (UTF-8), joined into a page's body as they come: no text to
+# decode from the database and encode again for the answer.
+_BODY_BYTES = {"sqlite": "CAST(body AS BLOB)", "postgresql": "convert_to(body, 'UTF8')"}
 
 
 @functools.lru_cache(maxsize=256)
-def _read_sql(count: int, mark: str) -> str:
+def _read_sql(count: int, dialect_name: str, mark: str) -> str:
     """The page's summaries that hold on the day (the span is checked by the database, so only the
-    texts come back), as the driver's SQL for ``count`` ids: written once per page size, where an
+    bodies come back), as the driver's SQL for ``count`` ids: written once per page size, where an
     expanding IN is rendered again on every execution (half the read's cost)."""
-    return (f"SELECT group_id, body FROM {SUMMARIES.name} WHERE group_id IN ({', '.join([mark] * count)}) "
+    return (f"SELECT group_id, {_BODY_BYTES[dialect_name]} FROM {SUMMARIES.name} "
+            f"WHERE group_id IN ({', '.join([mark] * count)}) "
             f"AND (valid_from IS NULL OR valid_from <= {mark}) AND (valid_until IS NULL OR valid_until >= {mark})")
 
 
-def _read(group_ids: list[int], day: date) -> dict[int, str]:
+def _read_statement(dialect, group_ids: list[int], day: date) -> tuple[str, tuple]:
+    """The driver's SQL and parameters that read the summaries of ``group_ids`` holding on ``day``."""
+    on = _day_binder(dialect)(day)
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    return _read_sql(len(group_ids), dialect.name, mark), (*group_ids, on, on)
+
+
+def _read(group_ids: list[int], day: date) -> dict[int, bytes]:
     connection = db.session.connection()
-    dialect = connection.dialect
-    on = (Date().bind_processor(dialect) or _same)(day)
-    sql = _read_sql(len(group_ids), "?" if dialect.paramstyle == "qmark" else "%s")
-    return dict(connection.exec_driver_sql(sql, (*group_ids, on, on)).all())
+    return dict(connection.exec_driver_sql(*_read_statement(connection.dialect, group_ids, day)).all())
+
+
+@functools.lru_cache(maxsize=8)
+def _day_binder(dialect):
+    """How the driver is given a day (SQLAlchemy's Date: ISO text on SQLite, a date on PostgreSQL)."""
+    return Date().bind_processor(dialect) or _same
 
 
 def _same(value):
     return value
 
 
-def current(group_ids: list[int], day: date) -> list[str]:
-    """The summaries of ``group_ids`` as they stand on ``day``, in that order: those stored for a span
+def current(group_ids: list[int], day: date) -> list[bytes]:
+    """The summaries of ``group_ids`` (their JSON, UTF-8) as they stand on ``day``, in that order: those stored for a span
     that holds ``day`` as they are, the others (out of their span, or missing) built now and stored
     (``session.info[REFRESHED]`` then says so: the caller commits). A group that does not exist has none."""
     found = _read(group_ids, day)
     if len(found) < len(group_ids):
         built = build(db.session.connection(), [group_id for group_id in group_ids if group_id not in found], day)
-        found.update((row["group_id"], row["body"]) for row in built)
+        found.update((row["group_id"], row["body"].encode()) for row in built)
         _keep(built, day)
     return [found[group_id] for group_id in group_ids if group_id in found]
 

@@ -91,6 +91,12 @@ def data_version(models, day: date, *, reuse_for: float = 0) -> DataVersion:
     return version
 
 
+def today() -> date:
+    """The day public answers are about: the directory judges accreditation on it, validators include it,
+    and the API front repeats an answer only on the day it was built for. One clock for all three."""
+    return date.today()
+
+
 def still_current(version: DataVersion, day: date) -> bool:
     """Whether ``version`` is still the one this process would use for ``day``, without asking
     the database: it is in the memo, not expired, and no write was committed here since."""
@@ -134,6 +140,8 @@ class AnswerCache:
         self._lock = threading.Lock()
 
     def get(self, key) -> CachedAnswer | None:
+        if self.size <= 0:
+            return None
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
