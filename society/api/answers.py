@@ -11,8 +11,9 @@ from .blueprints import query_key
 from .front import ANSWER_MARK
 
 
-def max_age() -> int:
-    return current_app.config.get("API_CACHE_MAX_AGE", 300)
+def max_age(app=None) -> int:
+    """Seconds a client may keep a public answer (Cache-Control)."""
+    return (app or current_app).config.get("API_CACHE_MAX_AGE", 300)
 
 
 def version_reuse() -> float:
@@ -28,29 +29,12 @@ def _entity_tag(key: tuple, token: str) -> str:
     return entity_tag(*key, token)
 
 
-def validators(name: str, args: dict, version: DataVersion, query: tuple | None = None) -> tuple[tuple, dict]:
-    """The answer's key (resource and query) and the headers that let a client keep and revalidate
-    it: ETag and Last-Modified from the data ``version``, Cache-Control for public data. ``query``:
-    ``query_key(args)``, when the caller has it."""
-    key = (name, query_key(args) if query is None else query)
-    return key, {"ETag": _entity_tag(key, version.token), "Last-Modified": _http_date(version.last_modified),
-                 "Cache-Control": f"public, max-age={max_age()}"}
-
-
-def kept_or_built(key: tuple, version: DataVersion, build) -> CachedAnswer | None:
-    """The answer kept in this process for ``key`` at ``version``, or the one ``build()`` makes (kept
-    then): ``build`` returns ``(payload, headers)`` as ``answer`` describes, or None for no answer."""
-    answers: AnswerCache = current_app.extensions["society_api_answers"]
-    cached = answers.get((key, version.token))
-    if cached is None:
-        built = build()
-        if built is None:
-            return None
-        payload, extra = built
-        body = payload if isinstance(payload, bytes) else current_app.json.dumps(payload).encode()
-        cached = CachedAnswer(body, tuple(extra.items()))
-        answers.put((key, version.token), cached)
-    return cached
+def validators(name: str, query: tuple, version: DataVersion, max_age_seconds: int) -> dict:
+    """The headers that let a client keep and revalidate the answer for resource ``name`` asked with
+    ``query`` (``query_key`` of its arguments) at data ``version``: ETag and Last-Modified from the
+    version, Cache-Control for public data. Plain values, no application context: the API front's too."""
+    return {"ETag": _entity_tag((name, query), version.token), "Last-Modified": _http_date(version.last_modified),
+            "Cache-Control": f"public, max-age={max_age_seconds}"}
 
 
 def answer(name: str, args: dict, version: DataVersion, build):
@@ -62,13 +46,20 @@ def answer(name: str, args: dict, version: DataVersion, build):
     from the in-process cache, built with ``build()`` on a miss. ``build`` returns
     ``(payload, headers)``: ``payload`` already dumped by its schema (or the body's bytes,
     already serialised), ``headers`` a dict of extra headers (Link, X-Pagination)."""
-    key, cache_headers = validators(name, args, version)
+    key = (name, query_key(args))
+    cache_headers = validators(name, key[1], version, max_age())
     etag = cache_headers["ETag"]
     fresh = not is_resource_modified(request.environ, etag=etag, last_modified=version.last_modified)
     # "If-None-Match: *" holds only if the resource exists: let build() find out (it may 404).
     if fresh and "*" not in request.headers.get("If-None-Match", ""):
         return current_app.response_class(status=304, headers=cache_headers)
-    cached = kept_or_built(key, version, build)
+    answers: AnswerCache = current_app.extensions["society_api_answers"]
+    cached = answers.get((key, version.token))
+    if cached is None:
+        payload, extra = build()
+        body = payload if isinstance(payload, bytes) else current_app.json.dumps(payload).encode()
+        cached = CachedAnswer(body, tuple(extra.items()))
+        answers.put((key, version.token), cached)
     if fresh:
         return current_app.response_class(status=304, headers=cache_headers)
     response = current_app.response_class(cached.body, mimetype="application/json")

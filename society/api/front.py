@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from flask_limiter.constants import HeaderNames
 from limits import parse_many
 from marshmallow import Schema
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from ..services.platform import http_cache
 from ..services.platform.http_cache import AnswerCache, DataVersion, still_current
 from .blueprints import API_PREFIX, RATE_LIMIT_SCOPE
@@ -30,17 +29,16 @@ class FrontEntry:
 
 @dataclass(frozen=True)
 class Lane:
-    """A public list the front answers itself when it keeps no answer, without a request, as its view's
-    ``answer(name, ...)`` would: ``schema`` parses the query (as the view's ``@arguments`` does),
-    ``version()`` gives the day the list is about and its data version, ``page(args, day, version, path)``
-    the body and headers the view's build makes, or None to let the view answer (a page it must build
-    and store first). The view's answer differs only by headers that are the same on every answer of the
-    endpoint (security, CORS, Vary, added by the request hooks, which on a public endpoint only check
-    access and count the rate limit, as the front did): the front learns them from Flask's first answer."""
+    """A public list the front answers itself when it keeps no answer, without a request or an application
+    context: ``schema`` parses the query (as the view's ``@arguments`` does) and ``page(app, engine, args,
+    path)`` gives what the view's ``answer(name, ...)`` would send, (data version, body, headers), from what
+    the worker keeps and the database stores, or None to let the view answer. The view's answer differs only
+    by its validators (the front adds them, as ``answer`` does) and by headers that are the same on every
+    answer of the endpoint (security, CORS, Vary, added by the request hooks, which on a public endpoint only
+    check access and count the rate limit, as the front did): the front learns those from Flask's first answer."""
     endpoint: str
     name: str
     schema: Schema
-    version: Callable
     page: Callable
 
 
@@ -51,9 +49,9 @@ _NOT_LEARNT = {"content-length", "link", "x-pagination", "etag", "last-modified"
                "content-type", "cache-control"}
 
 
-def lane(endpoint: str, name: str, schema: Schema, version: Callable, page: Callable) -> None:
+def lane(endpoint: str, name: str, schema: Schema, page: Callable) -> None:
     """Let the front answer plain GETs of ``endpoint`` (a public view without path arguments) itself."""
-    LANES[endpoint] = Lane(endpoint, name, schema, version, page)
+    LANES[endpoint] = Lane(endpoint, name, schema, page)
 
 
 class AnswerFront:
@@ -82,6 +80,7 @@ class AnswerFront:
         self._parsed = None  # (API_RATE_LIMIT, its limits, header names)
         self._refusal = None  # (headers, problem body) of Flask's 429, once it answered one
         self._lanes = None  # path -> Lane, resolved on first use (blueprints register their lanes at import)
+        self._engine = None  # the database engine, found with the lanes
         self._learnt: dict[str, tuple] = {}  # endpoint -> headers Flask adds to each of its 200 answers
 
     def __call__(self, environ, start_response):
@@ -112,6 +111,8 @@ class AnswerFront:
         if self._lanes is None:
             from ..access import PUBLIC, rule_for
 
+            with self.app.app_context():
+                self._engine = db.engine  # the lanes read without an application context
             adapter = self.app.url_map.bind("localhost")
             self._lanes = {adapter.build(found.endpoint): found for found in LANES.values()
                            if found.endpoint in self.app.view_functions
@@ -119,28 +120,21 @@ class AnswerFront:
         return self._lanes.get(path)
 
     def _through_lane(self, lane: Lane, key, environ, start_response, limit_headers: list):
-        """The lane's answer, or None to let Flask answer (refused input, a page to build first)."""
-        from .answers import kept_or_built, validators
+        """The lane's answer, or None to let Flask answer (refused input, a page the worker cannot build
+        from what it keeps)."""
+        from .answers import max_age, validators
         from .blueprints import PublicBlueprint
 
         try:
             args, _flat, query = PublicBlueprint.ARGUMENTS_PARSER.kept_query(lane.schema, Request(environ))
-        except HTTPException:
-            return None  # Flask refuses it, with its problem details (422)
-        path = environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"]
-        try:
-            with self.app.app_context():
-                day, version = lane.version()
-                answer_key, validating = validators(lane.name, args, version, query)
-                kept = kept_or_built(answer_key, version, lambda: lane.page(args, day, version, path))
-        except Exception:  # noqa: BLE001 - Flask answers it (and fails, if it does, with its logging and problem details)
+            built = lane.page(self.app, self._engine, args, environ.get("SCRIPT_NAME", "") + environ["PATH_INFO"])
+        except Exception:  # noqa: BLE001 - Flask answers it: refused input with its problem details (422)
             return None
-        if kept is None:
+        if built is None:
             return None
-        body = kept.body
-        # The learnt headers are those of every answer, less the ones the lane's answer has its own of.
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *kept.headers,
-                   *validating.items(), *self._learnt[lane.endpoint]]
+        version, body, own = built
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *own.items(),
+                   *validators(lane.name, query, version, max_age(self.app)).items(), *self._learnt[lane.endpoint]]
         self.entries.put(key, FrontEntry(version, tuple(headers), body))
         start_response("200 OK", [*headers, *limit_headers])
         return [body]

@@ -1,6 +1,5 @@
 """Thin views: parse the query through its schema, ask the directory service, answer
 through the shared cached, conditional machinery of ``society/api.py``."""
-from datetime import date
 
 from flask import abort, url_for
 from flask.views import MethodView
@@ -32,34 +31,33 @@ class Groups(MethodView):
 
         Filter, page (`page`, `per_page` up to 100) and revalidate (ETag / If-None-Match).
         Ordered by name, then id. Closed groups are listed only when `status=closed` is asked for."""
-        return groups_answer(args)
+        day = http_cache.today()
+        version = directory.groups_version(day, api.version_reuse())
+
+        def build():
+            # Each group's JSON as stored (GroupSchema's dump), joined into the page: nothing to build or dump.
+            found = summaries.published_page(args, day, args["page"], args["per_page"], version)
+            summaries.commit_refreshed()
+            return groups_page(found, args, url_for("directory.Groups"))
+
+        return api.answer("groups", args, version, build)
 
 
-def groups_answer(args: dict):
-    """The answer to ``GET /groups`` with parsed ``args``: the view's, building (and storing) any summary
-    on the page that must be built first."""
-    day, version = groups_version()
-
-    def build():
-        # Each group's JSON as stored (GroupSchema's dump), joined into the page: nothing to build or dump.
-        found = summaries.published_page(args, day, args["page"], args["per_page"], version)
-        summaries.commit_refreshed()
-        return groups_page(found, args, url_for("directory.Groups"))
-
-    return api.answer("groups", args, version, build)
-
-
-def groups_version() -> tuple[date, DataVersion]:
-    """The day the list is about and the version of its data."""
+def kept_groups_page(app, engine, args: dict, path: str) -> tuple[DataVersion, bytes, dict] | None:
+    """The page ``Groups.get`` builds, for the API front (``api.front.Lane``), from what this worker
+    keeps (the data version it read lately, the list's ids at that version) and the summaries as stored:
+    no application context, no query but one read. None when any of them is not at hand: the view
+    answers then, and keeps what the next page needs."""
     day = http_cache.today()
-    return day, directory.groups_version(day, api.version_reuse())
-
-
-def stored_groups_page(args: dict, day: date, version: DataVersion, path: str) -> tuple[bytes, dict] | None:
-    """The page ``groups_answer`` builds, from the summaries as stored and without a request, for the API
-    front (``api.front.Lane``); None when one must be built first (the view does)."""
-    found = summaries.stored_page(args, day, args["page"], args["per_page"], version)
-    return None if found is None else groups_page(found, args, path)
+    version = directory.kept_groups_version(engine, day)
+    in_order = None if version is None else directory.kept_ordered_ids(app, args, day, version)
+    if in_order is None:
+        return None
+    ids, total = summaries.page_of(in_order, args["page"], args["per_page"])
+    bodies = summaries.stored(engine, ids, day) if ids else []
+    if bodies is None:
+        return None
+    return version, *groups_page(summaries.Page(bodies, total), args, path)
 
 
 def groups_page(found: summaries.Page, args: dict, path: str) -> tuple[bytes, dict]:
@@ -69,7 +67,7 @@ def groups_page(found: summaries.Page, args: dict, path: str) -> tuple[bytes, di
 
 
 # A crawl's pages, built by the API front before Flask when none is kept.
-api.lane("directory.Groups", "groups", _group_query, groups_version, stored_groups_page)
+api.lane("directory.Groups", "groups", _group_query, kept_groups_page)
 
 
 @api_bp.route("/groups/<int(min=1, max=2147483647):group_id>", parameters=api.CONDITIONAL_PARAMETERS)

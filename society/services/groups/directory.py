@@ -52,6 +52,11 @@ def groups_version(day: date, reuse_for: float = 0) -> http_cache.DataVersion:
     return http_cache.data_version(GROUP_TABLES, day, reuse_for=reuse_for)
 
 
+def kept_groups_version(engine, day: date) -> http_cache.DataVersion | None:
+    """``groups_version`` as this worker read it lately, or None (``http_cache.recent_version``)."""
+    return http_cache.recent_version(engine, GROUP_TABLES, day)
+
+
 def societies_version(day: date, reuse_for: float = 0) -> http_cache.DataVersion:
     return http_cache.data_version(SOCIETY_TABLES, day, reuse_for=reuse_for)
 
@@ -191,13 +196,9 @@ def ordered_ids(filters: dict, day: date, version: http_cache.DataVersion) -> ar
     length and a page its slice, so a deep page costs what the first does and no request counts.
     The ``accredited`` filter keeps the other filters' ids whose state (``accredited_ids``) is the
     one asked: a set lookup per id, never a test per group in SQL."""
-    memo = current_app.extensions.setdefault(ORDERED_IDS_MEMO, OrderedDict())
-    key = (version.token, day, _filters_key(filters))
-    with _memo_lock:
-        found = memo.get(key)
-        if found is not None:
-            memo.move_to_end(key)
-            return found
+    found = kept_ordered_ids(current_app, filters, day, version)
+    if found is not None:
+        return found
     others = _conditions({name: value for name, value in filters.items() if name != "accredited"}, day)
     # Thousands of ids: read on the connection, without the ORM's work per row.
     in_order = db.session.connection().execute(
@@ -207,10 +208,25 @@ def ordered_ids(filters: dict, day: date, version: http_cache.DataVersion) -> ar
         in_order = [group_id for group_id in in_order if (group_id in accredited) == wanted]
     found = array("q", in_order)
     with _memo_lock:
-        memo[key] = found
+        memo = current_app.extensions.setdefault(ORDERED_IDS_MEMO, OrderedDict())
+        memo[(version.token, day, _filters_key(filters))] = found
         while len(memo) > ORDERED_IDS_KEPT:
             memo.popitem(last=False)
     return found
+
+
+def kept_ordered_ids(app, filters: dict, day: date, version: http_cache.DataVersion) -> array | None:
+    """``ordered_ids`` as ``app``'s worker keeps them, or None when it keeps none for these filters and
+    version: no query, no application context."""
+    memo = app.extensions.get(ORDERED_IDS_MEMO)
+    if memo is None:
+        return None
+    key = (version.token, day, _filters_key(filters))
+    with _memo_lock:
+        found = memo.get(key)
+        if found is not None:
+            memo.move_to_end(key)
+        return found
 
 
 def accredited_ids(day: date, version: http_cache.DataVersion) -> frozenset[int]:

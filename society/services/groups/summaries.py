@@ -51,37 +51,33 @@ def published_page(filters: dict, day: date, page: int, per_page: int, version: 
     """One page of the directory as its groups' stored JSON, and the total: the filter's ids in list order
     come from ``directory.ordered_ids`` (kept per worker and data version), the page's JSON from one read
     of their summaries (``current``, which builds and stores any that must be)."""
-    ids, total = _page_ids(filters, day, page, per_page, version)
+    ids, total = page_of(directory.ordered_ids(filters, day, version), page, per_page)
     return Page(current(ids, day) if ids else [], total)
 
 
-def stored_page(filters: dict, day: date, page: int, per_page: int, version: http_cache.DataVersion) -> Page | None:
-    """``published_page`` as stored, or None when a summary on the page must be built first (out of its
-    span, or missing: ``published_page`` builds and stores it). It writes nothing and reads on a pooled
-    connection of its own, without the ORM session and its transaction (which cost three times the read):
-    for the API front, which builds a crawl's pages without a request (``api.front.Lane``)."""
-    ids, total = _page_ids(filters, day, page, per_page, version)
-    if not ids:
-        return Page([], total)
-    engine = db.engine
+def page_of(in_order, page: int, per_page: int) -> tuple[list[int], int]:
+    """The ids on page ``page`` of a list of ``in_order`` ids, and the list's length."""
+    start = (page - 1) * per_page
+    return list(in_order[start:start + per_page]), len(in_order)
+
+
+def stored(engine, group_ids: list[int], day: date) -> list[bytes] | None:
+    """The stored summaries of ``group_ids`` that hold on ``day``, in that order, or None when one does not
+    (out of its span, or missing: ``current`` builds and stores it). Written for the API front, which
+    builds a crawl's pages without a request (``api.front.Lane``): it writes nothing, needs no application
+    context, and reads on a pooled driver connection of ``engine``'s own, without the ORM session and its
+    transaction, which cost three times the read."""
     connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
-        cursor.execute(*_read_statement(engine.dialect, ids, day))
+        cursor.execute(*_read_statement(engine.dialect, group_ids, day))
         found = dict(cursor.fetchall())
         cursor.close()
     finally:
         connection.close()  # back to the pool, its read transaction (if the driver began one) rolled back
-    if len(found) < len(ids):
+    if len(found) < len(group_ids):
         return None
-    return Page([found[group_id] for group_id in ids], total)
-
-
-def _page_ids(filters: dict, day: date, page: int, per_page: int, version: http_cache.DataVersion) -> tuple[list, int]:
-    """The ids of the page's groups in list order, and how many groups the filter finds."""
-    in_order = directory.ordered_ids(filters, day, version)
-    start = (page - 1) * per_page
-    return list(in_order[start:start + per_page]), len(in_order)
+    return [found[group_id] for group_id in group_ids]
 
 
 # Each summary's JSON as the driver's bytes (UTF-8), joined into a page's body as they come: no text to

@@ -80,15 +80,25 @@ def data_version(models, day: date, *, reuse_for: float = 0) -> DataVersion:
     models = tuple(models)
     if reuse_for <= 0:
         return _read_version(models, day)
-    key, now = (db.engine, models, day), clock.monotonic()
-    recent = _recent_versions.get(key)
-    if recent is not None and now < recent[0]:
-        return recent[1]
+    engine = db.engine
+    version = recent_version(engine, models, day)
+    if version is not None:
+        return version
+    key = (engine, models, day)
     version = replace(_read_version(models, day), key=key)
     if len(_recent_versions) > 64:
         _recent_versions.clear()
-    _recent_versions[key] = (now + reuse_for, version)
+    _recent_versions[key] = (clock.monotonic() + reuse_for, version)
     return version
+
+
+def recent_version(engine: Engine, models: tuple, day: date) -> DataVersion | None:
+    """The version of ``models`` on ``day`` this process read from ``engine`` recently enough to reuse
+    (``data_version``), or None: no query, no application context."""
+    recent = _recent_versions.get((engine, models, day))
+    if recent is not None and clock.monotonic() < recent[0]:
+        return recent[1]
+    return None
 
 
 def today() -> date:
