@@ -209,10 +209,14 @@ def ordered_ids(filters: dict, day: date, version: http_cache.DataVersion) -> ar
     found = array("q", in_order)
     with _memo_lock:
         memo = current_app.extensions.setdefault(ORDERED_IDS_MEMO, OrderedDict())
-        memo[(version.token, day, _filters_key(filters))] = found
+        memo[_ordered_ids_key(filters, day, version)] = found
         while len(memo) > ORDERED_IDS_KEPT:
             memo.popitem(last=False)
     return found
+
+
+def _ordered_ids_key(filters: dict, day: date, version: http_cache.DataVersion) -> tuple:
+    return version.token, day, _filters_key(filters)
 
 
 def kept_ordered_ids(app, filters: dict, day: date, version: http_cache.DataVersion) -> array | None:
@@ -221,7 +225,7 @@ def kept_ordered_ids(app, filters: dict, day: date, version: http_cache.DataVers
     memo = app.extensions.get(ORDERED_IDS_MEMO)
     if memo is None:
         return None
-    key = (version.token, day, _filters_key(filters))
+    key = _ordered_ids_key(filters, day, version)
     with _memo_lock:
         found = memo.get(key)
         if found is not None:

@@ -112,8 +112,8 @@ def still_current(version: DataVersion, day: date) -> bool:
     the database: it is in the memo, not expired, and no write was committed here since."""
     if version.key is None or version.key[2] != day:
         return False
-    recent = _recent_versions.get(version.key)
-    return recent is not None and clock.monotonic() < recent[0] and recent[1].token == version.token
+    recent = recent_version(*version.key)
+    return recent is not None and recent.token == version.token
 
 
 def _read_version(models: tuple, day: date) -> DataVersion:
