@@ -7,7 +7,8 @@ empty PostgreSQL database), uploads a generated file through the service, then t
 - preview: checking every row, chunk by chunk (each chunk its own short transaction);
 - commit: checking every row again, then creating them all in one transaction;
 - the longest single transaction of the commit (how long other writers may have to wait);
-- the writes of a concurrent writer during the whole run, and how many failed.
+- the writes of a concurrent writer during the whole run, how many failed, and its longest write
+  (mostly its wait for the write lock on SQLite).
 
     .venv/bin/python bench/imports.py [--rows 100000] [--database-url postgresql://...]
 """
@@ -59,14 +60,17 @@ def keep_writing(app, stop, counts):
         person = Person(given_name="Busy", family_name="Writer", email="busy@example.se", profession="gp")
         with writing():
             db.session.add(person)
+            db.session.flush()
+            person_id = person.id  # read before the commit: reading it after would begin a reader's transaction
             db.session.commit()
-        person_id = person.id
         while not stop.is_set():
+            began = time.perf_counter()
             try:
                 with writing():
                     db.session.execute(update(Person).where(Person.id == person_id).values(city=str(counts["ok"])))
                     db.session.commit()
                 counts["ok"] += 1
+                counts["longest"] = max(counts["longest"], time.perf_counter() - began)
             except Exception:  # noqa: BLE001 - counted
                 db.session.rollback()
                 counts["failed"] += 1
@@ -89,7 +93,7 @@ def main() -> None:
         db.session.add(society)
         db.session.commit()
         raw = members_file(options.rows)
-        stop, counts = threading.Event(), {"ok": 0, "failed": 0}
+        stop, counts = threading.Event(), {"ok": 0, "failed": 0, "longest": 0.0}
         writer = threading.Thread(target=keep_writing, args=(app, stop, counts))
         writer.start()
         try:
@@ -123,7 +127,8 @@ def main() -> None:
     print(f"upload (read once, stage):   {uploaded:6.1f} s")
     print(f"preview (check every row):   {previewed:6.1f} s")
     print(f"commit (check again, create): {committed:5.1f} s; longest single transaction {tracker['longest']:.2f} s")
-    print(f"a concurrent writer: {counts['ok']} writes, {counts['failed']} failed")
+    print(f"a concurrent writer: {counts['ok']} writes, {counts['failed']} failed; "
+          f"its longest write (with its wait) {counts['longest'] * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

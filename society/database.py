@@ -6,6 +6,7 @@ Transactions that will write therefore start with BEGIN IMMEDIATE; the request
 method (or a job) declares the intent.
 """
 import sqlite3
+import time as clock
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timezone
@@ -16,6 +17,8 @@ from sqlalchemy.engine import Engine
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 BUSY_TIMEOUT_MS = 15000
+# How often a writer asks again for the write lock while another writer holds it.
+WRITE_LOCK_RETRY_SECONDS = 0.002
 
 
 def _sqlite_datetime(value: datetime) -> str:
@@ -74,7 +77,33 @@ def _configure_postgresql(dbapi_connection, _record):
 def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
         return
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+    if _write_intent.get():
+        _begin_immediate(conn.connection.dbapi_connection)
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _begin_immediate(dbapi_connection) -> None:
+    """Take the write lock, asking again every few milliseconds while another writer holds it.
+
+    SQLite's own busy handler sleeps longer and longer between tries, up to 100 ms. A job that
+    writes in short steps with a short pause between them (a large import) leaves the lock free
+    for less than that, so a waiting writer could miss every pause and fail after the busy
+    timeout. Asking often, it takes the first pause.
+    """
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = clock.monotonic() + BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                dbapi_connection.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or clock.monotonic() >= deadline:
+                    raise
+            clock.sleep(WRITE_LOCK_RETRY_SECONDS)
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def declare_write_intent(value: bool = True):

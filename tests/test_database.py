@@ -1,8 +1,10 @@
 """The connection settings SQLite needs, the lost-update guard, and the migrations."""
 import os
+import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,11 +12,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from society import database
 from society.extensions import db
 from society.models import Person, Society
 
 from . import factories
-from .conftest import empty_postgresql_database
+from .conftest import ON_POSTGRESQL, empty_postgresql_database
+
+sqlite_lock = pytest.mark.skipif(ON_POSTGRESQL, reason="SQLite's one write lock, which PostgreSQL does not have")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,6 +66,59 @@ def test_concurrent_read_then_write_transactions_do_not_fail_with_database_locke
     db.session.rollback()  # end this test's read snapshot
     assert errors == []
     assert db.session.get(Society, society_id).dues_grace_days == start + 200
+
+
+def _held_write_lock(path: Path) -> sqlite3.Connection:
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA journal_mode=WAL")
+    holder.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+@sqlite_lock
+def test_a_waiting_writer_takes_the_write_lock_in_a_short_pause_of_another_writer(tmp_path):
+    # Another writer (a large import) holds the lock, pauses 60 ms, and wants it again. SQLite's own
+    # busy handler would by then be asleep 100 ms at a time (it tries at 328 and 428 ms) and miss the pause.
+    holder = _held_write_lock(tmp_path / "lock.db")
+    waiter = sqlite3.connect(tmp_path / "lock.db", isolation_level=None, check_same_thread=False)
+    waiter.execute(f"PRAGMA busy_timeout={database.BUSY_TIMEOUT_MS}")
+    retaken = []
+
+    def hold_pause_and_want_it_again():
+        time.sleep(0.35)
+        holder.execute("COMMIT")
+        time.sleep(0.06)
+        holder.execute("PRAGMA busy_timeout=0")
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            retaken.append(True)
+            holder.execute("COMMIT")
+        except sqlite3.OperationalError:
+            retaken.append(False)
+
+    thread = threading.Thread(target=hold_pause_and_want_it_again)
+    thread.start()
+    database._begin_immediate(waiter)
+    thread.join()
+    assert retaken == [False]  # the waiter took it in the pause: the other found it taken when it came back
+    waiter.execute("INSERT INTO t VALUES (1)")
+    waiter.execute("COMMIT")
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+
+
+@sqlite_lock
+def test_a_writer_that_waits_past_the_busy_timeout_is_told_the_database_is_locked(tmp_path, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+    holder = _held_write_lock(tmp_path / "lock.db")
+    waiter = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    started = time.monotonic()
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        database._begin_immediate(waiter)
+    assert 0.2 <= time.monotonic() - started < 2
+    assert not waiter.in_transaction
+    assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 200  # put back after the failure
+    holder.execute("ROLLBACK")
 
 
 def test_second_editor_of_a_person_loses_with_stale_data(app):

@@ -208,6 +208,7 @@ def test_other_writers_keep_writing_while_a_large_import_is_created(app, admin_c
     db.session.rollback()
     assert db.session.get(ImportBatch, batch_id).status == "committed"
     # The writer wrote between the steps: in one transaction it would have waited from the first step to the end.
-    # (SQLite's one writer is not fair: on a busy machine it may miss several steps in a row, so not every gap.)
+    # It takes the write lock in the job's pause after nearly every step (a loaded machine may delay a thread past
+    # one): with SQLite's own busy handler, asleep up to 100 ms at a time, it could miss all of them.
     gaps = {sum(1 for step in steps if step <= done) for _began, done in writes if steps[0] <= done < ended}
-    assert failures == [] and len(steps) >= 20 and len(gaps) >= 3, (failures, len(steps), sorted(gaps))
+    assert failures == [] and len(steps) >= 20 and len(gaps) >= len(steps) * 3 // 4, (failures, len(steps), sorted(gaps))
