@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 _write_intent: ContextVar[bool] = ContextVar("write_intent", default=False)
 BUSY_TIMEOUT_MS = 15000
@@ -78,7 +79,11 @@ def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
         return
     if _write_intent.get():
-        _begin_immediate(conn.connection.dbapi_connection)
+        try:
+            _begin_immediate(conn.connection.dbapi_connection)
+        except sqlite3.OperationalError as error:
+            # As SQLAlchemy raises a statement's error: the error pages answer it as the database being busy.
+            raise OperationalError("BEGIN IMMEDIATE", None, error) from error
     else:
         conn.exec_driver_sql("BEGIN")
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .access import wants_json
 from .api import field_errors
+from .database import declare_write_intent
 from .extensions import db
 from .services.errors import DomainError
 from .services.platform.health import RETRY_AFTER_SECONDS
@@ -98,6 +99,9 @@ def handle_database_unavailable(error: Exception):
         db.session.rollback()
     except Exception:  # noqa: BLE001 - the connection may be gone; the pool replaces it
         pass
+    # The page only reads (who is logged in): on SQLite it must not wait again for the write lock
+    # this request could not take. The request's teardown puts the intent back.
+    declare_write_intent(False)
     current_app.logger.warning("Database unavailable on %s: %s", request.path, str(error).splitlines()[0])
     response = current_app.make_response(_answer(503, gettext(
         "The registry cannot reach its database just now. Nothing was saved; try again in a moment.")))

@@ -8,7 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -69,19 +70,27 @@ def test_concurrent_read_then_write_transactions_do_not_fail_with_database_locke
 
 
 def _held_write_lock(path: Path) -> sqlite3.Connection:
+    """A connection holding ``path``'s write lock (another process's writer, as far as SQLite can tell)."""
     holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    holder.execute("PRAGMA journal_mode=WAL")
-    holder.execute("CREATE TABLE IF NOT EXISTS t (n INTEGER)")
     holder.execute("BEGIN IMMEDIATE")
     return holder
+
+
+def _scratch_file(tmp_path) -> Path:
+    path = tmp_path / "lock.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE t (n INTEGER)")
+    return path
 
 
 @sqlite_lock
 def test_a_waiting_writer_takes_the_write_lock_in_a_short_pause_of_another_writer(tmp_path):
     # Another writer (a large import) holds the lock, pauses 60 ms, and wants it again. SQLite's own
     # busy handler would by then be asleep 100 ms at a time (it tries at 328 and 428 ms) and miss the pause.
-    holder = _held_write_lock(tmp_path / "lock.db")
-    waiter = sqlite3.connect(tmp_path / "lock.db", isolation_level=None, check_same_thread=False)
+    path = _scratch_file(tmp_path)
+    holder = _held_write_lock(path)
+    waiter = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     waiter.execute(f"PRAGMA busy_timeout={database.BUSY_TIMEOUT_MS}")
     retaken = []
 
@@ -110,8 +119,9 @@ def test_a_waiting_writer_takes_the_write_lock_in_a_short_pause_of_another_write
 @sqlite_lock
 def test_a_writer_that_waits_past_the_busy_timeout_is_told_the_database_is_locked(tmp_path, monkeypatch):
     monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
-    holder = _held_write_lock(tmp_path / "lock.db")
-    waiter = sqlite3.connect(tmp_path / "lock.db", isolation_level=None)
+    path = _scratch_file(tmp_path)
+    holder = _held_write_lock(path)
+    waiter = sqlite3.connect(path, isolation_level=None)
     started = time.monotonic()
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         database._begin_immediate(waiter)
@@ -119,6 +129,24 @@ def test_a_writer_that_waits_past_the_busy_timeout_is_told_the_database_is_locke
     assert not waiter.in_transaction
     assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 200  # put back after the failure
     holder.execute("ROLLBACK")
+
+
+@sqlite_lock
+def test_a_form_that_waits_past_the_busy_timeout_is_answered_busy_and_writes_nothing(app, admin_client, db_url,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_MS", 200)
+    db.session.commit()  # the log-in's request shared this session: it ends its transaction
+    holder = _held_write_lock(Path(make_url(db_url).database))
+    try:
+        page = admin_client.post("/admin/members/new", data=dict(
+            given_name="Karin", family_name="Lund", email="karin.lund@example.se", profession="gp",
+            category="full", joined_on="2024-02-01", language="sv"))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert page.status_code == 503 and int(page.headers["Retry-After"]) > 0
+    assert "try again" in page.get_data(as_text=True)
+    assert db.session.scalar(select(Person.id).where(Person.email == "karin.lund@example.se")) is None
 
 
 def test_second_editor_of_a_person_loses_with_stale_data(app):
