@@ -118,16 +118,26 @@ def test_a_bad_time_setting_is_refused():
         scheduler.parse_time("2 am")
 
 
-def test_the_reloader_watcher_does_not_start_a_second_scheduler(app, monkeypatch):
+@pytest.fixture
+def at_exit(monkeypatch):
+    """What the in-process scheduler asks to run at exit, kept here: run at the test run's exit, its
+    stop would open a connection on a pool already closed and leave it open."""
+    registered = []
+    monkeypatch.setattr(scheduler.atexit, "register", registered.append)
+    return registered
+
+
+def test_the_reloader_watcher_does_not_start_a_second_scheduler(app, monkeypatch, at_exit):
     monkeypatch.setattr(app, "debug", True)
     monkeypatch.delenv("WERKZEUG_RUN_MAIN", raising=False)
     assert scheduler.start_in_process_scheduler(app) is None  # the watcher process
     monkeypatch.setenv("WERKZEUG_RUN_MAIN", "true")
     monkeypatch.setattr(scheduler.SchedulerProcess, "start", lambda self: None)
-    assert scheduler.start_in_process_scheduler(app) is not None  # the child that serves
+    process = scheduler.start_in_process_scheduler(app)  # the child that serves
+    assert process is not None and at_exit == [process.stop]  # it gives its lease back at exit
 
 
-def test_a_cli_command_other_than_run_does_not_start_the_in_process_scheduler(app, monkeypatch):
+def test_a_cli_command_other_than_run_does_not_start_the_in_process_scheduler(app, monkeypatch, at_exit):
     import click
 
     monkeypatch.setattr(scheduler.SchedulerProcess, "start", lambda self: None)
@@ -135,6 +145,7 @@ def test_a_cli_command_other_than_run_does_not_start_the_in_process_scheduler(ap
         assert scheduler.start_in_process_scheduler(app) is None
     with click.Context(click.Command("run")):
         assert scheduler.start_in_process_scheduler(app) is not None
+    assert len(at_exit) == 1
 
 
 def test_the_active_scheduler_catches_up_a_run_missed_today_but_not_one_already_claimed(app, monkeypatch):
