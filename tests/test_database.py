@@ -114,6 +114,8 @@ def test_a_waiting_writer_takes_the_write_lock_in_a_short_pause_of_another_write
     waiter.execute("INSERT INTO t VALUES (1)")
     waiter.execute("COMMIT")
     assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == database.BUSY_TIMEOUT_MS
+    holder.close()
+    waiter.close()
 
 
 @sqlite_lock
@@ -128,7 +130,8 @@ def test_a_writer_that_waits_past_the_busy_timeout_is_told_the_database_is_locke
     assert 0.2 <= time.monotonic() - started < 2
     assert not waiter.in_transaction
     assert waiter.execute("PRAGMA busy_timeout").fetchone()[0] == 200  # put back after the failure
-    holder.execute("ROLLBACK")
+    holder.close()
+    waiter.close()
 
 
 @sqlite_lock
